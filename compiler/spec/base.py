@@ -1,0 +1,23 @@
+"""The base class of every spec model.
+
+Spec models mirror the YAML and validate its *shape* only: types, ranges, unknown keys.
+Cross-field consistency lives in :mod:`mlopsgen.spec.checks` and decisions in the planner.
+Strict mode keeps YAML's loose typing from slipping through (``name: 123`` is an error, not
+``"123"``); floats still accept integers, as users write ``availability: 99``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class SpecModel(BaseModel):
+    """Frozen, strict, closed: unknown keys are errors (reported with a did-you-mean)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        allow_inf_nan=False,
+        use_attribute_docstrings=True,
+    )

@@ -1,0 +1,191 @@
+"""Turn pydantic's validation errors into positioned diagnostics with hints.
+
+Pydantic reports problems by ``loc`` tuples that may contain union-branch tags; this module
+maps each back onto the user's document, finds the file position through the source map,
+and rewrites the message in the spec's terms: unknown keys get a did-you-mean against the
+keys the JSON Schema allows at that place, missing keys name the mapping that lacks them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from typing import Any
+
+from mlopsgen.diagnostics import Diagnostic, error
+from mlopsgen.spec.models import Spec
+from mlopsgen.spec.source_map import Path, SourceMap
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+
+@cache
+def spec_json_schema() -> dict[str, Any]:
+    """The spec's JSON Schema (by alias, as users write keys); computed once per process."""
+    return Spec.model_json_schema(by_alias=True)
+
+
+def validate_shape(data: Any, source_map: SourceMap) -> tuple[Spec | None, list[Diagnostic]]:
+    """Validate plain data against :class:`Spec`, returning the model or diagnostics."""
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
+        return None, [
+            error(
+                "E201",
+                f"the top level of a spec must be a mapping of sections, not {kind}",
+                source_map.value_span(()),
+                "start with `spec_version: 1` followed by `system:`, `slo:`, `data:` ...",
+            )
+        ]
+    try:
+        return Spec.model_validate(data), []
+    except ValidationError as exc:
+        diagnostics = [_diagnostic(e, data, source_map) for e in exc.errors(include_url=False)]
+        return None, _dedupe(diagnostics)
+
+
+def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Keep one diagnostic per path: union branches repeat the same failure."""
+    seen: set[tuple[Path, str]] = set()
+    kept = []
+    for diagnostic in diagnostics:
+        key = (diagnostic.path, diagnostic.code)
+        if key not in seen:
+            seen.add(key)
+            kept.append(diagnostic)
+    return kept
+
+
+def clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
+    """Drop pydantic's union tags from ``loc`` so it addresses the user's data."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and part == node.get("kind"):
+            continue  # discriminated-union tag: pydantic names the branch by the `kind` value
+        elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):
+            path.append(part)
+            node = None
+    return tuple(path)
+
+
+def _is_tag(part: str) -> bool:
+    return "[" in part or part in {"str", "int", "float", "bool", "dict", "list"}
+
+
+def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnostic:
+    path = clean_loc(err["loc"], data)
+    where = _describe(path)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(path[-1]) if path else "?"
+        allowed = allowed_keys(path[:-1])
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        listing = f"allowed keys: {', '.join(allowed)}" if allowed else None
+        hint = "; ".join(h for h in (hint, listing) if h)
+        parent = _describe(path[:-1])
+        return error(
+            "E202",
+            f"unknown key {key!r} in {parent}",
+            source_map.key_span(path),
+            hint or None,
+            path,
+        )
+    if kind == "missing":
+        key = str(path[-1]) if path else "?"
+        parent = path[:-1]
+        description = _field_description(parent, key)
+        hint = f"add `{key}:` to {_describe(parent)}" + (f" ({description})" if description else "")
+        return error(
+            "E203",
+            f"missing required key {key!r} in {_describe(parent)}",
+            source_map.key_span(parent),
+            hint,
+            path,
+        )
+    message = _rewrite(err)
+    return error("E204", f"{where}: {message}", source_map.value_span(path), _hint_for(err), path)
+
+
+def _describe(path: Path) -> str:
+    if not path:
+        return "the spec"
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return f"`{text}`"
+
+
+def _rewrite(err: ErrorDetails) -> str:
+    kind = err["type"]
+    given = err.get("input")
+    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    if kind.endswith("_type") or kind in {"literal_error", "enum"}:
+        return f"{err['msg'].rstrip('.')}, got {shown}"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    return f"{err['msg'].rstrip('.')} (got {shown})"
+
+
+def _hint_for(err: ErrorDetails) -> str | None:
+    kind = err["type"]
+    if kind == "string_pattern_mismatch":
+        return "names are snake_case (lowercase, digits, underscores), the system name kebab-case"
+    if kind == "string_type" and isinstance(err.get("input"), bool):
+        return "YAML reads unquoted yes/no/on/off/true/false as booleans: quote the value"
+    if kind in {"float_type", "int_type"} and isinstance(err.get("input"), str):
+        return "write the number without quotes"
+    if kind in {"greater_than", "less_than", "greater_than_equal", "less_than_equal"}:
+        return "the value is outside the range this field accepts"
+    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        return "set `kind:` to one of the values listed"
+    return None
+
+
+def _resolve(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Expand $ref / anyOf / oneOf / allOf into the object schemas they stand for."""
+    root = spec_json_schema()
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return _resolve(root["$defs"][name])
+    branches = schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf")
+    if branches:
+        return [s for branch in branches for s in _resolve(branch)]
+    return [schema]
+
+
+def _schemas_at(path: Path) -> list[dict[str, Any]]:
+    schemas = _resolve(spec_json_schema())
+    for part in path:
+        nxt: list[dict[str, Any]] = []
+        for schema in schemas:
+            if isinstance(part, int) and "items" in schema:
+                nxt.extend(_resolve(schema["items"]))
+            elif isinstance(part, str) and part in schema.get("properties", {}):
+                nxt.extend(_resolve(schema["properties"][part]))
+            elif isinstance(part, str) and isinstance(schema.get("additionalProperties"), dict):
+                nxt.extend(_resolve(schema["additionalProperties"]))
+        schemas = nxt
+    return schemas
+
+
+def allowed_keys(path: Path) -> list[str]:
+    """Keys the schema allows in the mapping at ``path`` (for did-you-mean hints)."""
+    keys: set[str] = set()
+    for schema in _schemas_at(path):
+        keys.update(schema.get("properties", {}))
+    return sorted(keys)
+
+
+def _field_description(path: Path, key: str) -> str | None:
+    for schema in _schemas_at(path):
+        prop = schema.get("properties", {}).get(key)
+        if prop is not None and prop.get("description"):
+            return str(prop["description"]).split("\n")[0]
+    return None

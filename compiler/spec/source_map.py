@@ -1,0 +1,50 @@
+"""Where every key and value of a spec sits in its file.
+
+The loader records a :class:`Span` for each mapping key and each value, addressed by the
+path of keys and list indices that leads to it (``("slo", "latency_p95_ms")``). Every later
+stage reports problems by path, and this map turns the path back into ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mlopsgen.diagnostics import Span
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Spans of keys and values by path, for one file."""
+
+    file: str
+    text: str
+    keys: dict[Path, Span] = field(default_factory=dict)
+    values: dict[Path, Span] = field(default_factory=dict)
+
+    def value_span(self, path: Path) -> Span | None:
+        """Span of the value at ``path``, or of its nearest existing ancestor."""
+        return self._nearest(self.values, path)
+
+    def key_span(self, path: Path) -> Span | None:
+        """Span of the key that names ``path``, falling back to the value or an ancestor."""
+        if path in self.keys:
+            return self.keys[path]
+        return self.value_span(path)
+
+    def _nearest(self, table: dict[Path, Span], path: Path) -> Span | None:
+        for end in range(len(path), -1, -1):
+            span = table.get(path[:end])
+            if span is not None:
+                return span
+        return Span(self.file, 1, 1)
+
+    def line_of(self, path: Path) -> int:
+        """The 1-based line where ``path`` is written (1 when the path is not in the file)."""
+        span = self.key_span(path)
+        return span.line if span is not None else 1
+
+    def location(self, path: Path) -> str:
+        """``file:line`` for a path: the short form the plan table prints."""
+        return f"{self.file}:{self.line_of(path)}"

@@ -1,0 +1,333 @@
+"""Safe YAML reading with positions, duplicate-key detection and resource caps.
+
+PyYAML's safe loader alone is not enough for hostile input: it silently keeps the last of
+two duplicate keys, recurses on deep nesting, and expands aliases without bound (the
+"billion laughs"). So reading happens in three passes, each bounded:
+
+1. bytes -> text: size cap, NUL bytes (binary files), strict UTF-8 with the bad byte's
+   position;
+2. an event pass (iterative, so no recursion) that caps nesting depth and event count
+   and turns scanner/parser errors into diagnostics with their mark;
+3. a walk over the composed node graph that builds plain data, records a span for every
+   key and value, rejects duplicate keys and non-standard tags, and caps alias expansion
+   by counting every node it materialises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from mlopsgen.diagnostics import Diagnostic, Span, SpecError, error
+from mlopsgen.spec.source_map import Path, SourceMap
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 40
+MAX_EVENTS = 200_000
+MAX_NODES = 100_000
+MAX_SCALAR_CHARS = 100_000
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """Plain data of one YAML document and the source map of its positions."""
+
+    data: Any
+    source_map: SourceMap
+
+
+def decode_bytes(raw: bytes, file: str) -> str:
+    """Decode a spec file's bytes, rejecting oversized, binary and non-UTF-8 input.
+
+    Raises:
+        SpecError: with the position of the offending byte.
+    """
+    if len(raw) > MAX_BYTES:
+        raise SpecError(
+            [
+                error(
+                    "E101",
+                    f"file is {len(raw):,} bytes; specs are limited to {MAX_BYTES:,}",
+                    Span(file, 1, 1),
+                    "a spec describes one system in a few hundred lines; split generated data out",
+                )
+            ]
+        )
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise SpecError(
+            [
+                error(
+                    "E102",
+                    "file contains NUL bytes: not a text file",
+                    _byte_span(raw, nul, file),
+                    "pass a YAML spec file",
+                )
+            ]
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            [
+                error(
+                    "E103",
+                    f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                    _byte_span(raw, exc.start, file),
+                    "save the spec as UTF-8",
+                )
+            ]
+        ) from None
+    return text.replace("\r\n", "\n")
+
+
+def _byte_span(raw: bytes, offset: int, file: str) -> Span:
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    column = offset - (before.rfind(b"\n") + 1) + 1
+    return Span(file, line, column)
+
+
+def _mark_span(mark: Any, file: str, end: Any = None) -> Span:
+    if mark is None:
+        return Span(file, 1, 1)
+    if end is not None:
+        return Span(file, mark.line + 1, mark.column + 1, end.line + 1, end.column + 1)
+    return Span(file, mark.line + 1, mark.column + 1)
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "invalid YAML"
+    hint = "check indentation and quoting around this position"
+    if "\\t" in problem or "'\\t'" in str(exc) or "tab" in problem:
+        hint = "YAML indents with spaces, never tabs: replace the tab with spaces"
+    elif "mapping values are not allowed" in problem:
+        hint = "a value containing ': ' must be quoted, or a key is mis-indented"
+    if exc.context and exc.context not in problem:
+        problem = f"{problem} ({exc.context})"
+    return error("E104", f"YAML syntax error: {problem}", _mark_span(mark, file), hint)
+
+
+def _check_events(text: str, file: str) -> None:
+    """Walk the event stream iteratively: bounded depth and size, syntax errors as diagnostics."""
+    depth = 0
+    count = 0
+    documents = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            count += 1
+            if count > MAX_EVENTS:
+                raise SpecError(
+                    [
+                        error(
+                            "E105",
+                            f"spec has more than {MAX_EVENTS:,} YAML nodes",
+                            _mark_span(event.start_mark, file),
+                            "a spec should be a few hundred lines",
+                        )
+                    ]
+                )
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise SpecError(
+                        [
+                            error(
+                                "E106",
+                                "a spec file holds exactly one YAML document",
+                                _mark_span(event.start_mark, file),
+                                "remove the second '---' document or split it into its own file",
+                            )
+                        ]
+                    )
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise SpecError(
+                        [
+                            error(
+                                "E105",
+                                f"nesting deeper than {MAX_DEPTH} levels",
+                                _mark_span(event.start_mark, file),
+                                "a spec nests a few levels at most; check for runaway brackets",
+                            )
+                        ]
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
+                raise SpecError(
+                    [
+                        error(
+                            "E105",
+                            f"a value longer than {MAX_SCALAR_CHARS:,} characters",
+                            _mark_span(event.start_mark, file),
+                            "keep long text out of the spec",
+                        )
+                    ]
+                )
+    except yaml.MarkedYAMLError as exc:
+        raise SpecError([_syntax_error(exc, file)]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([error("E104", f"YAML error: {exc}", Span(file, 1, 1))]) from None
+
+
+def read_yaml(text: str, file: str) -> YamlDocument:
+    """Parse one YAML document into plain data plus a source map.
+
+    Raises:
+        SpecError: every problem found, each with its position and a hint.
+    """
+    _check_events(text, file)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise SpecError([_syntax_error(exc, file)]) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise SpecError([error("E104", f"YAML error: {exc}", Span(file, 1, 1))]) from None
+    source_map = SourceMap(file, text)
+    if node is None:
+        raise SpecError(
+            [
+                error(
+                    "E107",
+                    "the spec is empty",
+                    Span(file, 1, 1),
+                    "start from `mlopsgen init NAME` or copy a file from specs/",
+                )
+            ]
+        )
+    walker = _Walker(source_map)
+    data = walker.build(node, ())
+    if walker.diagnostics:
+        raise SpecError(walker.diagnostics)
+    return YamlDocument(data, source_map)
+
+
+class _Walker:
+    """Builds plain data from nodes, recording spans and collecting problems."""
+
+    def __init__(self, source_map: SourceMap) -> None:
+        self.source_map = source_map
+        self.file = source_map.file
+        self.constructor = SafeConstructor()
+        self.nodes = 0
+        self.diagnostics: list[Diagnostic] = []
+
+    def span(self, node: Node) -> Span:
+        return _mark_span(node.start_mark, self.file, node.end_mark)
+
+    def build(self, node: Node, path: Path) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise SpecError(
+                [
+                    error(
+                        "E108",
+                        f"aliases expand the spec beyond {MAX_NODES:,} nodes",
+                        self.span(node),
+                        "an alias that references itself or nests aliases is not a spec; expand it by hand",
+                    )
+                ]
+            )
+        self.source_map.values.setdefault(path, self.span(node))
+        if isinstance(node, MappingNode):
+            return self.build_mapping(node, path)
+        if isinstance(node, SequenceNode):
+            if node.tag != f"{_TAG}seq":
+                return self.bad_tag(node)
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.build_scalar(node)
+
+    def build_scalar(self, node: Node) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            return self.bad_tag(node)
+        if node.tag == f"{_TAG}timestamp" or node.tag == f"{_TAG}str":
+            return str(node.value)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ConstructorError, ValueError, OverflowError) as exc:
+            self.diagnostics.append(
+                error("E110", f"cannot read value {str(node.value)[:40]!r}: {exc}", self.span(node))
+            )
+            return None
+
+    def bad_tag(self, node: Node) -> None:
+        self.diagnostics.append(
+            error(
+                "E109",
+                f"YAML tag {node.tag!r} is not allowed in a spec",
+                self.span(node),
+                "specs use plain mappings, lists, strings, numbers and booleans; remove the tag",
+            )
+        )
+        return None
+
+    def build_mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
+        if node.tag != f"{_TAG}map":
+            self.bad_tag(node)
+            return {}
+        result: dict[str, Any] = {}
+        for key_node, value_node in self.flatten_merges(node):
+            if not isinstance(key_node, ScalarNode) or key_node.tag not in _SCALAR_TAGS:
+                self.diagnostics.append(
+                    error(
+                        "E111",
+                        "mapping keys must be plain strings",
+                        self.span(key_node),
+                        "write the key as a simple word such as `name`",
+                    )
+                )
+                continue
+            key = str(key_node.value)
+            key_path = (*path, key)
+            if key in result:
+                first = self.source_map.keys.get(key_path)
+                where = f" (first defined at line {first.line})" if first else ""
+                self.diagnostics.append(
+                    error(
+                        "E112",
+                        f"duplicate key {key!r}{where}",
+                        self.span(key_node),
+                        "YAML keeps only one of them; remove or rename the duplicate",
+                        key_path,
+                    )
+                )
+                continue
+            self.source_map.keys[key_path] = self.span(key_node)
+            result[key] = self.build(value_node, key_path)
+        return result
+
+    def flatten_merges(self, node: MappingNode) -> list[tuple[Node, Node]]:
+        """Apply YAML merge keys (``<<: *anchor``): explicit keys win over merged ones."""
+        pairs: list[tuple[Node, Node]] = []
+        merged: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != f"{_TAG}merge":
+                pairs.append((key_node, value_node))
+                continue
+            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            for source in sources:
+                self.nodes += 1
+                if not isinstance(source, MappingNode):
+                    self.diagnostics.append(
+                        error(
+                            "E111", "a merge key (<<) must reference a mapping", self.span(source)
+                        )
+                    )
+                    continue
+                merged.extend(self.flatten_merges(source))
+        explicit = {k.value for k, _ in pairs if isinstance(k, ScalarNode)}
+        seen: set[str] = set()
+        for key_node, value_node in merged:
+            if key_node.value not in explicit and key_node.value not in seen:
+                seen.add(key_node.value)
+                pairs.append((key_node, value_node))
+        return pairs
