@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Literal
 
 from mlopsgen.spec.base import SpecModel
@@ -157,7 +158,7 @@ class Rollout(SpecModel):
         if self.strategy == "canary":
             if not steps or steps[-1] != 100:
                 raise ValueError("canary steps_percent must end at 100")
-            if any(b <= a for a, b in zip(steps, steps[1:], strict=False)) or steps[0] <= 0:
+            if any(b <= a for a, b in itertools.pairwise(steps)) or steps[0] <= 0:
                 raise ValueError("canary steps_percent must increase strictly from above 0")
         return self
 

@@ -22,7 +22,8 @@ from pydantic_core import ErrorDetails
 @cache
 def spec_json_schema() -> dict[str, Any]:
     """The spec's JSON Schema (by alias, as users write keys); computed once per process."""
-    return Spec.model_json_schema(by_alias=True)
+    schema: dict[str, Any] = Spec.model_json_schema(by_alias=True)
+    return schema
 
 
 def validate_shape(data: Any, source_map: SourceMap) -> tuple[Spec | None, list[Diagnostic]]:
@@ -61,15 +62,25 @@ def clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        found, child = _child(node, part)
+        if found:
             path.append(part)
-            node = node[part]
+            node = child
         elif isinstance(node, dict) and part == node.get("kind"):
             continue  # discriminated-union tag: pydantic names the branch by the `kind` value
         elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):
             path.append(part)
             node = None
     return tuple(path)
+
+
+def _child(node: Any, part: int | str) -> tuple[bool, Any]:
+    """The element ``part`` of a mapping or list, and whether it exists."""
+    if isinstance(node, dict) and part in node:
+        return True, node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return True, node[part]
+    return False, None
 
 
 def _is_tag(part: str) -> bool:
@@ -87,17 +98,16 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
         hint = f"did you mean {close[0]!r}?" if close else None
         listing = f"allowed keys: {', '.join(allowed)}" if allowed else None
         hint = "; ".join(h for h in (hint, listing) if h)
-        parent = _describe(path[:-1])
         return error(
             "E202",
-            f"unknown key {key!r} in {parent}",
+            f"unknown key {key!r} in {_describe(path[:-1])}",
             source_map.key_span(path),
             hint or None,
             path,
         )
     if kind == "missing":
         key = str(path[-1]) if path else "?"
-        parent = path[:-1]
+        parent: Path = path[:-1]
         description = _field_description(parent, key)
         hint = f"add `{key}:` to {_describe(parent)}" + (f" ({description})" if description else "")
         return error(

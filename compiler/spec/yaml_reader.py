@@ -233,7 +233,7 @@ class _Walker:
                         "E108",
                         f"aliases expand the spec beyond {MAX_NODES:,} nodes",
                         self.span(node),
-                        "an alias that references itself or nests aliases is not a spec; expand it by hand",
+                        "nested aliases multiply: write the repeated parts out instead",
                     )
                 ]
             )

@@ -1,0 +1,68 @@
+"""Validation results for ``mlopsgen validate``: a headline per spec, or its diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlopsgen.diagnostics import Diagnostic, MlopsgenError, SpecError, UsageError
+from mlopsgen.spec.loader import LoadedSpec, load_spec
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """The outcome of validating one spec file."""
+
+    path: str
+    loaded: LoadedSpec | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    failure: str | None = None
+    exit_code: int = 0
+
+    def headline(self) -> str:
+        """One line: what the spec describes, or how many errors it has."""
+        if self.loaded is None:
+            if self.failure is not None:
+                return f"✗ {self.path}: {self.failure}"
+            errors = sum(d.is_error for d in self.diagnostics)
+            return f"✗ {self.path}: {errors} error(s)"
+        spec = self.loaded.spec
+        warnings = len(self.loaded.warnings)
+        where = " ".join(filter(None, (spec.infrastructure.cloud, spec.infrastructure.region)))
+        suffix = f", {warnings} warning(s)" if warnings else ""
+        return (
+            f"✓ {self.path}: {spec.system.name} — {len(spec.models)} model(s), "
+            f"{spec.serving.mode} serving, {where}{suffix}"
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form for ``--format json``."""
+        return {
+            "path": self.path,
+            "valid": self.loaded is not None,
+            "system": self.loaded.spec.system.name if self.loaded else None,
+            "error": self.failure,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+def validate_one(path: Path) -> ValidationResult:
+    """Validate one file, capturing every outcome as data."""
+    try:
+        loaded = load_spec(path)
+    except SpecError as exc:
+        return ValidationResult(str(path), None, exc.diagnostics, exc.sources, None, exc.exit_code)
+    except UsageError as exc:
+        message = str(exc) + (f" (hint: {exc.hint})" if exc.hint else "")
+        return ValidationResult(str(path), None, [], {}, message, exc.exit_code)
+    except MlopsgenError as exc:
+        return ValidationResult(str(path), None, [], {}, str(exc), exc.exit_code)
+    sources = {loaded.file: loaded.source_map.text}
+    return ValidationResult(str(path), loaded, loaded.warnings, sources)
+
+
+def validate_many(paths: Iterable[Path]) -> list[ValidationResult]:
+    """Validate every file; one bad file never hides the others."""
+    return [validate_one(path) for path in paths]
