@@ -57,7 +57,9 @@ def check_routing(ctx: CheckContext) -> None:
                 f"routing detector {detector.name!r} is a {detector.task} model, "
                 "not language_identification",
                 path,
-                f"language identification models: {listing(detectors)}",
+                f"language identification models: {listing(detectors)}"
+                if detectors
+                else "add a model with `task: language_identification` to detect the key",
             )
     partitioned = [m.name for m in ctx.models.values() if m.partition_by == routing.key]
     for i, name in enumerate(routing.targets):
@@ -134,7 +136,9 @@ def check_decision(ctx: CheckContext) -> None:
                 "E308",
                 f"anomaly_model {model.name!r} is a {model.task} model, not anomaly_detection",
                 path,
-                f"anomaly detection models: {listing(detectors)}",
+                f"anomaly detection models: {listing(detectors)}"
+                if detectors
+                else "add a model with `task: anomaly_detection`, or remove anomaly_model",
             )
     for action, threshold in decision.thresholds.items():
         if not 0 < threshold < 1:

@@ -9,14 +9,24 @@ keys the JSON Schema allows at that place, missing keys name the mapping that la
 from __future__ import annotations
 
 import difflib
+import re
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from mlopsgen.diagnostics import Diagnostic, error
 from mlopsgen.spec.models import Spec
 from mlopsgen.spec.source_map import Path, SourceMap
-from pydantic import ValidationError
+from mlopsgen.spec.types import Duration, FieldName, Name, SystemName
+from pydantic import StringConstraints, ValidationError
 from pydantic_core import ErrorDetails
+
+_RANGE_ERRORS = frozenset({"greater_than", "less_than", "greater_than_equal", "less_than_equal"})
+_KIND_NAMES: dict[type, str] = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+}
 
 
 @cache
@@ -29,7 +39,7 @@ def spec_json_schema() -> dict[str, Any]:
 def validate_shape(data: Any, source_map: SourceMap) -> tuple[Spec | None, list[Diagnostic]]:
     """Validate plain data against :class:`Spec`, returning the model or diagnostics."""
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
+        kind = "a list" if isinstance(data, list) else _KIND_NAMES.get(type(data), "a value")
         return None, [
             error(
                 "E201",
@@ -97,7 +107,7 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else None
         listing = f"allowed keys: {', '.join(allowed)}" if allowed else None
-        hint = "; ".join(h for h in (hint, listing) if h)
+        hint = " ".join(h for h in (hint, listing) if h)
         return error(
             "E202",
             f"unknown key {key!r} in {_describe(path[:-1])}",
@@ -117,8 +127,40 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
             hint,
             path,
         )
+    if kind in {"union_tag_invalid", "union_tag_not_found"}:
+        return _tag_diagnostic(err, path, source_map)
     message = _rewrite(err)
-    return error("E204", f"{where}: {message}", source_map.value_span(path), _hint_for(err), path)
+    hint = _hint_for(err)
+    if hint is None or kind in _RANGE_ERRORS or kind in {"float_type", "int_type"}:
+        description = _field_description(path[:-1], str(path[-1])) if path else None
+        if description is not None and not isinstance(path[-1], int):
+            hint = f"{hint}; {path[-1]}: {description}" if hint else f"{path[-1]}: {description}"
+    return error("E204", f"{where}: {message}", source_map.value_span(path), hint, path)
+
+
+def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Diagnostic:
+    """A discriminated union with an unknown or missing ``kind``: name the kinds, guess one."""
+    context = err.get("ctx") or {}
+    expected = re.findall(r"'([^']+)'", str(context.get("expected_tags", "")))
+    tag = context.get("tag")
+    listed = ", ".join(expected)
+    if err["type"] == "union_tag_not_found":
+        return error(
+            "E203",
+            f"missing required key 'kind' in {_describe(path)}",
+            source_map.value_span(path),
+            f"add `kind:` with one of {listed}",
+            (*path, "kind"),
+        )
+    close = difflib.get_close_matches(str(tag), expected, n=1, cutoff=0.6)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    return error(
+        "E204",
+        f"{_describe(path)}: unknown kind {tag!r}",
+        source_map.value_span((*path, "kind")),
+        f"{guess}kinds: {listed}",
+        (*path, "kind"),
+    )
 
 
 def _describe(path: Path) -> str:
@@ -136,6 +178,10 @@ def _rewrite(err: ErrorDetails) -> str:
     shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
     if len(shown) > 60:
         shown = shown[:57] + "..."
+    if kind == "string_pattern_mismatch":
+        pattern = str((err.get("ctx") or {}).get("pattern", ""))
+        what = "a duration" if pattern == _DURATION_PATTERN else "a valid name"
+        return f"{shown} is not {what}"
     if kind.endswith("_type") or kind in {"literal_error", "enum"}:
         return f"{err['msg'].rstrip('.')}, got {shown}"
     if kind == "value_error":
@@ -145,17 +191,57 @@ def _rewrite(err: ErrorDetails) -> str:
 
 def _hint_for(err: ErrorDetails) -> str | None:
     kind = err["type"]
+    given = err.get("input")
     if kind == "string_pattern_mismatch":
-        return "names are snake_case (lowercase, digits, underscores), the system name kebab-case"
-    if kind == "string_type" and isinstance(err.get("input"), bool):
+        return _pattern_hint(str((err.get("ctx") or {}).get("pattern", "")), given)
+    if kind == "string_type" and isinstance(given, bool):
         return "YAML reads unquoted yes/no/on/off/true/false as booleans: quote the value"
-    if kind in {"float_type", "int_type"} and isinstance(err.get("input"), str):
-        return "write the number without quotes"
-    if kind in {"greater_than", "less_than", "greater_than_equal", "less_than_equal"}:
+    if kind in {"float_type", "int_type"} and isinstance(given, str):
+        return "write the number without quotes" if _is_number(given) else "write a number"
+    if kind == "finite_number":
+        return "write a finite number: .inf and .nan are not values a spec can use"
+    if kind in _RANGE_ERRORS:
         return "the value is outside the range this field accepts"
-    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return "set `kind:` to one of the values listed"
     return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _pattern_of(annotated: Any) -> str:
+    """The regex a constrained string type enforces, read from its annotation."""
+    for meta in get_args(annotated)[1:]:
+        if isinstance(meta, StringConstraints) and meta.pattern is not None:
+            return str(meta.pattern)
+    raise TypeError(f"{annotated!r} has no pattern")
+
+
+_NAME_PATTERN = _pattern_of(Name)
+_DURATION_PATTERN = _pattern_of(Duration)
+_PATTERN_HINTS = {
+    _NAME_PATTERN: "names are snake_case: lowercase letters, digits and underscores, "
+    "starting with a letter",
+    _pattern_of(SystemName): "the system name is kebab-case: lowercase letters, digits and "
+    "dashes, 2-40 characters",
+    _pattern_of(FieldName): "column names are letters, digits and underscores",
+    _DURATION_PATTERN: "a duration is a whole number and a unit: 30s, 5m, 24h, 7d, 2w",
+}
+
+
+def _pattern_hint(pattern: str, given: Any) -> str:
+    """Say which naming rule a value breaks and, where it is obvious, the fixed value."""
+    hint = _PATTERN_HINTS.get(pattern, f"the value must match {pattern}")
+    if isinstance(given, str) and pattern == _NAME_PATTERN:
+        fixed = re.sub(r"[^a-z0-9_]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", given).lower())
+        fixed = fixed.strip("_")
+        if fixed and fixed[0].isalpha() and fixed != given:
+            hint += f" (e.g. {fixed!r})"
+    return hint
 
 
 def _resolve(schema: dict[str, Any]) -> list[dict[str, Any]]:
