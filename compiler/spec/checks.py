@@ -36,6 +36,10 @@ E325   serving mode and latency SLO disagree
 E326   continuous retraining without triggers
 E327   cloud without a region
 W328   region given for the local stack
+E401   decision rule does not parse
+E402   decision rule reads an unknown field or feature
+E403   decision rule types do not fit
+E404   category literal in a rule is not among the column's values
 ====== ==============================================================================
 """
 
@@ -63,6 +67,7 @@ from mlopsgen.spec.checks_infra import (
     check_serving_mode,
 )
 from mlopsgen.spec.checks_models import check_models, check_training
+from mlopsgen.spec.checks_rules import check_rules
 from mlopsgen.spec.checks_serving import check_decision, check_routing, check_served_models
 from mlopsgen.spec.models import Spec
 from mlopsgen.spec.source_map import SourceMap
@@ -77,6 +82,7 @@ CHECKS: tuple[Callable[[CheckContext], None], ...] = (
     check_served_models,
     check_routing,
     check_decision,
+    check_rules,
     check_experiments,
     check_guardrails,
     check_quality_monitors,
