@@ -13,12 +13,13 @@ import re
 from functools import cache
 from typing import Any, get_args
 
+from pydantic import StringConstraints, ValidationError
+from pydantic_core import ErrorDetails
+
 from mlopsgen.diagnostics import Diagnostic, error
 from mlopsgen.spec.models import Spec
 from mlopsgen.spec.source_map import Path, SourceMap
 from mlopsgen.spec.types import Duration, FieldName, Name, SystemName
-from pydantic import StringConstraints, ValidationError
-from pydantic_core import ErrorDetails
 
 _RANGE_ERRORS = frozenset({"greater_than", "less_than", "greater_than_equal", "less_than_equal"})
 _KIND_NAMES: dict[type, str] = {

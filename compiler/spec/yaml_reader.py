@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from mlopsgen.diagnostics import Diagnostic, Span, SpecError, error
-from mlopsgen.spec.source_map import Path, SourceMap
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from mlopsgen.diagnostics import Diagnostic, Span, SpecError, error
+from mlopsgen.spec.source_map import Path, SourceMap
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -224,19 +225,27 @@ class _Walker:
     def span(self, node: Node) -> Span:
         return _mark_span(node.start_mark, self.file, node.end_mark)
 
-    def build(self, node: Node, path: Path) -> Any:
+    def count(self, node: Node, path: Path, merges: int = 0) -> None:
+        """Count one materialised node; stop when aliases blow the spec up or nest it deeply.
+
+        The event pass already capped the nesting written in the file, so a path longer than
+        :data:`MAX_DEPTH` (or a chain of merges as long) can only come from aliases. The
+        position reported is the top-level entry being expanded: the alias's own position is
+        not kept by the composer, and the anchor's would point at innocent text.
+        """
         self.nodes += 1
+        if self.nodes <= MAX_NODES and len(path) + merges <= MAX_DEPTH:
+            return
+        where = self.source_map.key_span(path[:1]) if path else self.span(node)
         if self.nodes > MAX_NODES:
-            raise SpecError(
-                [
-                    error(
-                        "E108",
-                        f"aliases expand the spec beyond {MAX_NODES:,} nodes",
-                        self.span(node),
-                        "nested aliases multiply: write the repeated parts out instead",
-                    )
-                ]
-            )
+            message = f"aliases expand the spec beyond {MAX_NODES:,} nodes"
+        else:
+            message = f"aliases nest the spec deeper than {MAX_DEPTH} levels"
+        hint = "nested aliases multiply: write the repeated parts out instead"
+        raise SpecError([error("E108", message, where, hint, path[:1])])
+
+    def build(self, node: Node, path: Path) -> Any:
+        self.count(node, path)
         self.source_map.values.setdefault(path, self.span(node))
         if isinstance(node, MappingNode):
             return self.build_mapping(node, path)
@@ -275,7 +284,7 @@ class _Walker:
             self.bad_tag(node)
             return {}
         result: dict[str, Any] = {}
-        for key_node, value_node in self.flatten_merges(node):
+        for key_node, value_node in self.flatten_merges(node, path):
             if not isinstance(key_node, ScalarNode) or key_node.tag not in _SCALAR_TAGS:
                 self.diagnostics.append(
                     error(
@@ -305,7 +314,9 @@ class _Walker:
             result[key] = self.build(value_node, key_path)
         return result
 
-    def flatten_merges(self, node: MappingNode) -> list[tuple[Node, Node]]:
+    def flatten_merges(
+        self, node: MappingNode, path: Path, depth: int = 0
+    ) -> list[tuple[Node, Node]]:
         """Apply YAML merge keys (``<<: *anchor``): explicit keys win over merged ones."""
         pairs: list[tuple[Node, Node]] = []
         merged: list[tuple[Node, Node]] = []
@@ -315,7 +326,7 @@ class _Walker:
                 continue
             sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
             for source in sources:
-                self.nodes += 1
+                self.count(source, path, depth + 1)
                 if not isinstance(source, MappingNode):
                     self.diagnostics.append(
                         error(
@@ -323,7 +334,7 @@ class _Walker:
                         )
                     )
                     continue
-                merged.extend(self.flatten_merges(source))
+                merged.extend(self.flatten_merges(source, path, depth + 1))
         explicit = {k.value for k, _ in pairs if isinstance(k, ScalarNode)}
         seen: set[str] = set()
         for key_node, value_node in merged:
