@@ -46,7 +46,7 @@ def check_routing(ctx: CheckContext) -> None:
     if routing is None:
         return
     base: Path = ("serving", "routing")
-    ctx.require_column(routing.key, (*base, "key"), "the routing key")
+    key_known = ctx.require_column(routing.key, (*base, "key"), "the routing key") is not None
     if routing.detector is not None:
         path: Path = (*base, "detector")
         detector = ctx.require_model(routing.detector, path, "the routing detector")
@@ -65,7 +65,7 @@ def check_routing(ctx: CheckContext) -> None:
     for i, name in enumerate(routing.targets):
         path = (*base, "targets", i)
         target = ctx.require_model(name, path, "a routing target")
-        if target is not None and target.partition_by != routing.key:
+        if key_known and target is not None and target.partition_by != routing.key:
             by = f"by {target.partition_by!r}" if target.partition_by else "not partitioned"
             ctx.error(
                 "E308",

@@ -85,6 +85,16 @@ def clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
     return tuple(path)
 
 
+def _node_at(data: Any, path: Path) -> Any:
+    """The user's data at ``path`` (None when the path leaves the data)."""
+    node = data
+    for part in path:
+        found, node = _child(node, part)
+        if not found:
+            return None
+    return node
+
+
 def _child(node: Any, part: int | str) -> tuple[bool, Any]:
     """The element ``part`` of a mapping or list, and whether it exists."""
     if isinstance(node, dict) and part in node:
@@ -104,7 +114,9 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
     kind = err["type"]
     if kind == "extra_forbidden":
         key = str(path[-1]) if path else "?"
-        allowed = allowed_keys(path[:-1])
+        parent_data = _node_at(data, path[:-1])
+        kind_value = parent_data.get("kind") if isinstance(parent_data, dict) else None
+        allowed = allowed_keys(path[:-1], kind_value)
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else None
         listing = f"allowed keys: {', '.join(allowed)}" if allowed else None
@@ -142,7 +154,7 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
 def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Diagnostic:
     """A discriminated union with an unknown or missing ``kind``: name the kinds, guess one."""
     context = err.get("ctx") or {}
-    expected = re.findall(r"'([^']+)'", str(context.get("expected_tags", "")))
+    expected = _kinds_at(path)
     tag = context.get("tag")
     listed = ", ".join(expected)
     if err["type"] == "union_tag_not_found":
@@ -272,12 +284,28 @@ def _schemas_at(path: Path) -> list[dict[str, Any]]:
     return schemas
 
 
-def allowed_keys(path: Path) -> list[str]:
-    """Keys the schema allows in the mapping at ``path`` (for did-you-mean hints)."""
+def allowed_keys(path: Path, kind: object = None) -> list[str]:
+    """Keys the schema allows in the mapping at ``path`` (for did-you-mean hints).
+
+    Where a union is told apart by ``kind``, passing the mapping's ``kind`` narrows the keys
+    to that branch's, so a misspelt key is matched against the keys that would be valid.
+    """
+    schemas = _schemas_at(path)
+    branch = [s for s in schemas if _kind_of(s) == kind] if kind is not None else []
     keys: set[str] = set()
-    for schema in _schemas_at(path):
+    for schema in branch or schemas:
         keys.update(schema.get("properties", {}))
     return sorted(keys)
+
+
+def _kind_of(schema: dict[str, Any]) -> object:
+    """The constant ``kind`` that selects this branch of a discriminated union, if any."""
+    return schema.get("properties", {}).get("kind", {}).get("const")
+
+
+def _kinds_at(path: Path) -> list[str]:
+    """Every ``kind`` the union at ``path`` accepts, in declaration order."""
+    return [str(k) for k in (_kind_of(s) for s in _schemas_at(path)) if k is not None]
 
 
 def _field_description(path: Path, key: str) -> str | None:
