@@ -23,9 +23,9 @@ from hcl2.utils import SerializationOptions, process_escape_sequences
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+
 from mlopsgen.render import filters
 from mlopsgen.render.environment import make_environment
-
 from tests.unit.hostile_strings import data_values, hostile_text, literal_values, same
 
 HCL_OPTIONS = SerializationOptions(
