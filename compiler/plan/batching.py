@@ -1,0 +1,153 @@
+# Formulas and reasons are written in mathematical notation (×, −, ρ, Σ) on purpose.
+# ruff: noqa: RUF001, RUF003
+"""Adaptive batching from the latency budget, and the workers a batch job needs.
+
+BentoML's dispatcher releases a batch when the time a request has waited plus the batch's
+estimated execution time would pass ``max_latency_ms``, and sheds requests it cannot serve
+in time with HTTP 503. So ``max_latency_ms`` is a deadline for the batched stage, and it must
+come from the SLO: the library default of 60 s would let a request queue for a minute. The
+plan gives the batched stage half of the p95 budget left after the unbatched stages (the other
+half absorbs queueing ahead of it), and sizes batches so one executes within half that window.
+"""
+
+from __future__ import annotations
+
+import math
+
+from mlopsgen.plan import schedules
+from mlopsgen.plan.ir_data import ModelPlan
+from mlopsgen.plan.ir_serving import BatchingPlan, BatchJobPlan, StagePlan
+from mlopsgen.plan.record import Recorder, clean, fmt
+from mlopsgen.spec.models import Spec
+
+MAX_BATCH_SIZE = 1024
+DEFAULT_WINDOW_MS = 100.0
+BATCH_WINDOW_SHARE = 0.5
+"""A batch job plans to finish in half its window, so one failed attempt can be retried."""
+
+_BATCHING = ("serving", "batching")
+
+
+def floor_power_of_two(value: float) -> int:
+    """Largest power of two not above ``value`` (at least 1): kernels like aligned batches."""
+    return 1 if value < 2 else 2 ** math.floor(math.log2(value))
+
+
+def plan_batching(spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...]) -> BatchingPlan:
+    """Batch window and size for the batchable model stages of the request path."""
+    spec_batching = spec.serving.batching
+    batched = [s for s in stages if s.batchable]
+    if not spec_batching.enabled or not batched or not spec.serving.models:
+        why = "no real-time path" if not stages else "no batchable model on the path"
+        if not spec_batching.enabled:
+            why = "disabled in the spec"
+        rec.add(
+            "serving.batching.enabled",
+            False,
+            formula="spec batching.enabled and a batchable model on the path",
+            computed=f"{why} → false",
+            inputs={"enabled": spec_batching.enabled, "batchable_stages": len(batched)},
+            sources=[_BATCHING],
+            reason="requests are served one by one",
+        )
+        return BatchingPlan(
+            enabled=False, max_batch_size=None, max_latency_ms=None, batched_models=()
+        )
+    window = _window(spec, rec, stages, batched)
+    size = _size(spec, rec, batched, window)
+    return BatchingPlan(
+        enabled=True,
+        max_batch_size=size,
+        max_latency_ms=window,
+        batched_models=tuple(s.name.removeprefix("model:") for s in batched),
+    )
+
+
+def _window(
+    spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...], batched: list[StagePlan]
+) -> float:
+    p95 = spec.slo.latency_p95_ms
+    rest = sum(s.service_time_ms for s in stages if s not in batched)
+    stated = spec.serving.batching.max_latency_ms
+    derived = float(max(1, math.floor((p95 - rest) * 0.5))) if p95 else DEFAULT_WINDOW_MS
+    window = stated if stated is not None else derived
+    if stated is not None and p95 is not None and stated > p95 - rest:
+        rec.warn(
+            "W505",
+            f"batching max_latency_ms {fmt(stated)} exceeds the {fmt(p95 - rest)} ms of the p95 "
+            "budget left for the batched stage",
+            (*_BATCHING, "max_latency_ms"),
+            hint=f"remove it to let the plan derive {fmt(derived)} ms from the SLO",
+        )
+    rec.add(
+        "serving.batching.max_latency_ms",
+        clean(window),
+        unit="ms",
+        formula="floor((p95 − S_unbatched) / 2), unless stated",
+        computed=f"floor(({fmt(p95)} − {fmt(rest)}) / 2) = {fmt(derived)}"
+        + ("" if stated is None else f"; stated {fmt(stated)}"),
+        inputs={"latency_p95_ms": p95, "unbatched_ms": clean(rest), "stated": stated},
+        sources=[("slo", "latency_p95_ms"), (*_BATCHING, "max_latency_ms")],
+        reason="the dispatcher's deadline (wait + execution); never the library's 60 s default",
+    )
+    return clean(window)
+
+
+def _size(spec: Spec, rec: Recorder, batched: list[StagePlan], window: float) -> int:
+    service = sum(s.service_time_ms for s in batched)
+    rps = 1 / sum(1 / s.per_replica_rps for s in batched)
+    fits = 1 + max(0.0, (window / 2 - service) * rps / 1000)
+    derived = min(MAX_BATCH_SIZE, floor_power_of_two(fits))
+    stated = spec.serving.batching.max_batch_size
+    size = stated if stated is not None else derived
+    rec.add(
+        "serving.batching.max_batch_size",
+        size,
+        unit="requests",
+        formula="pow2_floor(1 + (window/2 − S_batched) × rps_batched), ≤ 1024, unless stated",
+        computed=f"pow2_floor(1 + ({fmt(window / 2)} − {fmt(service)}) × {fmt(rps / 1000)}/ms) "
+        f"= pow2_floor({fmt(fits)}) = {derived}" + ("" if stated is None else f"; stated {stated}"),
+        inputs={"window_ms": window, "batched_ms": clean(service), "batched_rps": clean(rps)},
+        sources=[("slo", "latency_p95_ms"), (*_BATCHING, "max_batch_size")],
+        reason="the largest aligned batch that executes within half the window, leaving the "
+        "other half for the batch to fill",
+    )
+    return size
+
+
+def plan_batch_job(spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...]) -> BatchJobPlan | None:
+    """Batch workers (pods shaped like a serving replica) to finish in half the window."""
+    batch = spec.serving.batch
+    if batch is None:
+        return None
+    by_name = {m.name: m for m in models}
+    path = [by_name[n] for n in spec.serving.models]
+    rate = 1 / sum(1 / m.calibration.per_replica_rps for m in path)
+    window_s = batch.window_minutes * 60
+    rows = batch.rows_per_run
+    workers = (
+        1 if rows is None else max(1, math.ceil(rows / (rate * window_s * BATCH_WINDOW_SHARE)))
+    )
+    expected = None if rows is None else clean(rows / (workers * rate) / 60)
+    cron = schedules.cadence_cron(batch.schedule)
+    rec.add(
+        "serving.batch.workers",
+        workers,
+        unit="workers",
+        formula="ceil(rows_per_run / (rows_per_s_per_worker × window_s × 0.5))",
+        computed=f"ceil({rows} / ({fmt(rate)} × {fmt(window_s)} × 0.5)) = {workers}; "
+        f"≈ {fmt(expected)} min",
+        inputs={"rows_per_run": rows, "rows_per_s_per_worker": clean(rate), "window_s": window_s},
+        sources=[("serving", "batch")],
+        reason="finishing in half the window leaves time to retry one failed attempt",
+    )
+    return BatchJobPlan(
+        cron=cron,
+        window_minutes=batch.window_minutes,
+        output_uri=batch.output_uri,
+        rows_per_run=rows,
+        rows_per_second_per_worker=clean(rate),
+        workers=workers,
+        expected_minutes=expected,
+        runs_per_month=clean(schedules.runs_per_month(cron)),
+    )

@@ -1,0 +1,196 @@
+"""``build_plan``: a validated spec in, a frozen Plan and its planning diagnostics out.
+
+The builder only orders the concerns: zones first (capacity spreads over them), then models
+(their calibration feeds the request path), training, serving (which sizes the cache), the
+feature store (which holds the cache), availability (which composes the planned replicas),
+compute, cost and monitoring. Findings about the spec become diagnostics (W5xx, E5xx);
+nothing is printed and nothing raises for a spec that loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlopsgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
+from mlopsgen.plan import calibration, cloud, compute, cost, data, names
+from mlopsgen.plan.availability import plan_availability, plan_zones
+from mlopsgen.plan.features import plan_features
+from mlopsgen.plan.ir import PLAN_VERSION, Plan
+from mlopsgen.plan.ir_data import FeaturesPlan, ModelPlan, SystemPlan, TrainingPlan
+from mlopsgen.plan.ir_ops import CostPlan, InfrastructurePlan, NodePool
+from mlopsgen.plan.ir_serving import ServingPlan
+from mlopsgen.plan.model_plans import plan_models
+from mlopsgen.plan.monitoring import plan_monitoring
+from mlopsgen.plan.record import Recorder
+from mlopsgen.plan.serving import plan_serving
+from mlopsgen.plan.training import plan_training
+from mlopsgen.spec.loader import LoadedSpec
+from mlopsgen.spec.models import Spec
+
+_INFRA = ("infrastructure",)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The plan and every planning diagnostic (sorted by position in the spec)."""
+
+    plan: Plan
+    diagnostics: list[Diagnostic]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the plan can be rendered: no planning errors."""
+        return not has_errors(self.diagnostics)
+
+
+def _gpu_class(spec: Spec, rec: Recorder) -> str | None:
+    """The GPU class: the spec's, T4 when models need GPUs and none is named, or None."""
+    wanted = spec.infrastructure.gpu_class
+    needs = any(m.gpu.training or m.gpu.serving for m in spec.models)
+    if wanted is None and not needs:
+        return None
+    chosen = wanted or calibration.DEFAULT_GPU_CLASS
+    provider = spec.infrastructure.cloud
+    if provider in compute.GPU_INSTANCES and chosen not in compute.GPU_INSTANCES[provider]:
+        _, chosen = compute.gpu_instance(provider, chosen)
+        rec.warn(
+            "W508",
+            f"{provider} has no {wanted} nodes; the plan uses {chosen} instead",
+            (*_INFRA, "gpu_class"),
+            hint=f"set gpu_class to one of {', '.join(sorted(compute.GPU_INSTANCES[provider]))}",
+        )
+    return chosen
+
+
+def _zones(spec: Spec, rec: Recorder, zones: int) -> tuple[str | None, tuple[str, ...]]:
+    provider = spec.infrastructure.cloud
+    region = spec.infrastructure.region or cloud.DEFAULT_REGION.get(provider)
+    zone_list, available, known = cloud.zone_names(provider, region, zones)
+    if provider == "local":
+        return None, ()
+    if zones > available:
+        rec.fail(
+            "E503",
+            f"{zones} zones are needed but {region} has {available}",
+            (*_INFRA, "region"),
+            hint="choose a region with more zones, or lower the availability target",
+        )
+    rec.add(
+        "infrastructure.zones",
+        zone_list,
+        formula="first `zones` zones of the region",
+        computed=f"{region}: {', '.join(zone_list)}",
+        inputs={"region": region, "zones": zones, "region_zones": available},
+        sources=[(*_INFRA, "region"), ("slo", "availability")],
+        reason="zones named in the plan so network, node pools and spread constraints agree"
+        + ("" if known else "; region not in the table, three zones a-c assumed"),
+    )
+    return region, zone_list
+
+
+def _pools(
+    spec: Spec,
+    served: ServingPlan,
+    models: tuple[ModelPlan, ...],
+    training: TrainingPlan,
+    gpu_class: str | None,
+    zones: int,
+) -> list[NodePool]:
+    """Serving and training pools of a cloud cluster (none for the local profile)."""
+    provider = spec.infrastructure.cloud
+    if provider == "local":
+        return []
+    pools = []
+    if served.realtime:
+        pools.append(compute.serving_pool(provider, gpu_class, zones, served.replica, served.hpa))
+    workers = {t.name: t.concurrent_workers for t in training.models if t.trainable}
+    pools += compute.training_pools(
+        provider, gpu_class, models, workers, served.batch, served.replica
+    )
+    return pools
+
+
+def _cost(
+    spec: Spec,
+    rec: Recorder,
+    zones: int,
+    pools: tuple[NodePool, ...],
+    features: FeaturesPlan,
+    models: tuple[ModelPlan, ...],
+    training: TrainingPlan,
+    served: ServingPlan,
+) -> CostPlan:
+    return cost.plan_cost(
+        spec,
+        rec,
+        cost.CostInputs(
+            zones=zones,
+            pools=pools,
+            online_store=features.online_store,
+            models=models,
+            training=training.models,
+            batch=served.batch,
+            replica=served.replica,
+            average_rps=served.capacity.average_rps if served.capacity else 0.0,
+            request_bytes=data.request_bytes(spec),
+            stored_gb=data.stored_gb(spec),
+        ),
+    )
+
+
+def build_plan(loaded: LoadedSpec) -> PlanResult:
+    """Plan the stack of a validated spec: every decision made, explained and located."""
+    spec = loaded.spec
+    rec = Recorder(loaded.source_map)
+    provider = spec.infrastructure.cloud
+    gpu_class = _gpu_class(spec, rec)
+    zones = plan_zones(spec, rec)
+    region, zone_list = _zones(spec, rec, zones)
+    models = plan_models(spec, rec, gpu_class)
+    training = plan_training(spec, rec, models)
+    serving = plan_serving(spec, rec, models, zones, gpu_class)
+    served = serving.plan
+    features = plan_features(spec, rec, zones, serving.cache_bytes)
+    per_zone = served.capacity.replicas_per_zone if served.capacity else 1
+    availability = plan_availability(spec, rec, zones, per_zone, serving.store_on_path)
+    pools = _pools(spec, served, models, training, gpu_class, zones)
+    compute_plan = compute.plan_compute(rec, provider, zones, pools)
+    cost_plan = _cost(spec, rec, zones, compute_plan.pools, features, models, training, served)
+    gpu_node = compute.gpu_instance(provider, gpu_class)[0].name if gpu_class and pools else None
+    plan = Plan(
+        plan_version=PLAN_VERSION,
+        system=_system(loaded),
+        data=data.plan_data(spec),
+        features=features,
+        models=models,
+        training=training,
+        serving=served,
+        availability=availability,
+        compute=compute_plan,
+        monitoring=plan_monitoring(spec, rec, served.realtime),
+        cost=cost_plan,
+        infrastructure=InfrastructurePlan(
+            cloud=provider,
+            region=region,
+            zones=zone_list,
+            kubernetes_version=spec.infrastructure.kubernetes_version,
+            gpu_class=gpu_class,
+            gpu_instance_type=gpu_node,
+        ),
+        decisions=rec.sorted_decisions(),
+    )
+    return PlanResult(plan=plan, diagnostics=sorted_diagnostics(rec.diagnostics))
+
+
+def _system(loaded: LoadedSpec) -> SystemPlan:
+    system = loaded.spec.system
+    return SystemPlan(
+        name=system.name,
+        description=system.description,
+        owner=system.owner,
+        spec_file=loaded.file,
+        spec_sha256=loaded.sha256,
+        spec_version=loaded.spec.spec_version,
+        k8s_name=names.kube_name(system.name),
+        python_name=names.python_name(system.name),
+    )

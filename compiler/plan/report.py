@@ -1,0 +1,84 @@
+"""Presenting a plan: a table of decisions, one decision's derivation, deterministic JSON.
+
+These return values and never print: the CLI decides where output goes. ``rich`` is imported
+inside :func:`plan_table` so importing the planner stays fast for commands that never draw.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import TYPE_CHECKING
+
+from mlopsgen.plan.ir import Decision, Plan
+from mlopsgen.plan.ir_base import Value
+from mlopsgen.plan.record import fmt
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+
+def format_value(value: Value, unit: str | None = None) -> str:
+    """A decision's value as people read it: numbers via :func:`fmt`, lists comma-joined."""
+    if isinstance(value, tuple):
+        text = ", ".join(format_value(v) for v in value)
+    elif isinstance(value, bool) or value is None:
+        text = "none" if value is None else str(value).lower()
+    elif isinstance(value, int | float):
+        text = fmt(value)
+    else:
+        text = value
+    return f"{text} {unit}" if unit else text
+
+
+def plan_table(plan: Plan) -> Table:
+    """Every decision with its value, the formula with numbers filled in, and its source."""
+    from rich.table import Table
+
+    table = Table(title=f"{plan.system.name}: plan v{plan.plan_version}", show_lines=False)
+    table.add_column("decision", no_wrap=True)
+    table.add_column("value")
+    table.add_column("formula, numbers filled in")
+    table.add_column("source", no_wrap=True)
+    for decision in plan.decisions:
+        table.add_row(
+            decision.name,
+            format_value(decision.value, decision.unit),
+            decision.computed,
+            ", ".join(decision.sources),
+        )
+    return table
+
+
+def _derivation(decision: Decision) -> str:
+    inputs = ", ".join(f"{k} = {format_value(v)}" for k, v in decision.inputs.items())
+    lines = [
+        f"{decision.name} = {format_value(decision.value, decision.unit)}",
+        f"  formula:  {decision.formula}",
+        f"  computed: {decision.computed}",
+        f"  inputs:   {inputs or 'none'}",
+        f"  sources:  {', '.join(decision.sources) or 'none'}",
+        f"  reason:   {decision.reason}",
+    ]
+    return "\n".join(lines)
+
+
+def explain(plan: Plan, name: str) -> str:
+    """The full derivation of one decision, or of every decision under a dotted prefix.
+
+    Raises:
+        KeyError: no decision has that name or prefix; the message suggests close names.
+    """
+    exact = [d for d in plan.decisions if d.name == name]
+    chosen = exact or [d for d in plan.decisions if d.name.startswith(f"{name}.")]
+    if not chosen:
+        close = difflib.get_close_matches(name, [d.name for d in plan.decisions], n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"no decision named {name!r}{hint}")
+    return "\n\n".join(_derivation(d) for d in chosen) + "\n"
+
+
+def plan_json(plan: Plan) -> str:
+    """The plan as JSON: sorted keys, two-space indent, UTF-8 text, trailing newline."""
+    data = plan.model_dump(mode="json")
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,220 @@
+# Formulas and reasons are written in mathematical notation (×, −, ρ, Σ) on purpose.
+# ruff: noqa: RUF001, RUF003
+"""Training schedules, triggers, rollout and how many runs a month each model makes.
+
+A retraining trigger on row counts is predictable: at the source's daily volume it fires
+about every ``min_rows / rows_per_day`` days, rounded up to the next trigger check. The plan
+states that interval, because a threshold that is small against the volume turns a weekly
+cadence into a run at every check — a cost and a cluster load the spec's author should see.
+Supervised triggers (new labels, live performance) only retrain models that have a target.
+"""
+
+from __future__ import annotations
+
+import math
+
+from mlopsgen.plan import calibration, schedules
+from mlopsgen.plan.ir_data import (
+    ModelPlan,
+    RolloutPlan,
+    TrainingModelPlan,
+    TrainingPlan,
+    TriggerPlan,
+)
+from mlopsgen.plan.record import Recorder, clean, fmt
+from mlopsgen.spec.ml_models import DriftTrigger, PerformanceTrigger, Trigger
+from mlopsgen.spec.models import Spec
+
+_MINUTES_PER_MONTH = schedules.DAYS_PER_MONTH * 24 * 60
+_DEFAULT_CONTINUOUS_RUNS = 30.0
+"""Continuous training with only unpredictable triggers (drift): about one run a day."""
+
+
+def _trigger_plan(
+    rec: Recorder, repeat: int, index: int, trigger: Trigger, rows_per_day: int | None
+) -> TriggerPlan:
+    metric: str | None = None
+    threshold: float | None = None
+    min_rows: int | None = None
+    if isinstance(trigger, DriftTrigger):
+        metric, threshold = trigger.metric, trigger.threshold
+    elif isinstance(trigger, PerformanceTrigger):
+        metric, threshold = trigger.metric, trigger.min
+    else:
+        min_rows = trigger.min_rows
+    interval = None
+    if min_rows is not None and rows_per_day:
+        interval = clean(min_rows / rows_per_day * 24)
+        rec.add(
+            f"training.triggers.{_label(repeat, trigger)}.expected_interval_hours",
+            interval,
+            unit="h",
+            formula="min_rows / rows_per_day × 24",
+            computed=f"{min_rows} / {rows_per_day} × 24 = {fmt(interval)}",
+            inputs={"min_rows": min_rows, "rows_per_day": rows_per_day},
+            sources=[("training", "triggers", index), ("data", "sources")],
+            reason="how often the threshold fills at the source's volume, if every row counts",
+        )
+    return TriggerPlan(
+        kind=trigger.kind,
+        metric=metric,
+        threshold=threshold,
+        min_rows=min_rows,
+        expected_interval_hours=interval,
+    )
+
+
+def _label(repeat: int, trigger: Trigger) -> str:
+    """``new_labels``; a repeated kind gets its count: ``new_labels_2``."""
+    return trigger.kind if repeat == 0 else f"{trigger.kind}_{repeat + 1}"
+
+
+def _rows_per_day(spec: Spec, models: tuple[ModelPlan, ...]) -> int | None:
+    """Daily rows of the first trainable model's source: what row-count triggers count."""
+    for model in models:
+        if model.trainable:
+            source = next(s for s in spec.data.sources if s.name == model.source)
+            return source.rows_per_day
+    return None
+
+
+def _trigger_runs(
+    triggers: tuple[TriggerPlan, ...], supervised: bool, check_minutes: int
+) -> tuple[float, str]:
+    best, why = 0.0, ""
+    for trigger in triggers:
+        if trigger.expected_interval_hours is None:
+            continue
+        if trigger.kind == "new_labels" and not supervised:
+            continue
+        every = math.ceil(trigger.expected_interval_hours * 60 / check_minutes) * check_minutes
+        runs = _MINUTES_PER_MONTH / every
+        if runs > best:
+            best = runs
+            why = (
+                f"{trigger.kind} ({trigger.min_rows} rows) fills in "
+                f"{fmt(trigger.expected_interval_hours)} h → fires every {every} min"
+            )
+    return best, why
+
+
+def _model_training(
+    spec: Spec,
+    rec: Recorder,
+    index: int,
+    model: ModelPlan,
+    triggers: tuple[TriggerPlan, ...],
+    check_minutes: int,
+) -> TrainingModelPlan:
+    cadence = spec.training.cadence
+    cron = schedules.cadence_cron(cadence)
+    scheduled = 0.0 if cadence == "continuous" else schedules.runs_per_month(cron)
+    triggered, why = _trigger_runs(triggers, model.target is not None, check_minutes)
+    runs = max(scheduled, triggered)
+    computed = f"max({fmt(scheduled)}, {fmt(triggered)}) = {fmt(runs)}"
+    if not model.trainable:
+        runs, computed = 0.0, "pre-trained → 0"
+        why = f"{model.framework} ships pre-trained: packaged and evaluated, never trained"
+    elif cadence == "continuous" and triggered == 0:
+        runs, computed = (
+            _DEFAULT_CONTINUOUS_RUNS,
+            f"no row-count trigger → {fmt(_DEFAULT_CONTINUOUS_RUNS)}",
+        )
+        why = "continuous with only unpredictable triggers (drift): about one run a day"
+    elif triggered > scheduled:
+        why = f"{why}; the trigger, not the {cadence} schedule, sets the pace (upper bound)"
+    else:
+        why = f"the {cadence} schedule sets the pace" + (f"; {why}" if why else "")
+    rec.add(
+        f"training.{model.name}.runs_per_month",
+        clean(runs),
+        unit="runs/30d",
+        formula="max(cron firings per 30 d, 43200 min / (ceil(min_rows/rows_per_min / check) × "
+        "check))",
+        computed=computed,
+        inputs={"cadence": cadence, "check_minutes": check_minutes},
+        sources=[("training", "cadence"), ("training", "triggers"), ("models", index)],
+        reason=why,
+    )
+    partition = model.partition
+    return TrainingModelPlan(
+        name=model.name,
+        trainable=model.trainable,
+        cron=cron,
+        shards=partition.shards if partition else 1,
+        concurrent_workers=partition.concurrent_workers if partition else 1,
+        waves=partition.waves if partition else 1,
+        runs_per_month=clean(runs),
+        hours_per_shard=calibration.TRAINING_HOURS_PER_SHARD[model.framework][model.size],
+    )
+
+
+def _rollout(spec: Spec, rec: Recorder) -> RolloutPlan:
+    rollout = spec.training.rollout
+    steps = tuple(rollout.steps_percent) if rollout.strategy == "canary" else (100.0,)
+    total = 0 if rollout.strategy == "all_at_once" else len(steps) * rollout.step_minutes
+    rec.add(
+        "training.rollout.total_minutes",
+        total,
+        unit="min",
+        formula="steps × step_minutes (canary); one step for blue/green and shadow",
+        computed=f"{len(steps)} × {rollout.step_minutes} = {total}",
+        inputs={"strategy": rollout.strategy, "steps": len(steps)},
+        sources=[("training", "rollout")],
+        reason="each step holds long enough for burn-rate alerts to fire before the next",
+    )
+    return RolloutPlan(
+        strategy=rollout.strategy,
+        steps_percent=steps,
+        step_minutes=rollout.step_minutes,
+        total_minutes=total,
+    )
+
+
+def plan_training(spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...]) -> TrainingPlan:
+    """Schedules, triggers, rollout and per-model run counts."""
+    training = spec.training
+    cron = schedules.cadence_cron(training.cadence)
+    continuous = training.cadence == "continuous"
+    check = schedules.CONTINUOUS_CHECK_MINUTES if continuous else schedules.TRIGGER_CHECK_MINUTES
+    check_cron = cron if continuous else schedules.cadence_cron("hourly")
+    rec.add(
+        "training.cron",
+        cron,
+        formula="cron(cadence)",
+        computed=f"cron({training.cadence}) = {cron}",
+        inputs={"cadence": training.cadence, "timezone": training.schedule_timezone},
+        sources=[("training", "cadence")],
+        reason=schedules.cadence_reason(training.cadence),
+    )
+    rec.add(
+        "training.trigger_check_cron",
+        check_cron,
+        formula="every 15 min when continuous, else hourly",
+        computed=f"{training.cadence} → {check_cron}",
+        inputs={"cadence": training.cadence, "triggers": len(training.triggers)},
+        sources=[("training", "cadence"), ("training", "triggers")],
+        reason="triggers are polled: the check interval bounds how late a retrain can start",
+    )
+    rows = _rows_per_day(spec, models)
+    seen: dict[str, int] = {}
+    triggers = []
+    for index, trigger in enumerate(training.triggers):
+        triggers.append(_trigger_plan(rec, seen.get(trigger.kind, 0), index, trigger, rows))
+        seen[trigger.kind] = seen.get(trigger.kind, 0) + 1
+    plans = tuple(
+        _model_training(spec, rec, i, m, tuple(triggers), check) for i, m in enumerate(models)
+    )
+    return TrainingPlan(
+        cadence=training.cadence,
+        continuous=continuous,
+        cron=cron,
+        timezone=training.schedule_timezone,
+        trigger_check_cron=check_cron,
+        trigger_check_minutes=check,
+        triggers=tuple(triggers),
+        lookback_days=training.lookback_days,
+        max_workers=training.parallelism.max_workers,
+        rollout=_rollout(spec, rec),
+        models=plans,
+    )
