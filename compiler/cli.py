@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
 from mlopsgen import __version__
 from mlopsgen.diagnostics import (
     Diagnostic,
@@ -27,8 +28,9 @@ from mlopsgen.diagnostics import (
 )
 
 if TYPE_CHECKING:
-    from mlopsgen.spec.loader import LoadedSpec
     from rich.console import Console
+
+    from mlopsgen.spec.loader import LoadedSpec
 
 app = typer.Typer(
     name="mlopsgen",
@@ -197,6 +199,7 @@ def build(
 
     with _handle_errors():
         report = build_stack(spec, out, check=check, force=force)
+    _print_diagnostics(report.warnings, report.sources)
     if report.diff:
         typer.echo(report.diff, nl=False)
     out_console = _console()

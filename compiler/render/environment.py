@@ -38,6 +38,8 @@ FILTERS: dict[str, Callable[..., str]] = {
     "md_cell": filters.markdown_cell,
     "mermaid": filters.mermaid_label,
     "comment": filters.comment_text,
+    "toml": filters.toml_string,
+    "md_code": filters.markdown_code,
 }
 """Filter names as templates use them; each is a pure escaping function."""
 

@@ -410,3 +410,51 @@ def comment_text(value: object) -> str:
     while text.endswith("\\"):
         text = text[:-1].rstrip()
     return text
+
+
+# TOML basic strings forbid control characters other than tab (U+0000-U+0008, U+000A-U+001F,
+# U+007F) unless escaped, and \u escapes may not name surrogates: escape exactly those.
+_TOML_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+_TOML_SPECIAL = re.compile('["\\\\\x00-\x1f\x7f]')
+
+
+def toml_string(value: object) -> str:
+    """A TOML basic string literal showing exactly ``value``.
+
+    Raises:
+        TypeError: if ``value`` is not a str.
+        ValueError: for lone surrogates, which TOML (UTF-8) cannot carry.
+    """
+    text = _check_text(value)
+    return (
+        '"'
+        + _TOML_SPECIAL.sub(
+            lambda m: _TOML_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04X}"), text
+        )
+        + '"'
+    )
+
+
+def markdown_code(value: object, table: bool = False) -> str:
+    """An inline Markdown code span showing ``value`` verbatim.
+
+    Backslash escapes do not work inside code spans, so the fence is made one backtick
+    longer than the longest backtick run in the text, and padded with spaces when the text
+    starts or ends with a backtick (CommonMark strips one space on each side). In a GFM table
+    cell (``table=True``) a ``|`` still ends the cell even inside code, so it becomes ``\\|``,
+    which GFM turns back into ``|`` before reading the code span.
+    """
+    text = _one_line(_check_text(value))
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    span = f"{fence}{pad}{text}{pad}{fence}"
+    return span.replace("|", "\\|") if table else span

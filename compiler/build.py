@@ -1,0 +1,103 @@
+"""The build pipeline: ``load_spec -> build_plan -> render -> format -> write``.
+
+Each stage is a library function; this module only sequences them and decides where the
+output goes (``generated/<system>/`` under the current directory unless ``--out`` says
+otherwise). Nothing touches the disk before every stage has succeeded in memory, so an
+invalid spec or a template error leaves the previous output exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
+
+from mlopsgen.diagnostics import Diagnostic, SpecError, has_errors
+from mlopsgen.plan import Plan, build_plan
+from mlopsgen.render.formatting import format_tree
+from mlopsgen.render.stack import render_stack
+from mlopsgen.spec.loader import LoadedSpec, load_spec
+from mlopsgen.writer import WriteReport, diff_tree, write_tree
+
+
+@dataclass(frozen=True)
+class CompiledStack:
+    """A plan and its formatted files, in memory, ready to write or compare."""
+
+    loaded: LoadedSpec
+    plan: Plan
+    tree: dict[str, str]
+    out_dir: Path
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did, for the CLI to print."""
+
+    out_dir: Path
+    write: WriteReport | None = None
+    diff: str = ""
+    exit_code: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """One line per file changed plus a summary line."""
+        if self.write is None:
+            state = "up to date" if self.exit_code == 0 else "stale: rebuild to update"
+            return [f"{self.out_dir}: {state}"]
+        return [*self.write.lines(), f"{self.out_dir}: {self.write.summary()}"]
+
+
+def compile_stack(spec_path: Path, out: Path | None = None) -> CompiledStack:
+    """Run every in-memory stage for one spec.
+
+    The plan names the spec by its path relative to the output directory, so the output does
+    not depend on the working directory the build ran from, and the stack's own ``make check``
+    finds its spec.
+
+    Raises:
+        SpecError: the spec is invalid or cannot be planned.
+        UsageError: the spec path cannot be read.
+    """
+    loaded = load_spec(spec_path)
+    out_dir = out if out is not None else default_out_dir(loaded.spec.system.name)
+    display = PurePath(os.path.relpath(spec_path.resolve(), out_dir.resolve())).as_posix()
+    renamed = replace(loaded, source_map=replace(loaded.source_map, file=display))
+    result = build_plan(renamed)
+    if has_errors(result.diagnostics):
+        raise SpecError(result.diagnostics, {loaded.file: loaded.source_map.text})
+    tree = format_tree(render_stack(result.plan))
+    return CompiledStack(
+        loaded, result.plan, tree, out_dir, [*loaded.warnings, *result.diagnostics]
+    )
+
+
+def default_out_dir(system_name: str) -> Path:
+    """``generated/<system-name>`` relative to the current directory."""
+    return Path("generated") / system_name
+
+
+def build_stack(
+    spec_path: Path, out: Path | None = None, *, check: bool = False, force: bool = False
+) -> BuildReport:
+    """Build the stack of one spec, or with ``check`` compare it against the disk.
+
+    Returns:
+        A report; its exit code is 1 when ``check`` finds the output stale.
+    """
+    compiled = compile_stack(spec_path, out)
+    out_dir = compiled.out_dir
+    sources = {compiled.loaded.file: compiled.loaded.source_map.text}
+    if check:
+        text = diff_tree(compiled.tree, out_dir)
+        return BuildReport(out_dir, None, text, 1 if text else 0, compiled.diagnostics, sources)
+    report = write_tree(compiled.tree, out_dir, spec_sha256=compiled.loaded.sha256, force=force)
+    return BuildReport(out_dir, report, "", 0, compiled.diagnostics, sources)
+
+
+def diff_stack(spec_path: Path, out: Path | None = None) -> str:
+    """The unified diff a rebuild would apply to the output directory."""
+    compiled = compile_stack(spec_path, out)
+    return diff_tree(compiled.tree, compiled.out_dir)
