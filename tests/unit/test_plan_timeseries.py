@@ -1,0 +1,82 @@
+# Hand computations are written in mathematical notation (×, −, ρ, Σ) on purpose.
+# ruff: noqa: RUF003
+"""Time-series forecasting: 100,000 series trained in parallel shards, batch forecasts.
+
+Expected numbers are worked out by hand in the comments from the spec and the calibration
+table, never by calling the planner's own formulas.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.test_plan_support import TIME_SERIES, codes, plan, result
+
+
+def test_shards_from_series_count() -> None:
+    # 100,000 series (entity "series" keyed by series_id) / 1,000 per statsforecast shard
+    #   = 100 shards; 32 workers → ceil(100 / 32) = 4 waves
+    partition = plan(TIME_SERIES).model("demand_forecast").partition
+    assert partition is not None
+    assert partition.cardinality == 100000
+    assert partition.cardinality_from == "entity series cardinality"
+    assert (partition.shards, partition.concurrent_workers, partition.waves) == (100, 32, 4)
+    training = {m.name: m for m in plan(TIME_SERIES).training.models}
+    assert training["demand_forecast"].shards == 100
+    assert training["demand_anomaly"].shards == 1
+
+
+def test_forecasting_details_survive() -> None:
+    model = plan(TIME_SERIES).model("demand_forecast")
+    assert model.horizon_days == 28
+    assert model.seasonality_days == (7, 365.25)
+    assert [i.name for i in model.inputs] == [
+        "price_usd",
+        "on_promotion",
+        "series_recent.units_mean_7d",
+        "series_recent.units_mean_28d",
+        "series_recent.units_stddev_28d",
+    ]
+    assert [i.type for i in model.inputs] == ["float", "bool", "float", "float", "float"]
+
+
+def test_realtime_capacity_and_memory() -> None:
+    # S = 1 + 1.5 + 4 + 1 = 7.5 ms; rps = 1 / (1/4000 + 1/10000 + 1/800 + 1/10000)
+    #   = 1 / 0.0017 = 588.2; ρ = min(0.7, 1 − 2.9957 × 7.5 / 500 = 0.955) = 0.7
+    # memory: every series model is loaded: 100,000 × 0.02 MB = 2000 MB + 20 MB anomaly
+    #   (1024 + 4 × 2020) × 1.25 = 11,380 MB → 12 GiB → general purpose m7i.4xlarge
+    serving = plan(TIME_SERIES).serving
+    cap = serving.capacity
+    assert cap is not None
+    assert cap.per_replica_rps == pytest.approx(588.235, abs=1e-3)
+    assert cap.utilisation_raw == pytest.approx(0.9551, abs=1e-4)
+    assert (cap.replicas_needed, cap.replicas) == (1, 2)
+    assert serving.replica.memory_gib == 12
+    pool = next(p for p in plan(TIME_SERIES).compute.pools if p.role == "serving")
+    assert pool.instance_type == "m7i.4xlarge"
+
+
+def test_batch_forecasts_and_training_pool() -> None:
+    # 2,800,000 rows at 1 / (1/800 + 1/10000) = 740.7 rows/s, half of 180 min:
+    # ceil(2.8M / (740.7 × 10,800 × 0.5)) = ceil(0.70) = 1 worker, 2.8M / 740.7 / 60 = 63 min
+    batch = plan(TIME_SERIES).serving.batch
+    assert batch is not None
+    assert batch.workers == 1
+    assert batch.expected_minutes == pytest.approx(63.0, abs=1e-6)
+    # training pool: 32 shards × 2 vCPU + 1 × 2 vCPU + the batch worker's 4 vCPU = 70 vCPU
+    #   / 15 allocatable per m7i.4xlarge = 4.67 → 5 nodes, from zero, spot
+    pool = next(p for p in plan(TIME_SERIES).compute.pools if p.role == "training")
+    assert (pool.min_nodes, pool.max_nodes, pool.capacity_type) == (0, 5, "spot")
+
+
+def test_batching_budget_and_views() -> None:
+    # window floor((500 − 2.5) / 2) = 248 ms; batch 1 + (124 − 5) × 0.7407 = 89.1 → 64
+    batching = plan(TIME_SERIES).serving.batching
+    assert (batching.max_latency_ms, batching.max_batch_size) == (248, 64)
+    view = plan(TIME_SERIES).features.views[0]
+    # TTL 2 d: refresh every 6 h (6 h × 4 ≤ 48 h, 24 h × 4 > 48 h); staleness 6 h + 1 d lag
+    assert view.materialization_cron == "0 */6 * * *"
+    assert view.max_staleness_seconds == 21600 + 86400
+    assert plan(TIME_SERIES).availability.error_budget_minutes == 43.2
+    assert plan(TIME_SERIES).infrastructure.zones == ("us-west-2a", "us-west-2b")
+    assert codes(result(TIME_SERIES)) == []
