@@ -7,6 +7,7 @@ refresh with ``pytest tests/unit/test_invalid_specs.py --snapshot-update``.
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
@@ -107,6 +108,12 @@ def rejected(name: str) -> SpecError:
     return caught.value
 
 
+@functools.cache
+def rejected_once(name: str) -> SpecError:
+    """:func:`rejected`, loaded once per file for the tests that only inspect the result."""
+    return rejected(name)
+
+
 def render(exc: SpecError) -> str:
     """All diagnostics as the CLI prints them, with the quoted source lines."""
     parts = []
@@ -129,19 +136,19 @@ def test_every_invalid_spec_has_expected_codes() -> None:
 
 @pytest.mark.parametrize("name", FILES)
 def test_rendered_diagnostics_match_snapshot(name: str, snapshot: SnapshotAssertion) -> None:
-    assert render(rejected(name)) == snapshot
+    assert render(rejected_once(name)) == snapshot
 
 
 @pytest.mark.parametrize("name", FILES)
 def test_codes_are_the_expected_failure_class(name: str) -> None:
-    exc = rejected(name)
+    exc = rejected_once(name)
     assert {d.code for d in exc.diagnostics} == EXPECTED_CODES[name]
     assert all(d.is_error for d in exc.diagnostics)
 
 
 @pytest.mark.parametrize("name", FILES)
 def test_diagnostics_point_into_the_file(name: str) -> None:
-    exc = rejected(name)
+    exc = rejected_once(name)
     line_count = max((INVALID / name).read_bytes().count(b"\n"), 1)
     positioned = [d for d in exc.diagnostics if d.span is not None]
     assert positioned, "every invalid spec is reported with a position"
@@ -155,7 +162,7 @@ def test_diagnostics_point_into_the_file(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(set(FILES) - set(WITHOUT_HINT)))
 def test_diagnostics_carry_a_hint(name: str) -> None:
-    exc = rejected(name)
+    exc = rejected_once(name)
     assert all(d.hint for d in exc.diagnostics)
 
 

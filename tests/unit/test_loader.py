@@ -7,7 +7,7 @@ diagnostics that point at the right place.
 
 from __future__ import annotations
 
-import hashlib
+import re
 import time
 from pathlib import Path
 
@@ -266,9 +266,12 @@ def test_errors_carry_the_source_text(tmp_path: Path) -> None:
     assert caught.value.exit_code == 1
 
 
-def test_sha256_is_of_the_raw_bytes() -> None:
-    raw = MINIMAL.encode()
-    assert load_spec_bytes(raw, "t.yaml").sha256 == hashlib.sha256(raw).hexdigest()
+def test_digest_follows_the_spec() -> None:
+    first = load_spec_bytes(MINIMAL.encode(), "a.yaml").sha256
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+    assert load_spec_bytes(MINIMAL.encode(), "b.yaml").sha256 == first
+    changed = MINIMAL.replace("availability: 99.9", "availability: 99.5")
+    assert load_spec_bytes(changed.encode(), "a.yaml").sha256 != first
 
 
 # -- shape diagnostics ---------------------------------------------------------------------------
