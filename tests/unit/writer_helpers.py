@@ -58,3 +58,16 @@ def expected(tree: Mapping[str, str], spec: str = SPEC) -> dict[str, bytes | str
 def leftovers(out_dir: Path) -> list[str]:
     """Hidden staging/old siblings a build leaves only when it is killed."""
     return sorted(n for n in os.listdir(out_dir.parent) if n.startswith(f".{out_dir.name}."))
+
+
+def make_tree(generation: int, size: int) -> dict[str, str]:
+    """A large tree where each generation updates, deletes and adds files."""
+    tree = {}
+    for i in range(size):
+        if i % 7 == generation % 7:
+            continue
+        body = f"line {generation if i % 3 == 0 else 0} of file {i}\n" * 60
+        tree[f"d{i % 25}/sub{i % 4}/f{i}.txt"] = body
+    for i in range(size // 20):
+        tree[f"new{generation}/x{i}.txt"] = f"new {i}\n"
+    return tree
