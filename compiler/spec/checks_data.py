@@ -8,7 +8,8 @@ actually hold them, or the generated feature repository would fail at materialis
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from mlopsgen.spec.checks_context import CheckContext, suggest
 from mlopsgen.spec.data_models import FeatureView, Source
@@ -28,57 +29,25 @@ _AGG_TYPES: dict[str, tuple[str, ...]] = {
 def _named(ctx: CheckContext) -> Iterable[tuple[str, str, list[tuple[str, Path]]]]:
     """Every family of names that must be unique: (singular noun, plural noun, names)."""
     spec = ctx.spec
-    yield (
-        "source",
-        "sources",
-        [(s.name, ("data", "sources", i, "name")) for i, s in enumerate(spec.data.sources)],
-    )
-    yield (
-        "entity",
-        "entities",
-        [
-            (e.name, ("features", "entities", i, "name"))
-            for i, e in enumerate(spec.features.entities)
-        ],
-    )
-    yield (
-        "feature view",
-        "feature views",
-        [(v.name, ("features", "views", i, "name")) for i, v in enumerate(spec.features.views)],
-    )
+    families: list[tuple[str, str, Sequence[Any], Path]] = [
+        ("source", "sources", spec.data.sources, ("data", "sources")),
+        ("entity", "entities", spec.features.entities, ("features", "entities")),
+        ("feature view", "feature views", spec.features.views, ("features", "views")),
+        ("model", "models", spec.models, ("models",)),
+        ("business metric", "business metrics", spec.business.metrics, ("business", "metrics")),
+        ("experiment", "experiments", spec.serving.experiments, ("serving", "experiments")),
+    ]
     for v, view in enumerate(spec.features.views):
-        yield (
-            f"feature of view {view.name!r}",
-            "features of a view",
-            [
-                (f.name, ("features", "views", v, "features", i, "name"))
-                for i, f in enumerate(view.features)
-            ],
+        noun = f"feature of view {view.name!r}"
+        families.append(
+            (noun, "features of a view", view.features, ("features", "views", v, "features"))
         )
-    yield ("model", "models", [(m.name, ("models", i, "name")) for i, m in enumerate(spec.models)])
-    yield (
-        "business metric",
-        "business metrics",
-        [(m.name, ("business", "metrics", i, "name")) for i, m in enumerate(spec.business.metrics)],
-    )
-    yield (
-        "experiment",
-        "experiments",
-        [
-            (x.name, ("serving", "experiments", i, "name"))
-            for i, x in enumerate(spec.serving.experiments)
-        ],
-    )
-    decision = spec.serving.decision
-    if decision is not None:
-        yield (
-            "rule",
-            "rules",
-            [
-                (r.name, ("serving", "decision", "rules", i, "name"))
-                for i, r in enumerate(decision.rules)
-            ],
+    if spec.serving.decision is not None:
+        families.append(
+            ("rule", "rules", spec.serving.decision.rules, ("serving", "decision", "rules"))
         )
+    for noun, plural, items, base in families:
+        yield noun, plural, [(item.name, (*base, i, "name")) for i, item in enumerate(items)]
 
 
 def check_duplicate_names(ctx: CheckContext) -> None:

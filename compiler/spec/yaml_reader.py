@@ -118,66 +118,53 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> Diagnostic:
 
 def _check_events(text: str, file: str) -> None:
     """Walk the event stream iteratively: bounded depth and size, syntax errors as diagnostics."""
-    depth = 0
-    count = 0
-    documents = 0
+    depth = count = documents = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             count += 1
-            if count > MAX_EVENTS:
-                raise SpecError(
-                    [
-                        error(
-                            "E105",
-                            f"spec has more than {MAX_EVENTS:,} YAML nodes",
-                            _mark_span(event.start_mark, file),
-                            "a spec should be a few hundred lines",
-                        )
-                    ]
-                )
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise SpecError(
-                        [
-                            error(
-                                "E106",
-                                "a spec file holds exactly one YAML document",
-                                _mark_span(event.start_mark, file),
-                                "remove the second '---' document or split it into its own file",
-                            )
-                        ]
-                    )
-            elif isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise SpecError(
-                        [
-                            error(
-                                "E105",
-                                f"nesting deeper than {MAX_DEPTH} levels",
-                                _mark_span(event.start_mark, file),
-                                "a spec nests a few levels at most; check for runaway brackets",
-                            )
-                        ]
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
-                raise SpecError(
-                    [
-                        error(
-                            "E105",
-                            f"a value longer than {MAX_SCALAR_CHARS:,} characters",
-                            _mark_span(event.start_mark, file),
-                            "keep long text out of the spec",
-                        )
-                    ]
-                )
+            documents += isinstance(event, yaml.DocumentStartEvent)
+            depth += isinstance(event, yaml.CollectionStartEvent)
+            depth -= isinstance(event, yaml.CollectionEndEvent)
+            problem = _event_problem(event, count, documents, depth)
+            if problem is not None:
+                code, message, hint = problem
+                span = _mark_span(event.start_mark, file)
+                raise SpecError([error(code, message, span, hint)])
     except yaml.MarkedYAMLError as exc:
         raise SpecError([_syntax_error(exc, file)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([error("E104", f"YAML error: {exc}", Span(file, 1, 1))]) from None
+
+
+def _event_problem(
+    event: yaml.Event, count: int, documents: int, depth: int
+) -> tuple[str, str, str] | None:
+    """The limit the stream breaks at ``event``, as (code, message, hint), or None."""
+    if count > MAX_EVENTS:
+        return (
+            "E105",
+            f"spec has more than {MAX_EVENTS:,} YAML nodes",
+            "a spec should be a few hundred lines",
+        )
+    if documents > 1:
+        return (
+            "E106",
+            "a spec file holds exactly one YAML document",
+            "remove the second '---' document or split it into its own file",
+        )
+    if depth > MAX_DEPTH:
+        return (
+            "E105",
+            f"nesting deeper than {MAX_DEPTH} levels",
+            "a spec nests a few levels at most; check for runaway brackets",
+        )
+    if isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
+        return (
+            "E105",
+            f"a value longer than {MAX_SCALAR_CHARS:,} characters",
+            "keep long text out of the spec",
+        )
+    return None
 
 
 def read_yaml(text: str, file: str) -> YamlDocument:
