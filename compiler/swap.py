@@ -48,6 +48,7 @@ __all__ = [
     "current_output",
     "leftovers",
     "locked",
+    "locked_if_possible",
     "pause_point",
     "recover",
     "remove_tree",
@@ -108,6 +109,16 @@ def locked(out_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+@contextmanager
+def locked_if_possible(out_dir: Path) -> Iterator[None]:
+    """:func:`locked` when the parent exists, so a read sees no build half-way; else nothing."""
+    if out_dir.parent.is_dir():
+        with locked(out_dir):
+            yield
+    else:
+        yield
 
 
 def recover(out_dir: Path) -> None:
@@ -241,7 +252,11 @@ def replace_directory(out_dir: Path, build: Callable[[Path], None]) -> None:
     except BaseException as exc:
         remove_tree(staging)
         if isinstance(exc, OSError):
-            raise OutputError(f"cannot prepare the new output next to {out_dir}: {exc}") from exc
+            raise OutputError(
+                f"cannot prepare the new output next to {out_dir}: {exc}",
+                hint="the new output is assembled beside the old one, so the parent directory "
+                "must be writable; the previous output is unchanged",
+            ) from exc
         raise
     pause_point("staged")
     try:

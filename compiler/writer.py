@@ -32,8 +32,10 @@ executable (``0o755`` before the umask), any other ``0o644``.
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import re
+import shutil
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,6 +59,7 @@ __all__ = [
 ]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
 
 
 @dataclass(frozen=True)
@@ -154,11 +157,14 @@ def _file_mode(data: bytes) -> int:
 
 
 def _stage(plan: Plan, staging: Path, manifest: bytes, root_mode: int | None) -> None:
-    """Assemble the complete new tree in ``staging``."""
-    for directory in _directories(plan):
+    """Assemble the complete new tree in ``staging``.
+
+    Directory permissions are copied last, deepest first, so a read-only directory of the old
+    tree does not stop its own contents from being staged.
+    """
+    directories = _directories(plan)
+    for directory in directories:
         (staging / directory).mkdir()
-        if directory in plan.dir_modes:
-            os.chmod(staging / directory, stat.S_IMODE(plan.dir_modes[directory]))
     half = len(plan.writes) // 2
     for index, (path, data) in enumerate(sorted(plan.writes.items())):
         if index == half:
@@ -167,10 +173,30 @@ def _stage(plan: Plan, staging: Path, manifest: bytes, root_mode: int | None) ->
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
     for path, source in sorted(plan.links.items()):
-        os.link(source, staging / path, follow_symlinks=False)
+        _carry_over(source, staging / path)
     (staging / MANIFEST_NAME).write_bytes(manifest)
+    for directory in reversed(directories):
+        if directory in plan.dir_modes:
+            os.chmod(staging / directory, stat.S_IMODE(plan.dir_modes[directory]))
     if root_mode is not None:
         os.chmod(staging, stat.S_IMODE(root_mode))
+
+
+def _carry_over(source: Path, target: Path) -> None:
+    """Hard-link an unchanged entry into the new tree (same inode and mtime), else copy it.
+
+    Copying is the fallback for file systems without hard links; it keeps the mtime but not
+    the inode.
+    """
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+        else:
+            shutil.copy2(source, target, follow_symlinks=False)
 
 
 def _directories(plan: Plan) -> list[str]:
@@ -212,7 +238,8 @@ def write_tree(
     manifest = Manifest.for_files(files, generator_version=__version__, spec_sha256=spec_sha256)
     manifest_bytes = manifest.to_json().encode("utf-8")
     if dry_run:
-        plan = classify(files, swap.current_output(out_dir), force)
+        with swap.locked_if_possible(out_dir):
+            plan = classify(files, swap.current_output(out_dir), force)
         return _report(plan, out_dir, force, dry_run=True, written=False)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -268,12 +295,14 @@ def diff_tree(tree: Mapping[str, str], out_dir: Path) -> str:
     ``build --check`` and ``mlopsgen diff``; reads only.
     """
     files = _encode_tree(tree)
-    root = swap.current_output(_resolve(Path(out_dir)))
-    disk = scan_output(root) if root is not None else {}
-    try:
-        manifest = Manifest.read(root) if root is not None else None
-    except ManifestError:
-        manifest = None
+    out_dir = _resolve(Path(out_dir))
+    with swap.locked_if_possible(out_dir):
+        root = swap.current_output(out_dir)
+        disk = scan_output(root) if root is not None else {}
+        try:
+            manifest = Manifest.read(root) if root is not None else None
+        except ManifestError:
+            manifest = None
     stale = [p for p in (manifest.files if manifest else {}) if p not in files and p in disk]
     return "".join(
         _diff_one(path, disk.get(path), files.get(path)) for path in sorted([*files, *stale])

@@ -120,6 +120,22 @@ def test_directory_modes_are_kept(out: Path) -> None:
     assert stat.S_IMODE(os.stat(out / "infra").st_mode) == 0o700
 
 
+def test_read_only_foreign_directories_and_special_files_are_kept(out: Path) -> None:
+    write_tree(TREE, out, spec_sha256=SPEC)
+    (out / "venv" / "lib").mkdir(parents=True)
+    (out / "venv" / "lib" / "site.py").write_text("x = 1\n")
+    os.mkfifo(out / "pipe")
+    os.chmod(out / "venv" / "lib", 0o555)
+    os.chmod(out / "venv", 0o555)
+    write_tree({**TREE, "README.md": "v2\n"}, out, spec_sha256=SPEC)
+    assert (out / "venv" / "lib" / "site.py").read_text() == "x = 1\n"
+    assert stat.S_IMODE(os.stat(out / "venv").st_mode) == 0o555
+    assert stat.S_ISFIFO(os.lstat(out / "pipe").st_mode)
+    assert leftovers(out) == []
+    os.chmod(out / "venv", 0o755)
+    os.chmod(out / "venv" / "lib", 0o755)
+
+
 @pytest.mark.parametrize(
     ("edit", "new_tree", "conflict"),
     [
