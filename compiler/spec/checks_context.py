@@ -28,12 +28,11 @@ MAX_LISTED = 12
 
 @dataclass(frozen=True)
 class Column:
-    """A source column and where it is declared."""
+    """A source column and the source declaring it (the first, when two share a name)."""
 
     name: str
     field: FieldSpec
     source: str
-    path: Path
 
 
 def listing(names: Iterable[str]) -> str:
@@ -84,7 +83,6 @@ class CheckContext:
     columns: dict[str, Column] = field(init=False)
     sources: dict[str, Source] = field(init=False)
     models: dict[str, ModelSpec] = field(init=False)
-    model_paths: dict[str, Path] = field(init=False)
     views: dict[str, FeatureView] = field(init=False)
     entities: dict[str, Entity] = field(init=False)
     business_metrics: tuple[str, ...] = field(init=False)
@@ -92,15 +90,11 @@ class CheckContext:
     def __post_init__(self) -> None:
         spec = self.spec
         self.columns = {}
-        for s, source in enumerate(spec.data.sources):
+        for source in spec.data.sources:
             for name, column in source.schema_.items():
-                path: Path = ("data", "sources", s, "schema", name)
-                self.columns.setdefault(name, Column(name, column, source.name, path))
+                self.columns.setdefault(name, Column(name, column, source.name))
         self.sources = _first_by_name(spec.data.sources)
         self.models = _first_by_name(spec.models)
-        self.model_paths = {}
-        for m, model in enumerate(spec.models):
-            self.model_paths.setdefault(model.name, ("models", m))
         self.views = _first_by_name(spec.features.views)
         self.entities = _first_by_name(spec.features.entities)
         self.business_metrics = tuple(m.name for m in spec.business.metrics)
