@@ -66,7 +66,9 @@ def check_rules(ctx: CheckContext) -> None:
         unknown = _unknown_refs(expr, env)
         for issue in issues:
             code = _classify(expr, issue, unknown)
-            hint = _unavailable_hint(ctx, unknown.get(issue.offset)) or issue.hint
+            hint = issue.hint
+            if code == "E402":
+                hint = _unavailable_hint(ctx, unknown.get(issue.offset)) or hint
             span, where = _issue_span(ctx, path, rule.when, issue)
             message = f"rule {rule.name!r}: {issue.message}{where}"
             ctx.diagnostics.append(error(code, message, span, hint, path))
