@@ -189,7 +189,7 @@ def _components(
     items = [
         ComponentAvailability(
             name="load_balancer",
-            availability=cloud.LOAD_BALANCER_SLA_PERCENT[provider] / 100,
+            availability=clean(cloud.LOAD_BALANCER_SLA_PERCENT[provider] / 100, 8),
             basis=f"{provider} published SLA",
         ),
         ComponentAvailability(
@@ -205,7 +205,7 @@ def _components(
         items.append(
             ComponentAvailability(
                 name="online_store",
-                availability=cloud.ONLINE_STORE_SLA_PERCENT[provider] / 100,
+                availability=clean(cloud.ONLINE_STORE_SLA_PERCENT[provider] / 100, 8),
                 basis=f"{cloud.ONLINE_STORE_SERVICE[provider]} published SLA",
             )
         )

@@ -106,7 +106,7 @@ def _items(spec: Spec, inputs: CostInputs) -> list[CostItem]:
             price = _node_price(provider, pool)
             items.append(
                 CostItem(
-                    component=f"{pool.name}_nodes",
+                    component=f"{pool.name.replace('-', '_')}_nodes",
                     monthly_usd=pool.planned_nodes * price * HOURS_PER_MONTH,
                     basis=f"{pool.planned_nodes} × {pool.instance_type} at ${price}/h",
                 )

@@ -8,6 +8,8 @@ meaning changes, so a stored ``plan.json`` can be checked against the renderer r
 
 from __future__ import annotations
 
+import difflib
+
 from mlopsgen.plan.ir_base import Decision, PlanModel, Scalar, Value
 from mlopsgen.plan.ir_data import (
     DataPlan,
@@ -55,13 +57,14 @@ class Plan(PlanModel):
         """The decision called ``name``.
 
         Raises:
-            KeyError: no decision has that name; the message lists close names.
+            KeyError: no decision has that name; the message suggests close names.
         """
         for item in self.decisions:
             if item.name == name:
                 return item
-        close = [d.name for d in self.decisions if name.split(".")[0] == d.name.split(".")[0]]
-        raise KeyError(f"no decision {name!r}; decisions here: {', '.join(close[:12])}")
+        close = difflib.get_close_matches(name, [d.name for d in self.decisions], n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"no decision named {name!r}{hint}")
 
     def model(self, name: str) -> ModelPlan:
         """The model plan called ``name`` (KeyError when absent)."""

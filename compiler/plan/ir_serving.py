@@ -132,10 +132,11 @@ class RoutingPlan(PlanModel):
 
 
 class RulePlan(PlanModel):
-    """A business rule: its source text and the fields and features it reads."""
+    """A business rule: its text as written, canonical text, and what it reads."""
 
     name: str
     when: str
+    canonical: str
     action: str
     description: str | None
     references: tuple[str, ...]

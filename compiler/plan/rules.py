@@ -1,54 +1,37 @@
-"""Decision rules in the plan: their source text and the fields and features they read.
+"""Decision rules in the plan: their source text, canonical form and what they read.
 
-The plan keeps each rule as the text the spec wrote (the service compiles it with the safe
-expression language; nothing is ever evaluated as Python) plus the references it uses, so the
-serving path knows which feature views a request must fetch. References come from the
-expression module's parser when it is installed, and otherwise from a scanner that skips
-string literals and keywords; both give the same names for a valid rule.
+The plan keeps each rule as the text the spec wrote, plus its canonical form from the rule
+language's printer (minimal parentheses, single quotes) and the fields and ``view.feature``
+names it references, so the serving path knows which feature views a request must fetch.
+Rules are parsed, never evaluated as Python; the service compiles them through the same
+expression module.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import re
-from types import ModuleType
-
 from mlopsgen.plan.ir_serving import DecisionEnginePlan, RulePlan
+from mlopsgen.spec.expr import ExprSyntaxError, parse_expression, references, to_source
 from mlopsgen.spec.serving_models import Decision
-
-_EXPR_MODULE = "mlopsgen.spec.expr"
-_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_NAME = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)")
-_WORDS = frozenset({"and", "or", "not", "in", "true", "false", "True", "False", "None"})
-
-
-def _expr_module() -> ModuleType | None:
-    if importlib.util.find_spec(_EXPR_MODULE) is None:
-        return None
-    return importlib.import_module(_EXPR_MODULE)
-
-
-def _scan(text: str) -> tuple[str, ...]:
-    """References by scanning: names outside string literals that are not keywords."""
-    bare = _STRING.sub(" ", text)
-    return tuple(sorted({m for m in _NAME.findall(bare) if m not in _WORDS}))
 
 
 def rule_references(text: str) -> tuple[str, ...]:
-    """Sorted field and ``view.feature`` names a rule reads."""
-    module = _expr_module()
-    parse = getattr(module, "parse_expression", None)
-    references = getattr(module, "references", None)
-    if not callable(parse) or not callable(references):
-        return _scan(text)
-    failure = getattr(module, "ExprSyntaxError", ValueError)
+    """Sorted field and ``view.feature`` names a rule reads (none if it does not parse).
+
+    A loaded spec's rules have already been checked, so the empty answer only guards
+    callers that plan a spec built without the loader's checks.
+    """
     try:
-        found = references(parse(text))
-    except (failure, ValueError, TypeError):
-        return _scan(text)
-    names = {str(getattr(item, "name", item)) for item in found}
-    return tuple(sorted(names))
+        return tuple(sorted(references(parse_expression(text))))
+    except ExprSyntaxError:
+        return ()
+
+
+def canonical(text: str) -> str:
+    """The rule's canonical text, or the text as written when it does not parse."""
+    try:
+        return to_source(parse_expression(text))
+    except ExprSyntaxError:
+        return text
 
 
 def plan_decision(decision: Decision | None) -> DecisionEnginePlan | None:
@@ -62,6 +45,7 @@ def plan_decision(decision: Decision | None) -> DecisionEnginePlan | None:
         RulePlan(
             name=rule.name,
             when=rule.when,
+            canonical=canonical(rule.when),
             action=rule.action,
             description=rule.description,
             references=rule_references(rule.when),

@@ -53,10 +53,11 @@ def plan(stem: str) -> Plan:
 
 
 def _apply(data: Any, path: tuple[str | int, ...], value: Any) -> None:
+    """Set ``value`` at ``path``, creating missing mappings on the way."""
     *head, last = path
     node = data
     for key in head:
-        node = node[key]
+        node = node.setdefault(key, {}) if isinstance(node, dict) else node[key]
     node[last] = value
 
 

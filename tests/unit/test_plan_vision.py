@@ -98,7 +98,7 @@ def test_model_plan_keeps_training_details() -> None:
 def test_budget_and_diagnostics() -> None:
     # 2 × g4dn.xlarge at $0.526/h × 730 h = $767.96
     items = {i.component: i.monthly_usd for i in plan(VISION).cost.items}
-    assert items["gpu-serving_nodes"] == pytest.approx(767.96, abs=0.01)
+    assert items["gpu_serving_nodes"] == pytest.approx(767.96, abs=0.01)
     assert plan(VISION).cost.total_usd_month < 15000
     assert plan(VISION).infrastructure.gpu_instance_type == "g4dn.xlarge"
     assert codes(result(VISION)) == []

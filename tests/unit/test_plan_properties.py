@@ -1,0 +1,105 @@
+"""Monotonicity the plan must keep, checked on random inputs.
+
+More throughput never gives fewer replicas; a tighter latency SLO never gives a higher
+utilisation target; higher availability never gives fewer zones; more series never give
+fewer training shards. Each property is checked on the building block and on whole plans of
+edited reference specs (through the real loader), so a later change to any step between
+the spec and the number cannot break it unnoticed.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mlopsgen.plan import availability, capacity
+from tests.unit.test_plan_support import FRAUD, RECOMMENDATION, TIME_SERIES, variant
+
+UNIT = settings(max_examples=300, deadline=None)
+PLAN = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+rates = st.floats(min_value=0.01, max_value=1e8, allow_nan=False, allow_infinity=False)
+service_times = st.floats(min_value=0.01, max_value=1000, allow_nan=False)
+budgets = st.floats(min_value=1, max_value=600000, allow_nan=False)
+targets = st.floats(min_value=90, max_value=99.999, allow_nan=False)
+
+
+@UNIT
+@given(
+    rates, rates, st.floats(min_value=1, max_value=1e6), st.floats(min_value=0.05, max_value=0.7)
+)
+def test_more_throughput_never_fewer_replicas(a: float, b: float, rps: float, rho: float) -> None:
+    low, high = sorted((a, b))
+    assert capacity.replicas_needed(low, rps, rho) <= capacity.replicas_needed(high, rps, rho)
+
+
+@UNIT
+@given(service_times, budgets, budgets)
+def test_tighter_slo_never_higher_utilisation(service: float, a: float, b: float) -> None:
+    tight, loose = sorted((a, b))
+    tight_rho = capacity.target_utilisation(service, tight)
+    assert tight_rho <= capacity.target_utilisation(service, loose)
+    assert capacity.RHO_FLOOR <= tight_rho <= capacity.RHO_CAP
+
+
+@UNIT
+@given(targets, targets)
+def test_higher_availability_never_fewer_zones(a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    assert availability.zones_for_target(low) <= availability.zones_for_target(high)
+    assert availability.error_budget_minutes(low) >= availability.error_budget_minutes(high)
+
+
+@UNIT
+@given(st.integers(1, 10**6), st.integers(1, 10**6), st.integers(1, 7), st.integers(0, 1))
+def test_zone_spread_keeps_n_after_losing_a_zone(a: int, b: int, zones: int, spare: int) -> None:
+    low, high = sorted((a, b))
+    per_zone = capacity.replicas_per_zone(low, zones, spare)
+    assert per_zone <= capacity.replicas_per_zone(high, zones, spare)
+    survivors = zones - 1 if zones > 1 else 1
+    assert per_zone * survivors >= low
+
+
+@PLAN
+@given(st.integers(1, 2_000_000), st.integers(1, 2_000_000))
+def test_plan_more_peak_never_fewer_replicas(a: int, b: int) -> None:
+    low, high = sorted((a, b))
+    plans = [variant(FRAUD, [(("slo", "throughput", "peak_rps"), r)]).plan for r in (low, high)]
+    caps = [p.serving.capacity for p in plans]
+    hpas = [p.serving.hpa for p in plans]
+    assert caps[0] is not None and caps[1] is not None
+    assert hpas[0] is not None and hpas[1] is not None
+    assert caps[0].replicas_needed <= caps[1].replicas_needed
+    assert caps[0].replicas <= caps[1].replicas
+    assert hpas[0].max_replicas <= hpas[1].max_replicas
+
+
+@PLAN
+@given(st.integers(1, 2000), st.integers(1, 2000))
+def test_plan_tighter_slo_never_higher_utilisation(a: int, b: int) -> None:
+    tight, loose = sorted((a, b))
+    plans = [variant(FRAUD, [(("slo", "latency_p95_ms"), p)]).plan for p in (tight, loose)]
+    caps = [p.serving.capacity for p in plans]
+    assert caps[0] is not None and caps[1] is not None
+    assert caps[0].utilisation <= caps[1].utilisation
+
+
+@PLAN
+@given(targets, targets)
+def test_plan_higher_availability_never_fewer_zones(a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    plans = [variant(RECOMMENDATION, [(("slo", "availability"), t)]).plan for t in (low, high)]
+    assert plans[0].availability.zones <= plans[1].availability.zones
+    assert len(plans[0].infrastructure.zones) <= len(plans[1].infrastructure.zones)
+
+
+@PLAN
+@given(st.integers(1, 10**7), st.integers(1, 10**7))
+def test_plan_more_series_never_fewer_shards(a: int, b: int) -> None:
+    low, high = sorted((a, b))
+    edit = ("features", "entities", 0, "cardinality")
+    plans = [variant(TIME_SERIES, [(edit, n)]).plan for n in (low, high)]
+    shards = [p.model("demand_forecast").partition for p in plans]
+    assert shards[0] is not None and shards[1] is not None
+    assert shards[0].shards <= shards[1].shards
+    assert shards[0].waves <= shards[1].waves
