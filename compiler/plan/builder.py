@@ -17,7 +17,14 @@ from mlopsgen.plan.availability import plan_availability, plan_zones
 from mlopsgen.plan.features import plan_features
 from mlopsgen.plan.ir import PLAN_VERSION, Plan
 from mlopsgen.plan.ir_data import FeaturesPlan, ModelPlan, SystemPlan, TrainingPlan
-from mlopsgen.plan.ir_ops import CostPlan, InfrastructurePlan, NodePool
+from mlopsgen.plan.ir_ops import (
+    BusinessMetricPlan,
+    BusinessPlan,
+    CostPlan,
+    GuardrailPlan,
+    InfrastructurePlan,
+    NodePool,
+)
 from mlopsgen.plan.ir_serving import ServingPlan
 from mlopsgen.plan.model_plans import plan_models
 from mlopsgen.plan.monitoring import plan_monitoring
@@ -160,6 +167,7 @@ def build_plan(loaded: LoadedSpec) -> PlanResult:
     plan = Plan(
         plan_version=PLAN_VERSION,
         system=_system(loaded),
+        business=_business(spec, models),
         data=data.plan_data(spec),
         features=features,
         models=models,
@@ -194,3 +202,27 @@ def _system(loaded: LoadedSpec) -> SystemPlan:
         k8s_name=names.kube_name(system.name),
         python_name=names.python_name(system.name),
     )
+
+
+def _business(spec: Spec, models: tuple[ModelPlan, ...]) -> BusinessPlan:
+    """Business metrics, and each guardrail with the models whose promotion it gates."""
+    metrics = tuple(
+        BusinessMetricPlan(
+            name=m.name, direction=m.direction, unit=m.unit, description=m.description
+        )
+        for m in spec.business.metrics
+    )
+    guardrails = tuple(
+        GuardrailPlan(
+            metric=g.metric,
+            min=g.min,
+            max=g.max,
+            gated_models=tuple(
+                m.name
+                for m in models
+                if any(gate.metric == g.metric and "guardrail" in gate.origin for gate in m.gates)
+            ),
+        )
+        for g in spec.business.guardrails
+    )
+    return BusinessPlan(metrics=metrics, guardrails=guardrails)

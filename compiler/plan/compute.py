@@ -221,7 +221,7 @@ def plan_compute(
 ) -> ComputePlan:
     """The cluster's pools (with a system pool), or the local profile without any."""
     if provider == "local":
-        return ComputePlan(profile="local", pools=())
+        return ComputePlan(profile="local", instance_table_date=COMPUTE_TABLE_DATE, pools=())
     system_node = CPU_FAMILIES[provider]["system"]
     system = _pool("system", "system", system_node, 0, (zones, 2 * zones, zones), "on_demand")
     everything = (system, *pools)
@@ -238,7 +238,7 @@ def plan_compute(
             sources=[("infrastructure", "cloud"), ("infrastructure", "gpu_class")],
             reason=_pool_reason(pool),
         )
-    return ComputePlan(profile="cloud", pools=everything)
+    return ComputePlan(profile="cloud", instance_table_date=COMPUTE_TABLE_DATE, pools=everything)
 
 
 def _pool_reason(pool: NodePool) -> str:

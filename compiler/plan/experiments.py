@@ -161,6 +161,7 @@ def plan_experiment(
         name=exp.name,
         unit=exp.unit,
         metric=exp.metric,
+        direction=next((m.direction for m in spec.business.metrics if m.name == exp.metric), None),
         salt=exp.name,
         baseline_rate=exp.baseline_rate,
         treatment_rate=clean(p2),

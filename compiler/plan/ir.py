@@ -21,6 +21,7 @@ from mlopsgen.plan.ir_data import (
 )
 from mlopsgen.plan.ir_ops import (
     AvailabilityPlan,
+    BusinessPlan,
     ComputePlan,
     CostPlan,
     InfrastructurePlan,
@@ -41,6 +42,7 @@ class Plan(PlanModel):
 
     plan_version: int = PLAN_VERSION
     system: SystemPlan
+    business: BusinessPlan
     data: DataPlan
     features: FeaturesPlan
     models: tuple[ModelPlan, ...]

@@ -45,7 +45,12 @@ class AvailabilityPlan(PlanModel):
 
 
 class NodePool(PlanModel):
-    """A Kubernetes node pool: instance type, per-node packing and node counts."""
+    """A Kubernetes node pool: instance type, per-node packing and node counts.
+
+    ``pods_per_node`` is the serving replicas one node holds (0 for pools whose pods vary:
+    system add-ons, training shards, batch workers); ``planned_nodes`` is what the cost
+    estimate bills (the HPA floor for serving, zero for pools that scale from zero).
+    """
 
     name: str
     role: str
@@ -66,7 +71,33 @@ class ComputePlan(PlanModel):
     """Node pools of a cloud cluster, or the ``local`` profile with none."""
 
     profile: str
+    instance_table_date: str
     pools: tuple[NodePool, ...]
+
+
+class BusinessMetricPlan(PlanModel):
+    """A business metric: what experiments are judged by and dashboards show."""
+
+    name: str
+    direction: str
+    unit: str | None
+    description: str | None
+
+
+class GuardrailPlan(PlanModel):
+    """A bound that gates promotion of the models listed and is alerted on live."""
+
+    metric: str
+    min: float | None
+    max: float | None
+    gated_models: tuple[str, ...]
+
+
+class BusinessPlan(PlanModel):
+    """Business metrics and guardrails, as the spec states them."""
+
+    metrics: tuple[BusinessMetricPlan, ...]
+    guardrails: tuple[GuardrailPlan, ...]
 
 
 class DriftPlan(PlanModel):

@@ -168,6 +168,7 @@ class ExperimentPlan(PlanModel):
     name: str
     unit: str
     metric: str
+    direction: str | None
     salt: str
     baseline_rate: float
     treatment_rate: float

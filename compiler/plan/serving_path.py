@@ -16,6 +16,7 @@ from mlopsgen.plan import calibration
 from mlopsgen.plan.calibration import Figures
 from mlopsgen.plan.ir_data import ModelPlan
 from mlopsgen.plan.ir_serving import StagePlan
+from mlopsgen.plan.record import clean
 from mlopsgen.plan.rules import rule_references
 from mlopsgen.spec.models import Spec
 
@@ -59,7 +60,7 @@ def _stage(
         name=name,
         kind=kind,
         service_time_ms=figures.service_time_ms,
-        per_replica_rps=figures.per_replica_rps * workers,
+        per_replica_rps=clean(figures.per_replica_rps * workers),
         applies_to=applies_to,
         batchable=batchable,
     )

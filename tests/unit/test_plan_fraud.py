@@ -226,3 +226,15 @@ def test_decisions_point_back_into_the_spec() -> None:
     assert f"{SPEC}:12" in by_name["availability.zones"].sources
     assert by_name["serving.replicas_needed"].computed == "ceil(100000 / (1422 × 0.7)) = 101"
     assert by_name["availability.error_budget_minutes"].computed == ("(1 − 0.9999) × 43200 = 4.32")
+
+
+def test_business_metrics_and_guardrails_reach_the_plan() -> None:
+    business = plan(FRAUD).business
+    assert [(m.name, m.direction) for m in business.metrics] == [
+        ("fraud_loss_usd", "decrease"),
+        ("approval_rate", "increase"),
+    ]
+    guardrail = business.guardrails[0]
+    assert (guardrail.metric, guardrail.max) == ("false_positive_rate", 0.01)
+    assert guardrail.gated_models == ("fraud_xgb", "fraud_lgbm")
+    assert plan(FRAUD).serving.experiments[0].direction == "decrease"
