@@ -37,6 +37,7 @@ __all__ = [
     "json_dump",
     "make_escape",
     "markdown_cell",
+    "markdown_code",
     "markdown_text",
     "mermaid_label",
     "py_literal",
@@ -447,14 +448,24 @@ def markdown_code(value: object, table: bool = False) -> str:
     """An inline Markdown code span showing ``value`` verbatim.
 
     Backslash escapes do not work inside code spans, so the fence is made one backtick
-    longer than the longest backtick run in the text, and padded with spaces when the text
-    starts or ends with a backtick (CommonMark strips one space on each side). In a GFM table
+    longer than the longest backtick run in the text. CommonMark strips one space from each
+    side of a span that starts and ends with one, so text that starts or ends with a backtick,
+    or with a space at both ends, is padded with a space on each side. Line breaks become
+    spaces and empty text gives an empty string (a code span cannot be empty). In a GFM table
     cell (``table=True``) a ``|`` still ends the cell even inside code, so it becomes ``\\|``,
     which GFM turns back into ``|`` before reading the code span.
+
+    Raises:
+        TypeError: if ``value`` is not a str.
+        ValueError: for lone surrogates.
     """
     text = _one_line(_check_text(value))
+    if not text:
+        return ""
     longest = max((len(run) for run in re.findall("`+", text)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    backtick_edge = text.startswith("`") or text.endswith("`")
+    spaced = text.startswith(" ") and text.endswith(" ") and bool(text.strip(" "))
+    pad = " " if backtick_edge or spaced else ""
     span = f"{fence}{pad}{text}{pad}{fence}"
     return span.replace("|", "\\|") if table else span

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tokenize
+import tomllib
 from typing import Any
 
 import hcl2
@@ -353,7 +354,42 @@ def test_markdown_cell_stays_in_its_cell(text: str) -> None:
     assert cells[-1].content == "end"
 
 
-MERMAID_ENTITY = re.compile(r"#(quot|lt|gt|amp|35|96);")
+def _code_shown(text: str) -> str:
+    """What a code span of ``text`` should display: line breaks and controls as spaces."""
+    return _printable(re.sub(f"[{filters.LINE_BREAKS}]+", " ", text.replace("\t", " ")))
+
+
+@settings(max_examples=200)
+@given(hostile_text)
+def test_markdown_code_is_one_literal_code_span(text: str) -> None:
+    span = filters.markdown_code(text)
+    if not _code_shown(text):
+        assert span == ""
+        return
+    tokens = MarkdownIt("commonmark").parse("Path: " + span)
+    children = tokens[1].children or []
+    assert [c.type for c in children] == ["text", "code_inline"]
+    assert children[1].content == _code_shown(text)
+
+
+@settings(max_examples=200)
+@given(hostile_text.filter(lambda text: bool(_code_shown(text))))
+def test_markdown_code_in_a_table_cell_stays_in_its_cell(text: str) -> None:
+    md = MarkdownIt("commonmark").enable("table")
+    table = f"| a | b |\n| --- | --- |\n| {filters.markdown_code(text, table=True)} | end |\n"
+    cells = [t for t in md.parse(table) if t.type == "inline"]
+    assert [c.content for c in cells[-1:]] == ["end"]
+    code = [c for c in cells[2].children or [] if c.type == "code_inline"]
+    assert len(code) == 1 and code[0].content == _code_shown(text)
+
+
+@given(hostile_text)
+def test_toml_string_round_trips_through_tomllib(text: str) -> None:
+    document = render("x = {{ s|toml }}\ny = 1\n", s=text)
+    assert tomllib.loads(document) == {"x": text, "y": 1}
+
+
+MERMAID_ENTITY = re.compileMERMAID_ENTITY = re.compile(r"#(quot|lt|gt|amp|35|96);")
 MERMAID_DECODE = {"quot": '"', "lt": "<", "gt": ">", "amp": "&", "35": "#", "96": "`"}
 
 
