@@ -78,10 +78,11 @@ def plan_hpa(
     window = rules.scale_down.stabilization_window_seconds
     rec.add(
         "serving.hpa.behavior",
-        f"up +100 %|+{2 * cap.zones} pods/15 s; down −10 %/60 s after {window} s",
-        formula="scaleUp: max(100 %, 2 × zones pods) per 15 s; scaleDown: 10 %/min, stabilised",
-        computed=f"2 × {cap.zones} = {2 * cap.zones} pods; window {window} s "
-        f"({'GPU' if gpu else 'CPU'})",
+        f"up at once, down after {window} s",
+        formula="scaleUp: max(+100 %, +2 × zones pods) per 15 s, no stabilisation; "
+        "scaleDown: −10 % per 60 s after a stabilisation window",
+        computed=f"up: max(+100 %, +{2 * cap.zones} pods)/15 s; down: −10 %/60 s after "
+        f"{window} s ({'GPU' if gpu else 'CPU'})",
         inputs={"zones": cap.zones, "gpu": gpu},
         sources=[_AVAIL],
         reason="react to surges within one scrape; shed capacity slowly so short dips do "

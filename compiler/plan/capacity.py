@@ -86,7 +86,11 @@ def _record_load(spec: Spec, rec: Recorder, peak: float, average: float) -> None
         clean(average),
         unit="rps",
         formula="requests_per_day / 86400" if load.requests_per_day else "peak / peak_to_average",
-        computed=f"= {fmt(average)}",
+        computed=(
+            f"{fmt(load.requests_per_day)} / 86400 = {fmt(average)}"
+            if load.requests_per_day
+            else f"{fmt(peak)} / {fmt(load.peak_to_average)} = {fmt(average)}"
+        ),
         inputs={"requests_per_day": load.requests_per_day, "peak_to_average": load.peak_to_average},
         sources=[_THROUGHPUT],
         reason="sets the HPA floor and the cost estimate (the month is billed at the average)",

@@ -36,16 +36,16 @@ def plan_table(plan: Plan) -> Table:
     from rich.table import Table
 
     table = Table(title=f"{plan.system.name}: plan v{plan.plan_version}", show_lines=False)
-    table.add_column("decision", no_wrap=True)
-    table.add_column("value")
-    table.add_column("formula, numbers filled in")
-    table.add_column("source", no_wrap=True)
+    table.add_column("decision", overflow="fold", min_width=16)
+    table.add_column("value", overflow="fold", min_width=8)
+    table.add_column("formula, numbers filled in", overflow="fold", min_width=20)
+    table.add_column("source", overflow="fold", min_width=12)
     for decision in plan.decisions:
         table.add_row(
             decision.name,
             format_value(decision.value, decision.unit),
             decision.computed,
-            ", ".join(decision.sources),
+            "\n".join(decision.sources),
         )
     return table
 
