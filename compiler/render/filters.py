@@ -24,13 +24,24 @@ from __future__ import annotations
 import json
 import math
 import re
-import shlex
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 import yaml
 
+from .filters_markup import (
+    comment_text,
+    make_escape,
+    markdown_cell,
+    markdown_code,
+    markdown_text,
+    mermaid_label,
+    shell_quote,
+)
+from .text_rules import LINE_BREAKS, check_text
+
 __all__ = [
+    "LINE_BREAKS",
     "comment_text",
     "hcl_string",
     "hcl_value",
@@ -42,28 +53,13 @@ __all__ = [
     "mermaid_label",
     "py_literal",
     "shell_quote",
+    "toml_string",
     "yaml_dump",
 ]
-
-# Every character str.splitlines() treats as a line boundary: some target (Python, YAML,
-# JavaScript-based renderers) ends a line at each of them.
-LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-_LINE_BREAK_RUN = re.compile(f"[{re.escape(LINE_BREAKS)}]+")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Plain: TypeAlias = (
     bool | int | float | str | list["Plain"] | tuple["Plain", ...] | dict[str, "Plain"] | None
 )
-
-
-def _check_text(value: object, what: str = "value") -> str:
-    """Return ``value`` as an exact ``str``, refusing non-strings and lone surrogates."""
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
-    text = str.__str__(value)
-    if _SURROGATE.search(text):
-        raise ValueError(f"{what} contains a lone surrogate, which UTF-8 cannot encode: {text!r}")
-    return text
 
 
 def _plain(value: object, where: str = "$") -> Plain:
@@ -81,7 +77,7 @@ def _plain(value: object, where: str = "$") -> Plain:
             raise ValueError(f"{where}: {value!r} has no literal form in the generated files")
         return float.__float__(value)
     if isinstance(value, str):
-        return _check_text(value, where)
+        return check_text(value, where)
     if isinstance(value, list | tuple):
         items = [_plain(item, f"{where}[{i}]") for i, item in enumerate(value)]
         return tuple(items) if isinstance(value, tuple) else items
@@ -90,7 +86,7 @@ def _plain(value: object, where: str = "$") -> Plain:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"{where}: mapping keys must be str, not {type(key).__name__}")
-            out[_check_text(key, where)] = _plain(item, f"{where}.{key}")
+            out[check_text(key, where)] = _plain(item, f"{where}.{key}")
         return out
     raise TypeError(f"{where}: {type(value).__name__} has no literal form in the generated files")
 
@@ -175,7 +171,7 @@ def hcl_string(value: object) -> str:
         TypeError: if ``value`` is not a str.
         ValueError: for lone surrogates.
     """
-    text = _check_text(value)
+    text = check_text(value)
     body = _HCL_ESCAPE.sub(_hcl_char, text)
     body = body.replace("${", "$${").replace("%{", "%%{")
     return f'"{body}"'
@@ -292,127 +288,6 @@ def json_dump(data: object) -> str:
     return text + "\n"
 
 
-# --- Shell and Make -----------------------------------------------------------------------------
-
-
-def shell_quote(value: object) -> str:
-    """One POSIX shell word that expands to exactly ``value`` (``shlex.quote``).
-
-    Raises:
-        ValueError: for NUL, which no shell argument can hold.
-    """
-    text = _check_text(value)
-    if "\0" in text:
-        raise ValueError(f"a shell word cannot contain NUL: {text!r}")
-    return shlex.quote(text)
-
-
-_MAKE_HASH = re.compile(r"(\\*)#")
-
-
-def make_escape(value: object) -> str:
-    """A GNU Make variable value (``X = ...``) that expands to exactly ``value``.
-
-    ``$`` becomes ``$$``; ``#`` would start a comment, so it is escaped as ``\\#`` (with the
-    backslashes before it doubled, as Make halves them); leading whitespace, which Make strips,
-    and a trailing backslash, which would continue the line, are guarded with the empty
-    reference ``$()``.
-
-    Raises:
-        ValueError: for line breaks and NUL, which a one-line assignment cannot hold.
-    """
-    text = _check_text(value)
-    if "\0" in text or any(ch in text for ch in LINE_BREAKS):
-        raise ValueError(f"a Makefile variable value must be one line without NUL: {text!r}")
-    text = text.replace("$", "$$")
-    text = _MAKE_HASH.sub(lambda m: m.group(1) * 2 + "\\#", text)
-    if text[:1].isspace():
-        text = "$()" + text
-    if text.endswith("\\"):
-        text += "$()"
-    return text
-
-
-# --- Markdown, Mermaid and comments -------------------------------------------------------------
-
-# Characters that can start Markdown or GFM syntax inline or, at a line start, a block
-# (headings, lists, quotes, setext underlines); `:` and `.` break autolinks, `$` math.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!~&:$=])")
-_OTHER_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
-# Bidirectional controls reorder how the rest of a line is displayed ("Trojan Source").
-_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _one_line(text: str) -> str:
-    """Line breaks and other control characters become spaces; bidi controls are dropped."""
-    text = _LINE_BREAK_RUN.sub(" ", text.replace("\t", " "))
-    return _BIDI_CONTROLS.sub("", _OTHER_CONTROLS.sub(" ", text))
-
-
-def markdown_text(value: object) -> str:
-    """Inline Markdown that renders as exactly the words of ``value``.
-
-    Line breaks become spaces and surrounding whitespace is stripped, so the text stays one
-    inline fragment; every character that could start a link, image, HTML tag, heading,
-    list, emphasis, code span, autolink or math is backslash-escaped (CommonMark renders an
-    escaped ASCII punctuation character literally).
-
-    Raises:
-        TypeError: if ``value`` is not a str.
-        ValueError: for lone surrogates.
-    """
-    text = _one_line(_check_text(value)).strip()
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def markdown_cell(value: object) -> str:
-    """Like :func:`markdown_text`, also escaping ``|`` so the text stays in one table cell."""
-    return markdown_text(value).replace("|", "\\|")
-
-
-_MERMAID_ENTITIES = {
-    '"': "#quot;",
-    "#": "#35;",
-    "<": "#lt;",
-    ">": "#gt;",
-    "&": "#amp;",
-    "`": "#96;",
-}
-_MERMAID_SPECIAL = re.compile('["#<>&`]')
-
-
-def mermaid_label(value: object) -> str:
-    """A double-quoted Mermaid node label showing ``value``.
-
-    Inside quotes brackets and parentheses are plain text; the quote itself, ``#`` (which
-    starts an entity), ``<``/``>``/``&`` (HTML) and the backtick (Markdown strings) become
-    Mermaid entity codes such as ``#quot;``. Line breaks become spaces.
-
-    Raises:
-        TypeError: if ``value`` is not a str.
-        ValueError: for lone surrogates.
-    """
-    text = _one_line(_check_text(value)).strip()
-    return '"' + _MERMAID_SPECIAL.sub(lambda m: _MERMAID_ENTITIES[m.group()], text) + '"'
-
-
-def comment_text(value: object) -> str:
-    """Text that stays inside a single-line ``#`` comment in Python, HCL, YAML, shell or Make.
-
-    Every line break (including ``\\u2028``, ``\\x85`` and form feed) and other control
-    character becomes a space, and trailing backslashes are dropped because Make continues a
-    comment onto the next line after one.
-
-    Raises:
-        TypeError: if ``value`` is not a str.
-        ValueError: for lone surrogates.
-    """
-    text = _one_line(_check_text(value)).rstrip()
-    while text.endswith("\\"):
-        text = text[:-1].rstrip()
-    return text
-
-
 # TOML basic strings forbid control characters other than tab (U+0000-U+0008, U+000A-U+001F,
 # U+007F) unless escaped, and \u escapes may not name surrogates: escape exactly those.
 _TOML_ESCAPES = {
@@ -434,7 +309,7 @@ def toml_string(value: object) -> str:
         TypeError: if ``value`` is not a str.
         ValueError: for lone surrogates, which TOML (UTF-8) cannot carry.
     """
-    text = _check_text(value)
+    text = check_text(value)
     return (
         '"'
         + _TOML_SPECIAL.sub(
@@ -442,30 +317,3 @@ def toml_string(value: object) -> str:
         )
         + '"'
     )
-
-
-def markdown_code(value: object, table: bool = False) -> str:
-    """An inline Markdown code span showing ``value`` verbatim.
-
-    Backslash escapes do not work inside code spans, so the fence is made one backtick
-    longer than the longest backtick run in the text. CommonMark strips one space from each
-    side of a span that starts and ends with one, so text that starts or ends with a backtick,
-    or with a space at both ends, is padded with a space on each side. Line breaks become
-    spaces and empty text gives an empty string (a code span cannot be empty). In a GFM table
-    cell (``table=True``) a ``|`` still ends the cell even inside code, so it becomes ``\\|``,
-    which GFM turns back into ``|`` before reading the code span.
-
-    Raises:
-        TypeError: if ``value`` is not a str.
-        ValueError: for lone surrogates.
-    """
-    text = _one_line(_check_text(value))
-    if not text:
-        return ""
-    longest = max((len(run) for run in re.findall("`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    backtick_edge = text.startswith("`") or text.endswith("`")
-    spaced = text.startswith(" ") and text.endswith(" ") and bool(text.strip(" "))
-    pad = " " if backtick_edge or spaced else ""
-    span = f"{fence}{pad}{text}{pad}{fence}"
-    return span.replace("|", "\\|") if table else span

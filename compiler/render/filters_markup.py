@@ -1,0 +1,161 @@
+"""Escaping filters for text-like targets: shell, Make, Markdown, Mermaid and comments.
+
+Split from :mod:`.filters` (which re-exports every name) so that each module stays small; the
+data-like targets (Python, HCL, YAML, JSON, TOML) live there.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from .text_rules import LINE_BREAKS, check_text, one_line
+
+__all__ = [
+    "comment_text",
+    "make_escape",
+    "markdown_cell",
+    "markdown_code",
+    "markdown_text",
+    "mermaid_label",
+    "shell_quote",
+]
+
+
+# --- Shell and Make -----------------------------------------------------------------------------
+
+
+def shell_quote(value: object) -> str:
+    """One POSIX shell word that expands to exactly ``value`` (``shlex.quote``).
+
+    Raises:
+        ValueError: for NUL, which no shell argument can hold.
+    """
+    text = check_text(value)
+    if "\0" in text:
+        raise ValueError(f"a shell word cannot contain NUL: {text!r}")
+    return shlex.quote(text)
+
+
+_MAKE_HASH = re.compile(r"(\\*)#")
+
+
+def make_escape(value: object) -> str:
+    """A GNU Make variable value (``X = ...``) that expands to exactly ``value``.
+
+    ``$`` becomes ``$$``; ``#`` would start a comment, so it is escaped as ``\\#`` (with the
+    backslashes before it doubled, as Make halves them); leading whitespace, which Make strips,
+    and a trailing backslash, which would continue the line, are guarded with the empty
+    reference ``$()``.
+
+    Raises:
+        ValueError: for line breaks and NUL, which a one-line assignment cannot hold.
+    """
+    text = check_text(value)
+    if "\0" in text or any(ch in text for ch in LINE_BREAKS):
+        raise ValueError(f"a Makefile variable value must be one line without NUL: {text!r}")
+    text = text.replace("$", "$$")
+    text = _MAKE_HASH.sub(lambda m: m.group(1) * 2 + "\\#", text)
+    if text[:1].isspace():
+        text = "$()" + text
+    if text.endswith("\\"):
+        text += "$()"
+    return text
+
+
+# --- Markdown, Mermaid and comments -------------------------------------------------------------
+
+# Characters that can start Markdown or GFM syntax inline or, at a line start, a block
+# (headings, lists, quotes, setext underlines); `:` and `.` break autolinks, `$` math.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!~&:$=])")
+
+
+def markdown_text(value: object) -> str:
+    """Inline Markdown that renders as exactly the words of ``value``.
+
+    Line breaks become spaces and surrounding whitespace is stripped, so the text stays one
+    inline fragment; every character that could start a link, image, HTML tag, heading,
+    list, emphasis, code span, autolink or math is backslash-escaped (CommonMark renders an
+    escaped ASCII punctuation character literally).
+
+    Raises:
+        TypeError: if ``value`` is not a str.
+        ValueError: for lone surrogates.
+    """
+    text = one_line(check_text(value)).strip()
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_cell(value: object) -> str:
+    """Like :func:`markdown_text`, also escaping ``|`` so the text stays in one table cell."""
+    return markdown_text(value).replace("|", "\\|")
+
+
+_MERMAID_ENTITIES = {
+    '"': "#quot;",
+    "#": "#35;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "&": "#amp;",
+    "`": "#96;",
+}
+_MERMAID_SPECIAL = re.compile('["#<>&`]')
+
+
+def mermaid_label(value: object) -> str:
+    """A double-quoted Mermaid node label showing ``value``.
+
+    Inside quotes brackets and parentheses are plain text; the quote itself, ``#`` (which
+    starts an entity), ``<``/``>``/``&`` (HTML) and the backtick (Markdown strings) become
+    Mermaid entity codes such as ``#quot;``. Line breaks become spaces.
+
+    Raises:
+        TypeError: if ``value`` is not a str.
+        ValueError: for lone surrogates.
+    """
+    text = one_line(check_text(value)).strip()
+    return '"' + _MERMAID_SPECIAL.sub(lambda m: _MERMAID_ENTITIES[m.group()], text) + '"'
+
+
+def comment_text(value: object) -> str:
+    """Text that stays inside a single-line ``#`` comment in Python, HCL, YAML, shell or Make.
+
+    Every line break (including ``\\u2028``, ``\\x85`` and form feed) and other control
+    character becomes a space, and trailing backslashes are dropped because Make continues a
+    comment onto the next line after one.
+
+    Raises:
+        TypeError: if ``value`` is not a str.
+        ValueError: for lone surrogates.
+    """
+    text = one_line(check_text(value)).rstrip()
+    while text.endswith("\\"):
+        text = text[:-1].rstrip()
+    return text
+
+
+def markdown_code(value: object, table: bool = False) -> str:
+    """An inline Markdown code span showing ``value`` verbatim.
+
+    Backslash escapes do not work inside code spans, so the fence is made one backtick
+    longer than the longest backtick run in the text. CommonMark strips one space from each
+    side of a span that starts and ends with one, so text that starts or ends with a backtick,
+    or with a space at both ends, is padded with a space on each side. Line breaks become
+    spaces and empty text gives an empty string (a code span cannot be empty). In a GFM table
+    cell (``table=True``) a ``|`` still ends the cell even inside code, so it becomes ``\\|``,
+    which GFM turns back into ``|`` before reading the code span.
+
+    Raises:
+        TypeError: if ``value`` is not a str.
+        ValueError: for lone surrogates.
+    """
+    text = one_line(check_text(value))
+    if not text:
+        return ""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    backtick_edge = text.startswith("`") or text.endswith("`")
+    spaced = text.startswith(" ") and text.endswith(" ") and bool(text.strip(" "))
+    pad = " " if backtick_edge or spaced else ""
+    span = f"{fence}{pad}{text}{pad}{fence}"
+    return span.replace("|", "\\|") if table else span
