@@ -4,8 +4,10 @@
 
 Availability composes like reliability blocks: components a request passes through in turn
 are in *series* (A = ∏Aᵢ), redundant copies of which one is enough are in *parallel*
-(A = 1 − ∏(1 − Aᵢ)). The serving path is load balancer → service → online store in series;
-the service is zones in parallel, each zone its replicas in parallel behind the zone itself.
+(A = 1 − ∏(1 − Aᵢ)). The serving path is load balancer → service → online store in series
+(the store only when requests read features from it; the prediction cache fails open to a
+miss, so it is not in series); the service is zones in parallel, each zone its replicas in
+parallel behind the zone itself.
 
 Zones come from the target, not from that arithmetic alone: a 99.9 % month has a 43.2-minute
 error budget, less than a typical zone incident, so one zone cannot hold it; a 99.99 % month

@@ -115,9 +115,13 @@ def cpu_family(provider: str, cpu: float, memory_gib: float) -> Instance:
 
 
 def redis_nodes(provider: str, kind: str, memory_gb: float) -> tuple[str | None, float | None, int]:
-    """Node type, its memory and shard count for a managed Redis of ``memory_gb``."""
-    if provider == "local" or kind != "redis":
-        return None, None, 1
+    """Node type, its memory and shard count for a managed Redis of ``memory_gb``.
+
+    Nothing is provisioned locally, for other store kinds, or when the store would be empty
+    (no online view and no cache): an idle cluster is cost without purpose.
+    """
+    if provider == "local" or kind != "redis" or memory_gb <= 0:
+        return None, None, 0
     nodes = REDIS_NODES[provider]
     largest = nodes[-1][1]
     shards = max(1, math.ceil(memory_gb / largest))

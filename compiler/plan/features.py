@@ -150,7 +150,7 @@ def _online_store(spec: Spec, rec: Recorder, zones: int, cache_bytes: int) -> On
         reason="Redis keeps every key in memory; fragmentation and fork headroom come on top",
     )
     node, node_gb, shards = compute.redis_nodes(provider, kind, memory_gb)
-    replicas = 0 if provider == "local" else max(1, zones - 1)
+    replicas = 0 if node is None else max(1, zones - 1)
     if node is not None:
         rec.add(
             "features.online_store.node_type",

@@ -4,19 +4,22 @@ More throughput never gives fewer replicas; a tighter latency SLO never gives a 
 utilisation target; higher availability never gives fewer zones; more series never give
 fewer training shards. Each property is checked on the building block and on whole plans of
 edited reference specs (through the real loader), so a later change to any step between
-the spec and the number cannot break it unnoticed.
+the spec and the number cannot break it unnoticed. Finally, any spec that loads also plans.
 """
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mlopsgen.diagnostics import SpecError
 from mlopsgen.plan import availability, capacity
-from tests.unit.test_plan_support import FRAUD, RECOMMENDATION, TIME_SERIES, variant
+from tests.unit.test_plan_support import FRAUD, RECOMMENDATION, REFERENCE, TIME_SERIES, variant
 
 UNIT = settings(max_examples=300, deadline=None)
-PLAN = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PLAN = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 rates = st.floats(min_value=0.01, max_value=1e8, allow_nan=False, allow_infinity=False)
 service_times = st.floats(min_value=0.01, max_value=1000, allow_nan=False)
@@ -103,3 +106,39 @@ def test_plan_more_series_never_fewer_shards(a: int, b: int) -> None:
     assert shards[0] is not None and shards[1] is not None
     assert shards[0].shards <= shards[1].shards
     assert shards[0].waves <= shards[1].waves
+
+
+EDITS = {
+    ("slo", "latency_p95_ms"): st.integers(1, 5000),
+    ("slo", "availability"): targets,
+    ("slo", "throughput", "peak_rps"): st.integers(1, 10**7),
+    ("training", "parallelism", "max_workers"): st.integers(1, 500),
+    ("infrastructure", "budget_usd_month"): st.integers(1, 10**6),
+    ("training", "cadence"): st.sampled_from(["continuous", "hourly", "daily", "weekly"]),
+    ("features", "entities", 0, "cardinality"): st.integers(1, 10**8),
+}
+
+
+@PLAN
+@given(
+    st.sampled_from(REFERENCE),
+    st.dictionaries(st.sampled_from(sorted(EDITS)), st.none(), max_size=4).flatmap(
+        lambda keys: st.fixed_dictionaries({k: EDITS[k] for k in keys})
+    ),
+)
+def test_any_spec_that_loads_also_plans(
+    stem: str, edits: dict[tuple[str | int, ...], object]
+) -> None:
+    try:
+        outcome = variant(stem, list(edits.items()))
+    except SpecError:
+        return  # the loader's checks rejected the combination: nothing to plan
+    plan = outcome.plan
+    assert plan.plan_version == 1
+    assert plan.availability.zones >= 1
+    cap = plan.serving.capacity
+    if cap is not None:
+        assert 1 <= cap.replicas_needed <= cap.replicas
+        assert 0 < cap.utilisation <= 0.7
+    assert math.isfinite(plan.cost.total_usd_month)
+    assert [d.name for d in plan.decisions] == sorted(d.name for d in plan.decisions)
