@@ -1,3 +1,5 @@
+# Formulas and reasons are written in mathematical notation (×, −, ρ, Σ) on purpose.
+# ruff: noqa: RUF001, RUF003
 """Resolve each model: its source, concrete inputs, partitions and shards, gates, resources.
 
 ``view.*`` becomes the view's feature names, a partition column's cardinality is looked up
@@ -12,8 +14,8 @@ import math
 
 from mlopsgen.plan import calibration
 from mlopsgen.plan.gates import merge_gates
-from mlopsgen.plan.ir_data import InputPlan, ModelPlan, PartitionPlan, StepPlan
-from mlopsgen.plan.record import Recorder
+from mlopsgen.plan.ir_data import CalibrationPlan, InputPlan, ModelPlan, PartitionPlan, StepPlan
+from mlopsgen.plan.record import Recorder, fmt
 from mlopsgen.spec.data_models import FeatureDef, FeatureView, Source
 from mlopsgen.spec.ml_models import ModelSpec
 from mlopsgen.spec.models import Spec
@@ -180,6 +182,29 @@ def pipeline_steps(model: ModelSpec, trainable: bool) -> tuple[StepPlan, ...]:
     return tuple(steps)
 
 
+def _calibration(
+    rec: Recorder, index: int, model: ModelSpec, gpu_class: str | None
+) -> CalibrationPlan:
+    """The model's serving figures, recorded with where they came from."""
+    cal = calibration.model_calibration(model, gpu_class)
+    where = "the spec's measured calibration" if cal.origin == "spec" else f"table {cal.table_key}"
+    adjusted = "; ".join(cal.adjustments)
+    rec.add(
+        f"models.{model.name}.service_time_ms",
+        cal.service_time_ms,
+        unit="ms",
+        formula="calibration[framework, workload, size] (× GPU class, ÷ quantisation), "
+        "unless measured",
+        computed=f"{where}: {fmt(cal.service_time_ms)} ms, {fmt(cal.per_replica_rps)} rps/"
+        f"{'GPU' if cal.device == 'gpu' else 'replica'}" + (f" ({adjusted})" if adjusted else ""),
+        inputs={"framework": model.framework, "size": model.size, "device": cal.device},
+        sources=[("models", index, "framework"), ("models", index, "size")]
+        + ([("models", index, "calibration")] if model.calibration else []),
+        reason="the planning figure until a load test measures it; set calibration: to override",
+    )
+    return cal
+
+
 def served_models(spec: Spec) -> list[str]:
     """Models loaded by the service: the request path plus a routing fallback."""
     names = list(spec.serving.models)
@@ -221,7 +246,7 @@ def plan_models(spec: Spec, rec: Recorder, gpu_class: str | None) -> tuple[Model
                 seasonality_days=tuple(model.seasonality_days),
                 embedding_dim=model.embedding_dim,
                 params=dict(sorted(model.params.items())),
-                calibration=calibration.model_calibration(model, gpu_class),
+                calibration=_calibration(rec, index, model, gpu_class),
                 trainable=trainable,
                 served=model.name in served,
                 steps=pipeline_steps(model, trainable),
