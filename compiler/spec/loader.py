@@ -8,6 +8,7 @@ This is the only entry point later stages use: ``load_spec(path)`` returns a
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class LoadedSpec:
     spec: Spec
     source_map: SourceMap
     sha256: str
+    """Digest of the spec's meaning (see :func:`spec_digest`), not of its bytes."""
     warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -65,15 +67,30 @@ def load_spec_bytes(raw: bytes, file: str) -> LoadedSpec:
     """Validate spec bytes that claim to come from ``file``."""
     text = decode_bytes(raw, file)
     try:
-        return load_spec_text(text, file, sha256=hashlib.sha256(raw).hexdigest())
+        return load_spec_text(text, file)
     except SpecError as exc:
         exc.sources.setdefault(file, text)
         raise
 
 
-def load_spec_text(text: str, file: str = "<spec>", sha256: str | None = None) -> LoadedSpec:
+def spec_digest(spec: Spec) -> str:
+    """sha256 of the validated spec in canonical JSON (sorted keys, defaults applied).
+
+    Generated files carry this digest. Hashing the meaning rather than the bytes keeps the
+    promise "same spec, same bytes": reordering keys, reformatting or editing comments
+    changes nothing in the output, while any change of a value changes the digest.
+    """
+    canonical = json.dumps(
+        spec.model_dump(mode="json", by_alias=True),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_spec_text(text: str, file: str = "<spec>") -> LoadedSpec:
     """Validate spec text; ``file`` only labels positions in diagnostics."""
-    digest = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
     try:
         document = read_yaml(text, file)
     except SpecError as exc:
@@ -84,4 +101,4 @@ def load_spec_text(text: str, file: str = "<spec>", sha256: str | None = None) -
         diagnostics = check_spec(spec, document.source_map)
     if spec is None or has_errors(diagnostics):
         raise SpecError(diagnostics, {file: text})
-    return LoadedSpec(spec, document.source_map, digest, diagnostics)
+    return LoadedSpec(spec, document.source_map, spec_digest(spec), diagnostics)
