@@ -23,6 +23,7 @@ from mlopsgen.diagnostics import (
     Diagnostic,
     MlopsgenError,
     SpecError,
+    UsageError,
     format_diagnostic,
     sorted_diagnostics,
 )
@@ -169,18 +170,21 @@ def plan(
     from mlopsgen.plan.report import explain, plan_json, plan_table
 
     with _handle_errors():
-        result = build_plan(_load(spec))
-        if result.diagnostics:
-            sources = {str(spec): spec.read_text(encoding="utf-8", errors="replace")}
-            _print_diagnostics(result.diagnostics, sources)
+        loaded = _load(spec)
+        result = build_plan(loaded)
+        _print_diagnostics(result.diagnostics, {loaded.file: loaded.source_map.text})
         if any(d.is_error for d in result.diagnostics):
             raise typer.Exit(1)
+        locate = loaded.source_map.locate
         if explain_name is not None:
-            typer.echo(explain(result.plan, explain_name))
+            try:
+                typer.echo(explain(result.plan, explain_name, locate), nl=False)
+            except KeyError as exc:
+                raise UsageError(str(exc.args[0])) from None
         elif as_json:
             typer.echo(plan_json(result.plan), nl=False)
         else:
-            _console().print(plan_table(result.plan))
+            _console().print(plan_table(result.plan, locate))
 
 
 @app.command()

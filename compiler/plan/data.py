@@ -92,7 +92,7 @@ def plan_data(spec: Spec) -> DataPlan:
             label_delay_days=s.label_delay_days,
             rows_per_day=s.rows_per_day,
             row_bytes=sum(stored_bytes(f) for f in s.schema_.values()),
-            fields=tuple(field_plan(n, f) for n, f in s.schema_.items()),
+            fields=tuple(field_plan(n, f) for n, f in sorted(s.schema_.items())),
         )
         for s in spec.data.sources
     )

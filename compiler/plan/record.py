@@ -1,6 +1,6 @@
 """Collecting decisions and diagnostics while the plan is built, and printing numbers.
 
-Every planning module receives one :class:`Recorder`. It turns spec paths into ``file:line``
+Every planning module receives one :class:`Recorder`. It turns spec paths into dotted
 sources, keeps the decisions in one list (sorted when the plan is frozen) and collects the
 planning diagnostics, so no planning function prints or raises for a finding about the spec.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from mlopsgen.diagnostics import Diagnostic, error, warning
 from mlopsgen.plan.ir_base import Decision, Value
-from mlopsgen.spec.source_map import Path, SourceMap
+from mlopsgen.spec.source_map import Path, SourceMap, dotted
 
 
 def clean(value: float, digits: int = 6) -> float:
@@ -56,8 +56,12 @@ class Recorder:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def loc(self, path: Path) -> str:
-        """``file:line`` of a spec path (its nearest written ancestor when defaulted)."""
-        return self.source_map.location(path)
+        """The dotted spec path a decision cites (``slo.availability``).
+
+        The Plan cites paths, not lines, so it does not change when keys are reordered or
+        comments edited; ``mlopsgen plan`` turns them into ``file:line`` with the source map.
+        """
+        return dotted(path)
 
     def add(
         self,
@@ -71,8 +75,8 @@ class Recorder:
         reason: str,
         unit: str | None = None,
     ) -> None:
-        """Record one decision; sources are spec paths, turned into sorted unique locations."""
-        locations = sorted(set(map(self.loc, sources)), key=_location_key)
+        """Record one decision; sources are spec paths, cited sorted and unique."""
+        locations = sorted(set(map(self.loc, sources)))
         self.decisions.append(
             Decision(
                 name=name,
@@ -101,8 +105,3 @@ class Recorder:
         if duplicates:
             raise ValueError(f"decision names recorded twice: {', '.join(duplicates)}")
         return tuple(sorted(self.decisions, key=lambda d: d.name))
-
-
-def _location_key(location: str) -> tuple[str, int]:
-    file, _, line = location.rpartition(":")
-    return (file, int(line) if line.isdigit() else 0)

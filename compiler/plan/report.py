@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mlopsgen.plan.ir import Decision, Plan
@@ -31,8 +32,21 @@ def format_value(value: Value, unit: str | None = None) -> str:
     return f"{text} {unit}" if unit else text
 
 
-def plan_table(plan: Plan) -> Table:
-    """Every decision with its value, the formula with numbers filled in, and its source."""
+Locate = Callable[[str], str]
+
+
+def _cite(path: str, locate: Locate | None) -> str:
+    return path if locate is None else f"{locate(path)} {path}"
+
+
+def plan_table(plan: Plan, locate: Locate | None = None) -> Table:
+    """Every decision with its value, the formula with numbers filled in, and its source.
+
+    Args:
+        plan: the plan to show.
+        locate: turns a dotted spec path into ``file:line`` (the loaded spec's source map);
+            without it the table cites the dotted paths alone.
+    """
     from rich.table import Table
 
     table = Table(title=f"{plan.system.name}: plan v{plan.plan_version}", show_lines=False)
@@ -45,25 +59,25 @@ def plan_table(plan: Plan) -> Table:
             decision.name,
             format_value(decision.value, decision.unit),
             decision.computed,
-            "\n".join(decision.sources),
+            "\n".join(_cite(source, locate) for source in decision.sources),
         )
     return table
 
 
-def _derivation(decision: Decision) -> str:
+def _derivation(decision: Decision, locate: Locate | None) -> str:
     inputs = ", ".join(f"{k} = {format_value(v)}" for k, v in decision.inputs.items())
     lines = [
         f"{decision.name} = {format_value(decision.value, decision.unit)}",
         f"  formula:  {decision.formula}",
         f"  computed: {decision.computed}",
         f"  inputs:   {inputs or 'none'}",
-        f"  sources:  {', '.join(decision.sources) or 'none'}",
+        f"  sources:  {', '.join(_cite(s, locate) for s in decision.sources) or 'none'}",
         f"  reason:   {decision.reason}",
     ]
     return "\n".join(lines)
 
 
-def explain(plan: Plan, name: str) -> str:
+def explain(plan: Plan, name: str, locate: Locate | None = None) -> str:
     """The full derivation of one decision, or of every decision under a dotted prefix.
 
     Raises:
@@ -75,7 +89,7 @@ def explain(plan: Plan, name: str) -> str:
         close = difflib.get_close_matches(name, [d.name for d in plan.decisions], n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise KeyError(f"no decision named {name!r}{hint}")
-    return "\n\n".join(_derivation(d) for d in chosen) + "\n"
+    return "\n\n".join(_derivation(d, locate) for d in chosen) + "\n"
 
 
 def plan_json(plan: Plan) -> str:

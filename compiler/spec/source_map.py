@@ -7,11 +7,33 @@ stage reports problems by path, and this map turns the path back into ``file:lin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from mlopsgen.diagnostics import Span
 
 Path = tuple[str | int, ...]
+
+_DOTTED_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def dotted(path: Path) -> str:
+    """A path as users write it in docs: ``models[0].gates[1].max``, or ``(spec)`` for the root.
+
+    Dotted paths do not depend on where a key sits in the file, so output that cites them
+    stays the same when keys are reordered or comments added.
+    """
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "(spec)"
+
+
+def parse_dotted(text: str) -> Path:
+    """The inverse of :func:`dotted` (spec keys never contain dots or brackets)."""
+    if text == "(spec)":
+        return ()
+    return tuple(int(index) if index else key for key, index in _DOTTED_PART.findall(text))
 
 
 @dataclass(frozen=True)
@@ -48,3 +70,7 @@ class SourceMap:
     def location(self, path: Path) -> str:
         """``file:line`` for a path: the short form the plan table prints."""
         return f"{self.file}:{self.line_of(path)}"
+
+    def locate(self, dotted_path: str) -> str:
+        """``file:line`` for a dotted path such as the Plan's decision sources hold."""
+        return self.location(parse_dotted(dotted_path))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_plan_support import FRAUD, codes, plan, result
+from tests.unit.test_plan_support import FRAUD, codes, loaded, plan, result
 
 SPEC = "specs/fraud-detection.yaml"
 
@@ -222,8 +222,12 @@ def test_node_pools_and_cost_within_budget() -> None:
 
 def test_decisions_point_back_into_the_spec() -> None:
     by_name = {d.name: d for d in plan(FRAUD).decisions}
-    assert by_name["serving.utilisation"].sources == (f"{SPEC}:11",)
-    assert f"{SPEC}:12" in by_name["availability.zones"].sources
+    assert by_name["serving.utilisation"].sources == ("slo.latency_p95_ms",)
+    assert "slo.availability" in by_name["availability.zones"].sources
+    locate = loaded(FRAUD).source_map.locate
+    # latency_p95_ms is written on line 11 of the fraud spec, availability on line 12
+    assert locate("slo.latency_p95_ms") == f"{SPEC}:11"
+    assert locate("slo.availability") == f"{SPEC}:12"
     assert by_name["serving.replicas_needed"].computed == "ceil(100000 / (1422 × 0.7)) = 101"
     assert by_name["availability.error_budget_minutes"].computed == ("(1 − 0.9999) × 43200 = 4.32")
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from mlopsgen.plan import PLAN_VERSION, Plan, build_plan, explain, plan_json, plan_table
+from mlopsgen.spec.source_map import dotted, parse_dotted
 from tests.unit.test_plan_support import FRAUD, REFERENCE, loaded, plan
 
 
@@ -25,7 +26,7 @@ def _render(table: object) -> str:
 
 def test_table_has_one_row_per_decision_with_sources() -> None:
     fraud = plan(FRAUD)
-    table = plan_table(fraud)
+    table = plan_table(fraud, loaded(FRAUD).source_map.locate)
     assert [c.header for c in table.columns] == [
         "decision",
         "value",
@@ -36,17 +37,21 @@ def test_table_has_one_row_per_decision_with_sources() -> None:
     text = _render(table)
     assert "serving.replicas_needed" in text
     assert "ceil(100000 / (1422 × 0.7)) = 101" in text
-    assert "specs/fraud-detection.yaml:11" in text
+    assert "specs/fraud-detection.yaml:11 slo.latency_p95_ms" in text
+    bare = _render(plan_table(fraud))
+    assert "slo.latency_p95_ms" in bare and "fraud-detection.yaml:11" not in bare
 
 
 def test_explain_one_decision() -> None:
-    text = explain(plan(FRAUD), "availability.error_budget_minutes")
+    text = explain(
+        plan(FRAUD), "availability.error_budget_minutes", loaded(FRAUD).source_map.locate
+    )
     assert text.splitlines() == [
         "availability.error_budget_minutes = 4.32 min/30d",
         "  formula:  (1 − SLO) × 30 d × 1440 min/d",
         "  computed: (1 − 0.9999) × 43200 = 4.32",
         "  inputs:   slo_percent = 99.99",
-        "  sources:  specs/fraud-detection.yaml:12",
+        "  sources:  specs/fraud-detection.yaml:12 slo.availability",
         "  reason:   the minutes of failure a 30-day window may spend; burn-rate alerts watch it",
     ]
 
@@ -67,7 +72,9 @@ def test_decisions_are_sorted_unique_and_sourced() -> None:
         assert len(names) == len(set(names)), stem
         for decision in plan(stem).decisions:
             assert decision.sources, decision.name
-            assert all(s.startswith(f"specs/{stem}.yaml:") for s in decision.sources)
+            locate = loaded(stem).source_map.locate
+            assert all(locate(s).startswith(f"specs/{stem}.yaml:") for s in decision.sources)
+            assert all(parse_dotted(s) and dotted(parse_dotted(s)) == s for s in decision.sources)
             assert decision.reason and decision.formula and decision.computed
 
 
