@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field, model_validator
+
 from mlopsgen.spec.base import SpecModel
 from mlopsgen.spec.types import Duration, FieldName, Label, Name, Text
-from pydantic import Field, model_validator
 
 FieldKind = Literal[
     "string", "integer", "float", "bool", "category", "timestamp", "text", "image", "embedding"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 from typing import Annotated, Literal
 
+from pydantic import Field, model_validator
+
 from mlopsgen.spec.base import SpecModel
 from mlopsgen.spec.types import Cadence, FieldName, Label, Name, Text
-from pydantic import Field, model_validator
 
 Task = Literal[
     "binary_classification",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field, model_validator
+
 from mlopsgen.spec.base import SpecModel
 from mlopsgen.spec.data_models import Data, FeatureStore
 from mlopsgen.spec.ml_models import ModelSpec, Training
 from mlopsgen.spec.serving_models import Serving
 from mlopsgen.spec.types import Duration, FieldName, Label, Name, SystemName, Text
-from pydantic import Field, model_validator
 
 SPEC_VERSION = 1
 

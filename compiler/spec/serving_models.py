@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field, model_validator
+
 from mlopsgen.spec.base import SpecModel
 from mlopsgen.spec.types import Cadence, Duration, FieldName, Label, Name, Text
-from pydantic import Field, model_validator
 
 
 class Batching(SpecModel):

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from mlopsgen import __version__
-from mlopsgen.cli import app
 from typer.testing import CliRunner
 
+from mlopsgen import __version__
+from mlopsgen.cli import app
 from tests.conftest import REFERENCE_SPECS, REPO, SPECS
 
 runner = CliRunner()
