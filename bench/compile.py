@@ -1,7 +1,7 @@
 """Compile benchmark: whole-process `mlopsgen build` time against a cookiecutter baseline.
 
 For each reference spec and for synthetic specs with 10 / 100 / 1,000 models, time the whole
-process (`python -m mlopsgen.cli build SPEC --out DIR --force`, interpreter start included)
+process (`mlopsgen build SPEC --out DIR --force`, interpreter start included)
 over several repetitions and keep the median. In the same run, time cookiecutter rendering a
 template tree with the same number of files and bytes as mlopsgen's output, so the ratio is
 measured on the same noisy machine at the same moment. Results go to
@@ -29,6 +29,8 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "compile.json"
 REPEATS = 5
 SYNTHETIC_SIZES = (10, 100, 1000)
+#: The console script of the environment running the benchmark: what a user runs.
+MLOPSGEN = str(Path(sys.executable).parent / "mlopsgen")
 
 
 def _time_command(args: list[str], cwd: Path, repeats: int = REPEATS) -> float:
@@ -59,9 +61,9 @@ def _tree_size(out: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
-def cookiecutter_baseline(files: int, size: int, work: Path) -> float:
+def cookiecutter_baseline(name: str, files: int, size: int, work: Path) -> float:
     """Time cookiecutter rendering ``files`` files of ``size`` total bytes with variables."""
-    template = work / f"cc-{files}"
+    template = work / f"cc-{name}"
     body_dir = template / "{{cookiecutter.project_slug}}"
     body_dir.mkdir(parents=True)
     (template / "cookiecutter.json").write_text(
@@ -72,10 +74,16 @@ def cookiecutter_baseline(files: int, size: int, work: Path) -> float:
     text = line * max(per_file // len(line), 1)
     for index in range(files):
         (body_dir / f"file_{index:05d}.txt").write_text(text)
-    out = work / f"cc-out-{files}"
+    out = work / f"cc-out-{name}"
     args = [
-        sys.executable, "-m", "cookiecutter", "--no-input", "--overwrite-if-exists",
-        "-o", str(out), str(template),
+        sys.executable,
+        "-m",
+        "cookiecutter",
+        "--no-input",
+        "--overwrite-if-exists",
+        "-o",
+        str(out),
+        str(template),
     ]
     return _time_command(args, work)
 
@@ -83,11 +91,11 @@ def cookiecutter_baseline(files: int, size: int, work: Path) -> float:
 def measure(spec: Path, work: Path, interpreter: float) -> dict[str, object]:
     """Time one spec's build and its same-size cookiecutter baseline."""
     out = work / f"out-{spec.stem}"
-    args = [sys.executable, "-m", "mlopsgen.cli", "build", str(spec), "--out", str(out), "--force"]
+    args = [MLOPSGEN, "build", str(spec), "--out", str(out), "--force"]
     subprocess.run(args, check=True, capture_output=True)
     seconds = _time_command(args, work)
     files, size = _tree_size(out)
-    baseline = cookiecutter_baseline(files, size, work)
+    baseline = cookiecutter_baseline(spec.stem, files, size, work)
     shutil.rmtree(out)
     return {
         "spec": spec.name,
