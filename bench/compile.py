@@ -4,16 +4,18 @@ For each reference spec and for synthetic specs with 10 / 100 / 1,000 models, ti
 process (`mlopsgen build SPEC --out DIR --force`, interpreter start included)
 over several repetitions and keep the median. In the same run, time cookiecutter rendering a
 template tree with the same number of files and bytes as mlopsgen's output, so the ratio is
-measured on the same noisy machine at the same moment. Results go to
-``bench/results/compile.json``; targets: under 0.3 s per reference spec (compile work, i.e.
-the median minus the bare interpreter start measured alongside), 1,000 models under 5 s,
-growth no worse than linear, and faster than the cookiecutter baseline.
+measured on the same noisy machine at the same moment. Each spec is also compiled in a warm
+process, to separate the compiler's own work from interpreter start and imports. Results go
+to ``bench/results/compile.json``; targets: under 0.3 s per reference spec (whole process and
+in process are both reported), 1,000 models under 5 s, growth no worse than linear, and
+faster than the cookiecutter baseline.
 
 Run with ``make bench``.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import statistics
@@ -88,6 +90,29 @@ def cookiecutter_baseline(name: str, files: int, size: int, work: Path) -> float
     return _time_command(args, work)
 
 
+def in_process_seconds(spec: Path, work: Path) -> float:
+    """Median time of the in-memory stages (load, plan, render, format) in a warm process.
+
+    This is the compiler's own work, without the interpreter start and imports that every
+    whole-process run pays once.
+    """
+    code = (
+        "import statistics, sys, time\n"
+        "from pathlib import Path\n"
+        "from mlopsgen.build import compile_stack\n"
+        "spec, out = Path(sys.argv[1]), Path(sys.argv[2])\n"
+        "compile_stack(spec, out)\n"
+        "samples = []\n"
+        f"for _ in range({REPEATS}):\n"
+        "    start = time.perf_counter(); compile_stack(spec, out)\n"
+        "    samples.append(time.perf_counter() - start)\n"
+        "print(statistics.median(samples))\n"
+    )
+    args = [sys.executable, "-c", code, str(spec), str(work / "in-process")]
+    result = subprocess.run(args, check=True, capture_output=True, text=True)
+    return float(result.stdout.strip())
+
+
 def measure(spec: Path, work: Path, interpreter: float) -> dict[str, object]:
     """Time one spec's build and its same-size cookiecutter baseline."""
     out = work / f"out-{spec.stem}"
@@ -103,6 +128,7 @@ def measure(spec: Path, work: Path, interpreter: float) -> dict[str, object]:
         "bytes": size,
         "seconds": round(seconds, 4),
         "compile_seconds": round(max(seconds - interpreter, 0.0), 4),
+        "in_process_seconds": round(in_process_seconds(spec, work), 4),
         "cookiecutter_seconds": round(baseline, 4),
         "speedup_vs_cookiecutter": round(baseline / seconds, 2),
     }
@@ -115,17 +141,25 @@ def main() -> int:
         interpreter = _time_command([sys.executable, "-c", "pass"], work)
         reference = [measure(s, work, interpreter) for s in sorted((REPO / "specs").glob("*.yaml"))]
         synthetic = [measure(synthetic_spec(n, work), work, interpreter) for n in SYNTHETIC_SIZES]
-    per_model = [float(r["seconds"]) / n for r, n in zip(synthetic, SYNTHETIC_SIZES, strict=True)]
+    # Marginal seconds per added model between consecutive sizes: linear growth keeps it flat
+    # (a quadratic step would multiply it by ~10 from one size to the next).
+    times = [float(r["seconds"]) for r in synthetic]
+    marginal = [
+        (t2 - t1) / (n2 - n1)
+        for (t1, n1), (t2, n2) in itertools.pairwise(zip(times, SYNTHETIC_SIZES, strict=True))
+    ]
     results = {
         "python_startup_seconds": round(interpreter, 4),
         "reference": reference,
         "synthetic": synthetic,
+        "marginal_seconds_per_model": [round(m, 6) for m in marginal],
         "targets": {
-            "reference_compile_under_0_3s": all(
-                float(r["compile_seconds"]) < 0.3 for r in reference
+            "reference_whole_process_under_0_3s": all(float(r["seconds"]) < 0.3 for r in reference),
+            "reference_in_process_under_0_3s": all(
+                float(r["in_process_seconds"]) < 0.3 for r in reference
             ),
             "thousand_models_under_5s": float(synthetic[-1]["seconds"]) < 5.0,
-            "growth_at_most_linear": per_model[-1] <= per_model[0] * 1.1,
+            "growth_at_most_linear": marginal[-1] <= max(marginal[0], 0.0005) * 2,
             "faster_than_cookiecutter": all(
                 float(r["speedup_vs_cookiecutter"]) > 1.0 for r in reference + synthetic
             ),

@@ -120,7 +120,7 @@ def key_figures(plan: Plan) -> list[dict[str, str]]:
         rows.append(
             ("adaptive batching", f"up to {serving.batching.max_batch_size} within {window:g} ms")
         )
-    rows.append(("retraining", f"cron `{plan.training.cron}` ({plan.training.cadence})"))
+    rows.append(("retraining", f"{plan.training.cadence}, cron {plan.training.cron}"))
     rows.extend(
         (f"experiment {e.name}", f"{e.duration_days} days, {e.sample_size_per_arm:,} per arm")
         for e in serving.experiments
@@ -165,12 +165,12 @@ def diagram(plan: Plan) -> Diagram:
 
 
 def local_profile(plan: Plan) -> str:
-    """How the local profile differs from the cloud one."""
+    """What the plan's local profile runs on, and how it differs from the cloud profile."""
     gpu = any(m.gpu_serving or m.gpu_training for m in plan.models)
-    cpu_note = "; GPU models run on the CPU" if gpu else ""
+    cpu_note = "; models planned for GPUs run on the CPU" if gpu else ""
     return (
-        f"ZenML's local default stack (SQLite metadata, local artifact store), "
-        f"`bentoml serve` on localhost and a SQLite online store{cpu_note}"
+        "ZenML's local default stack (SQLite metadata, local artifact store), "
+        f"BentoML on localhost and a SQLite online store{cpu_note}"
     )
 
 
