@@ -44,17 +44,17 @@ app = typer.Typer(
 SpecArg = Annotated[Path, typer.Argument(help="Path to the spec YAML file.", show_default=False)]
 
 
-def _console(stderr: bool = False) -> Console:
+def _console() -> Console:
+    """A rich console for the plan table; plain output goes through ``typer.echo``."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], sources: dict[str, str]) -> None:
-    err = _console(stderr=True)
     for diagnostic in sorted_diagnostics(diagnostics):
         source = sources.get(diagnostic.span.file) if diagnostic.span else None
-        err.print(format_diagnostic(diagnostic, source), markup=False)
+        typer.echo(format_diagnostic(diagnostic, source), err=True)
 
 
 @contextmanager
@@ -65,12 +65,12 @@ def _handle_errors() -> Iterator[None]:
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, exc.sources)
         errors = sum(d.is_error for d in exc.diagnostics)
-        _console(stderr=True).print(f"{errors} error(s)", markup=False)
+        typer.echo(f"{errors} error(s)", err=True)
         raise typer.Exit(exc.exit_code) from None
     except MlopsgenError as exc:
         hint = getattr(exc, "hint", None)
         text = f"error: {exc}" + (f"\n  hint: {hint}" if hint else "")
-        _console(stderr=True).print(text, markup=False)
+        typer.echo(text, err=True)
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -110,16 +110,15 @@ def validate(
     from mlopsgen.spec.summary import validate_many
 
     if output_format not in ("text", "json"):
-        _console(stderr=True).print("error: --format is text or json", markup=False)
+        typer.echo("error: --format is text or json", err=True)
         raise typer.Exit(2)
     results = validate_many(specs)
     if output_format == "json":
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
     else:
-        out = _console()
         for result in results:
             _print_diagnostics(result.diagnostics, result.sources)
-            out.print(result.headline(), markup=False)
+            typer.echo(result.headline())
     raise typer.Exit(max((r.exit_code for r in results), default=0))
 
 
@@ -206,9 +205,8 @@ def build(
     _print_diagnostics(report.warnings, report.sources)
     if report.diff:
         typer.echo(report.diff, nl=False)
-    out_console = _console()
     for line in report.lines():
-        out_console.print(line, markup=False)
+        typer.echo(line)
     raise typer.Exit(report.exit_code)
 
 

@@ -3,7 +3,9 @@
 Spec models mirror the YAML and validate its *shape* only: types, ranges, unknown keys.
 Cross-field consistency lives in :mod:`mlopsgen.spec.checks` and decisions in the planner.
 Strict mode keeps YAML's loose typing from slipping through (``name: 123`` is an error, not
-``"123"``); floats still accept integers, as users write ``availability: 99``.
+``"123"``); floats still accept integers, as users write ``availability: 99``. Attribute
+docstrings document fields; :mod:`mlopsgen.spec.docs` copies them into the JSON Schema when
+one is generated, rather than pydantic parsing every model's source at import.
 """
 
 from __future__ import annotations
@@ -19,5 +21,4 @@ class SpecModel(BaseModel):
         frozen=True,
         strict=True,
         allow_inf_nan=False,
-        use_attribute_docstrings=True,
     )

@@ -17,6 +17,7 @@ from pydantic import StringConstraints, ValidationError
 from pydantic_core import ErrorDetails
 
 from mlopsgen.diagnostics import Diagnostic, error
+from mlopsgen.spec.docs import add_field_descriptions
 from mlopsgen.spec.models import Spec
 from mlopsgen.spec.source_map import Path, SourceMap
 from mlopsgen.spec.types import Duration, FieldName, Name, SystemName
@@ -33,8 +34,7 @@ _KIND_NAMES: dict[type, str] = {
 @cache
 def spec_json_schema() -> dict[str, Any]:
     """The spec's JSON Schema (by alias, as users write keys); computed once per process."""
-    schema: dict[str, Any] = Spec.model_json_schema(by_alias=True)
-    return schema
+    return add_field_descriptions(Spec.model_json_schema(by_alias=True), Spec)
 
 
 def validate_shape(data: Any, source_map: SourceMap) -> tuple[Spec | None, list[Diagnostic]]:
