@@ -11,6 +11,7 @@ HPA floor (the average load's fleet), training and batch at their expected node-
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from mlopsgen.plan.ir_data import ModelPlan, OnlineStorePlan, TrainingModelPlan
@@ -120,7 +121,7 @@ def _items(spec: Spec, inputs: CostInputs) -> list[CostItem]:
             basis=f"{fmt(inputs.stored_gb)} GB at ${OBJECT_STORAGE_GB_MONTH[provider]}/GB-month",
         )
     )
-    return [i.model_copy(update={"monthly_usd": clean(i.monthly_usd, 6)}) for i in items]
+    return [dataclasses.replace(i, monthly_usd=clean(i.monthly_usd, 6)) for i in items]
 
 
 def _training(spec: Spec, inputs: CostInputs) -> CostItem:

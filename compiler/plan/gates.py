@@ -9,6 +9,7 @@ measurement and stays a live alert only.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from mlopsgen.plan.ir_data import GatePlan
@@ -109,7 +110,7 @@ def _tighten(gate: GatePlan, guard: Guardrail) -> GatePlan:
     """
     low = _pick(gate.min, guard.min, max)
     high = _pick(gate.max, guard.max, min)
-    return gate.model_copy(update={"min": low, "max": high, "origin": "model+guardrail"})
+    return dataclasses.replace(gate, min=low, max=high, origin="model+guardrail")
 
 
 def _pick(

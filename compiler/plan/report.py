@@ -94,5 +94,5 @@ def explain(plan: Plan, name: str, locate: Locate | None = None) -> str:
 
 def plan_json(plan: Plan) -> str:
     """The plan as JSON: sorted keys, two-space indent, UTF-8 text, trailing newline."""
-    data = plan.model_dump(mode="json")
+    data = plan.to_data()
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
