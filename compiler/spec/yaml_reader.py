@@ -15,6 +15,7 @@ two duplicate keys, recurses on deep nesting, and expands aliases without bound 
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,12 +127,11 @@ def _syntax_diagnostic(text: str, file: str, exc: yaml.MarkedYAMLError) -> Diagn
     """
     if _FAST_LOADER is not yaml.SafeLoader:
         try:
-            for _ in yaml.parse(text, Loader=yaml.SafeLoader):
-                pass
+            collections.deque(yaml.parse(text, Loader=yaml.SafeLoader), maxlen=0)
         except yaml.MarkedYAMLError as detailed:
             return _syntax_error(detailed, file)
         except yaml.YAMLError:
-            pass
+            return _syntax_error(exc, file)
     return _syntax_error(exc, file)
 
 
