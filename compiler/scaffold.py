@@ -52,20 +52,7 @@ def scaffold_project(
     if not parent.is_dir():
         raise UsageError(f"{parent} is not a directory")
     example_text = find_example(from_example).path.read_text("utf-8") if from_example else None
-    from cookiecutter.exceptions import CookiecutterException
-    from cookiecutter.main import cookiecutter
-
-    with as_file(files("mlopsgen") / "templates" / "init") as template:
-        try:
-            cookiecutter(
-                str(template),
-                no_input=no_input or example_text is not None,
-                extra_context={"__slug": name},
-                output_dir=str(parent),
-            )
-        except (CookiecutterException, KeyboardInterrupt, EOFError) as exc:
-            shutil.rmtree(target, ignore_errors=True)
-            raise UsageError(f"init failed: {exc}") from None
+    _run_cookiecutter(parent, name, no_input=no_input or example_text is not None)
     try:
         if example_text is not None:
             _write_example(target / "spec.yaml", example_text, name)
@@ -75,6 +62,24 @@ def scaffold_project(
         shutil.rmtree(target, ignore_errors=True)
         raise
     return target
+
+
+def _run_cookiecutter(parent: Path, name: str, *, no_input: bool) -> None:
+    """Render the packaged init template into ``parent/name``; remove it again on failure."""
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.main import cookiecutter
+
+    with as_file(files("mlopsgen") / "templates" / "init") as template:
+        try:
+            cookiecutter(
+                str(template),
+                no_input=no_input,
+                extra_context={"__slug": name},
+                output_dir=str(parent),
+            )
+        except (CookiecutterException, KeyboardInterrupt, EOFError) as exc:
+            shutil.rmtree(parent / name, ignore_errors=True)
+            raise UsageError(f"init failed: {exc}") from None
 
 
 def _write_example(spec_path: Path, text: str, name: str) -> None:
