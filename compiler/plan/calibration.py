@@ -6,8 +6,7 @@ Capacity planning needs two numbers per model: the service time S of one request
 the utilisation target through the M/M/1 tail) and the sustained throughput of one replica
 (it sets the replica count through Little's law). Until a system has been measured, they
 come from this table; a spec overrides them per model with ``calibration:`` once a load test
-has measured the real figures, and the load test that ``mlopsgen`` generates for every stack
-checks the planned per-replica throughput and p95 against the running service.
+of the running service has measured the real per-replica throughput and p95.
 
 Where the numbers come from (2026-11): single-request and adaptively batched inference
 through a Python model server, measured order-of-magnitude figures for each family —
@@ -25,8 +24,8 @@ through a Python model server, measured order-of-magnitude figures for each fami
 * langdetect: pure-Python n-gram profiles, ~3 ms per short text.
 
 The model-server row is BentoML's own cost per request (HTTP, JSON, dispatch, metrics):
-~1,000 requests/s per worker process on a dedicated core (dependency notes measured ~450/s
-with the load generator sharing two cores). Feature lookups are one pipelined Redis round
+~1,000 requests/s per worker process on a dedicated core (about 450/s when the load
+generator shares the same two cores). Feature lookups are one pipelined Redis round
 trip per request plus decoding per entity.
 
 A *standard CPU replica* is 4 vCPU with 4 workers (one per core: Python inference is
