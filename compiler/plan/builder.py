@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlopsgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
-from mlopsgen.plan import calibration, cloud, compute, cost, data, names
+from mlopsgen.plan import calibration, cloud, compute, cost, data
 from mlopsgen.plan.availability import plan_availability, plan_zones
 from mlopsgen.plan.features import plan_features
 from mlopsgen.plan.ir import PLAN_VERSION, Plan
@@ -28,6 +28,7 @@ from mlopsgen.plan.ir_ops import (
 from mlopsgen.plan.ir_serving import ServingPlan
 from mlopsgen.plan.model_plans import plan_models
 from mlopsgen.plan.monitoring import plan_monitoring
+from mlopsgen.plan.names import K8sName, PythonIdentifier
 from mlopsgen.plan.record import Recorder
 from mlopsgen.plan.serving import plan_serving
 from mlopsgen.plan.training import plan_training
@@ -199,8 +200,8 @@ def _system(loaded: LoadedSpec) -> SystemPlan:
         spec_file=loaded.file,
         spec_sha256=loaded.sha256,
         spec_version=loaded.spec.spec_version,
-        k8s_name=names.kube_name(system.name),
-        python_name=names.python_name(system.name),
+        k8s_name=K8sName.from_text(system.name),
+        python_name=PythonIdentifier.from_text(system.name),
     )
 
 

@@ -1,41 +1,350 @@
-"""Identifiers made valid once, in the plan, so renderers never sanitise names themselves.
+"""Identifiers are types: ``str`` subclasses that are valid for their target at construction.
 
-Spec names are snake_case (models, views) or kebab-case (the system); Kubernetes objects
-need DNS-1123 labels and Python modules need identifiers. Converting here, in one place,
-means every target spells a resource the same way and a collision is found at planning time.
+A name from the spec ("Fraud Détection v2 🚀") ends up as a Python module, a class, a Terraform
+resource, a Bento and a Kubernetes object, each with its own rule. Making each rule a type means
+a template can only receive a name that its target accepts: the constructor checks, and
+:meth:`Identifier.from_text` turns any text into a valid name deterministically
+(cf. openapi-python-client ``utils.PythonIdentifier``).
+
+Two different inputs can sanitise to the same name; :class:`NameTable` is the one place that
+resolves that (``_2``, ``_3`` in input order) and reports it as data, so the planner can turn
+collisions into diagnostics. The types live with the planner because the Plan carries names
+already made valid: renderers read them and never sanitise a name themselves.
 """
 
 from __future__ import annotations
 
-import keyword
+import hashlib
 import re
+import unicodedata
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import ClassVar, Generic, Self, TypeVar
 
-_NOT_DNS = re.compile(r"[^a-z0-9-]+")
-_NOT_IDENT = re.compile(r"[^a-z0-9_]+")
+__all__ = [
+    "BentoName",
+    "Identifier",
+    "K8sName",
+    "NameCollision",
+    "NameTable",
+    "PythonClassName",
+    "PythonIdentifier",
+    "TerraformName",
+]
+
+# Letters NFKD does not decompose into ASCII; everything else non-ASCII is dropped.
+_TRANSLITERATION = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l"}
+    | {"Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "\u0131": "i"}
+)
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_HASH_LENGTH = 8
+
+# Python's keywords and builtins, spelled out (as of Python 3.13) so generated names do not
+# depend on the interpreter running the compiler; a unit test checks the running one is covered.
+_KEYWORDS_TEXT = (
+    "False None True and as assert async await break class continue def del elif else except "
+    "finally for from global if import in is lambda nonlocal not or pass raise return try "
+    "while with yield"
+)
+_BUILTINS_TEXT = (
+    "ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup "
+    "BlockingIOError BrokenPipeError BufferError BytesWarning ChildProcessError "
+    "ConnectionAbortedError ConnectionError ConnectionRefusedError ConnectionResetError "
+    "DeprecationWarning EOFError Ellipsis EncodingWarning EnvironmentError Exception "
+    "ExceptionGroup False FileExistsError FileNotFoundError FloatingPointError FutureWarning "
+    "GeneratorExit IOError ImportError ImportWarning IndentationError IndexError "
+    "InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError MemoryError "
+    "ModuleNotFoundError NameError None NotADirectoryError NotImplemented NotImplementedError "
+    "OSError OverflowError PendingDeprecationWarning PermissionError ProcessLookupError "
+    "PythonFinalizationError RecursionError ReferenceError ResourceWarning RuntimeError "
+    "RuntimeWarning StopAsyncIteration StopIteration SyntaxError SyntaxWarning SystemError "
+    "SystemExit TabError TimeoutError True TypeError UnboundLocalError UnicodeDecodeError "
+    "UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning UserWarning "
+    "ValueError Warning ZeroDivisionError abs aiter all anext any ascii bin bool breakpoint "
+    "bytearray bytes callable chr classmethod compile complex copyright credits delattr dict "
+    "dir divmod enumerate eval exec exit filter float format frozenset getattr globals hasattr "
+    "hash help hex id input int isinstance issubclass iter len license list locals map max "
+    "memoryview min next object oct open ord pow print property quit range repr reversed round "
+    "set setattr slice sorted staticmethod str sum super tuple type vars zip"
+)
+PYTHON_KEYWORDS = frozenset(_KEYWORDS_TEXT.split())
+PYTHON_BUILTINS = frozenset(_BUILTINS_TEXT.split())
+# Names Terraform refuses for variables, plus HCL literals that would read as values.
+_TERRAFORM_RESERVED_TEXT = (
+    "source version providers count for_each lifecycle depends_on locals true false null"
+)
+TERRAFORM_RESERVED = frozenset(_TERRAFORM_RESERVED_TEXT.split())
 
 
-def kube_name(*parts: str) -> str:
-    """A DNS-1123 label (lowercase, digits, dashes; at most 63 characters) from name parts.
+def _words(text: str) -> list[str]:
+    """Split any text into ASCII alphanumeric words, at separators and camelCase boundaries."""
+    folded = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATION))
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii")
+    return [w for w in _NON_ALNUM.split(_CAMEL_BOUNDARY.sub(" ", ascii_text)) if w]
 
-    Raises:
-        ValueError: nothing usable is left after cleaning.
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_HASH_LENGTH]
+
+
+class Identifier(str):
+    """A name valid for one target, checked when constructed.
+
+    The base class is the loosest rule (an ASCII word starting with a letter); subclasses set
+    theirs as class attributes: the pattern a name must match in full, reserved names, an
+    optional maximum length, how words are joined, the name used for empty input and the
+    prefix for input starting with a digit.
     """
-    text = "-".join(p.lower().replace("_", "-") for p in parts if p)
-    text = _NOT_DNS.sub("-", text).strip("-")
-    text = re.sub(r"-{2,}", "-", text)[:63].rstrip("-")
-    if not text or not text[0].isalpha():
-        raise ValueError(f"cannot make a Kubernetes name from {parts!r}")
-    return text
+
+    pattern: ClassVar[re.Pattern[str]] = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+    rule: ClassVar[str] = "ASCII letters, digits and '_', starting with a letter"
+    reserved: ClassVar[frozenset[str]] = frozenset()
+    max_length: ClassVar[int | None] = None
+    separator: ClassVar[str] = "_"
+    fallback: ClassVar[str] = "unnamed"
+    digit_prefix: ClassVar[str] = "n"
+
+    def __new__(cls, value: str) -> Self:
+        """Check ``value`` against the rule; raise ValueError with the rule if it fails."""
+        if not isinstance(value, str):
+            raise TypeError(f"{cls.__name__} needs a str, not {type(value).__name__}")
+        if not cls.is_valid(value):
+            raise ValueError(f"{value!r} is not a valid {cls.__name__}: {cls.rule}")
+        return super().__new__(cls, value)
+
+    @classmethod
+    def is_valid(cls, value: str) -> bool:
+        """Whether ``value`` satisfies this identifier's rule."""
+        if cls.max_length is not None and len(value) > cls.max_length:
+            return False
+        return value not in cls.reserved and cls.pattern.fullmatch(value) is not None
+
+    @classmethod
+    def join_words(cls, words: list[str]) -> str:
+        """Join words in this identifier's case style (lower case with the separator)."""
+        return cls.separator.join(w.lower() for w in words)
+
+    @classmethod
+    def from_text(cls, text: str) -> Self:
+        """Turn any text into a valid name, deterministically.
+
+        Non-ASCII letters are folded to ASCII (``é`` -> ``e``) or dropped; words are split at
+        punctuation, spaces and camelCase boundaries; text without any usable character becomes
+        :attr:`fallback`; a leading digit gets :attr:`digit_prefix`; a reserved name gets a
+        trailing ``_``; a name over :attr:`max_length` is cut and ends in a short hash of the
+        full name, so distinct long names stay distinct.
+        """
+        words = _words(text)
+        if not words:
+            return cls(cls.fallback)
+        if words[0][0].isdigit():
+            words.insert(0, cls.digit_prefix)
+        name = cls.join_words(words)
+        if name in cls.reserved:
+            name += "_"
+        return cls(cls._fit(name, ""))
+
+    def with_suffix(self, number: int) -> Self:
+        """The ``number``-th variant of this name (``foo`` -> ``foo_2``), used on collisions."""
+        if number < 2:
+            raise ValueError(f"variant numbers start at 2, got {number}")
+        return type(self)(self._fit(self.rstrip("_"), f"{self.separator}{number}"))
+
+    @classmethod
+    def _fit(cls, base: str, suffix: str) -> str:
+        """``base + suffix``, with ``base`` cut and hashed when the whole is too long."""
+        limit = cls.max_length
+        if limit is None or len(base) + len(suffix) <= limit:
+            return base + suffix
+        tail = cls.separator + _short_hash(base)
+        keep = limit - len(suffix) - len(tail)
+        return base[:keep].rstrip("_-.") + tail + suffix
 
 
-def python_name(*parts: str) -> str:
-    """A Python identifier (snake_case, not a keyword) from name parts.
+class PythonIdentifier(Identifier):
+    """A snake_case Python name: ASCII, no leading digit or underscore, not a keyword or builtin.
 
-    Raises:
-        ValueError: nothing usable is left after cleaning.
+    Keywords and builtins get a trailing underscore (``class_``, ``list_``), the PEP 8 way to
+    avoid shadowing.
     """
-    text = "_".join(p.lower().replace("-", "_") for p in parts if p)
-    text = _NOT_IDENT.sub("_", text).strip("_")
-    if not text or not text[0].isalpha():
-        raise ValueError(f"cannot make a Python name from {parts!r}")
-    return f"{text}_" if keyword.iskeyword(text) else text
+
+    pattern = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*_?")
+    rule = "lower-case ASCII words joined by '_', starting with a letter, not a keyword/builtin"
+    reserved = PYTHON_KEYWORDS | PYTHON_BUILTINS
+
+
+class PythonClassName(Identifier):
+    """A PascalCase Python class name, not shadowing a builtin (``Exception`` -> ``Exception_``)."""
+
+    pattern = re.compile(r"[A-Z][A-Za-z0-9]*(?:_[0-9]+|_)?")
+    rule = "ASCII PascalCase starting with an upper-case letter, not a keyword/builtin"
+    reserved = PYTHON_KEYWORDS | PYTHON_BUILTINS
+    fallback = "Unnamed"
+    digit_prefix = "N"
+
+    @classmethod
+    def join_words(cls, words: list[str]) -> str:
+        """Capitalise every word: ``http server`` and ``HTTPServer`` both give ``HttpServer``.
+
+        A word after a one-letter word is not capitalised (``x a`` -> ``Xa``, not ``XA``):
+        ``XA`` would read back as one word, and sanitising a name again must not change it.
+        """
+        pieces: list[str] = []
+        after_letter = False
+        for word in words:
+            pieces.append(word.lower() if after_letter else word[0].upper() + word[1:].lower())
+            after_letter = len(word) == 1 and word.isalpha()
+        return "".join(pieces)
+
+
+class TerraformName(Identifier):
+    """A Terraform resource, variable, output or module name (snake_case when sanitised).
+
+    Terraform accepts letters, digits, ``_`` and ``-`` starting with a letter or ``_``; names
+    reserved for variables (``count``, ``source``, ...) and HCL literals are refused.
+    """
+
+    pattern = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+    rule = "letters, digits, '_' and '-', starting with a letter or '_'; not a reserved word"
+    reserved = TERRAFORM_RESERVED
+
+
+class BentoName(Identifier):
+    """A BentoML tag name: lower-case alphanumerics, ``_``, ``-``, ``.``; at most 63 characters.
+
+    The rule is bentoml's ``tag_fmt``: it must start and end with an alphanumeric character.
+    """
+
+    pattern = re.compile(r"[a-z0-9](?:[-._a-z0-9]*[a-z0-9])?")
+    rule = "lower-case alphanumerics, '_', '-' and '.', starting and ending alphanumeric, <= 63"
+    max_length = 63
+
+
+class K8sName(Identifier):
+    """A Kubernetes DNS-1123 label: lower-case alphanumerics and ``-``, at most 63 characters.
+
+    :meth:`from_text` also starts the name with a letter, so the result is an RFC 1035 label
+    that Services (which need one) accept too.
+    """
+
+    pattern = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
+    rule = "lower-case alphanumerics and '-', starting and ending alphanumeric, <= 63 characters"
+    max_length = 63
+    separator = "-"
+
+
+IdentT = TypeVar("IdentT", bound=Identifier)
+
+
+@dataclass(frozen=True)
+class NameCollision:
+    """Inputs that sanitised to the same name (or to a reserved one) and what each received.
+
+    Attributes:
+        namespace: the table's namespace, e.g. ``"python module"``.
+        wanted: the name every key in the group sanitised to.
+        keys: the keys, in the order they were claimed.
+        assigned: the name each key received, aligned with ``keys``.
+        reserved: whether ``wanted`` was reserved by the table itself.
+    """
+
+    namespace: str
+    wanted: str
+    keys: tuple[Hashable, ...]
+    assigned: tuple[str, ...]
+    reserved: bool = False
+
+    def describe(self) -> str:
+        """One line for a diagnostic: which inputs clashed and how they were renamed."""
+        pairs = ", ".join(f"{k!r} -> {a}" for k, a in zip(self.keys, self.assigned, strict=True))
+        if self.reserved:
+            why = "is reserved"
+        elif len(self.keys) > 1:
+            why = "is wanted by several inputs"
+        else:
+            why = "is already taken"
+        return f"{self.namespace} name {self.wanted!r} {why}: {pairs}"
+
+
+class NameTable(Generic[IdentT]):
+    """Unique names of one kind within one namespace, assigned in input order.
+
+    The first input that wants a name gets it; later ones get ``_2``, ``_3`` (``-2`` for
+    Kubernetes names), skipping anything already taken. Comparison ignores case, so two names
+    never differ only by case (they would clash as files on macOS or Windows). Claiming the
+    same key again returns the same name, so call order between templates does not matter
+    once the planner has claimed every key in spec order.
+    """
+
+    def __init__(self, kind: type[IdentT], namespace: str, *, reserved: Iterable[str] = ()):
+        self.kind = kind
+        self.namespace = namespace
+        self._reserved = frozenset(name.casefold() for name in reserved)
+        self._taken: set[str] = set(self._reserved)
+        self._names: dict[Hashable, IdentT] = {}
+        self._wanted: dict[Hashable, IdentT] = {}
+        self._texts: dict[Hashable, str] = {}
+
+    def claim(self, key: Hashable, text: str | None = None) -> IdentT:
+        """The unique name for ``key``, sanitised from ``text`` (default: ``str(key)``).
+
+        Raises:
+            ValueError: if ``key`` was claimed before from a different text, which would make
+                the name depend on which caller came first.
+        """
+        source = str(key) if text is None else text
+        if key in self._names:
+            if self._texts[key] != source:
+                raise ValueError(
+                    f"{self.namespace} key {key!r} claimed from {self._texts[key]!r} and {source!r}"
+                )
+            return self._names[key]
+        wanted = self.kind.from_text(source)
+        name, number = wanted, 1
+        while name.casefold() in self._taken:
+            number += 1
+            name = wanted.with_suffix(number)
+        self._taken.add(name.casefold())
+        self._names[key] = name
+        self._wanted[key] = wanted
+        self._texts[key] = source
+        return name
+
+    def __getitem__(self, key: Hashable) -> IdentT:
+        return self._names[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._names
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def items(self) -> list[tuple[Hashable, IdentT]]:
+        """``(key, name)`` pairs in claim order."""
+        return list(self._names.items())
+
+    @property
+    def collisions(self) -> tuple[NameCollision, ...]:
+        """Every group of keys that did not get the name it sanitised to, in claim order."""
+        groups: dict[str, list[Hashable]] = {}
+        for key, wanted in self._wanted.items():
+            groups.setdefault(wanted.casefold(), []).append(key)
+        found = []
+        for folded, keys in groups.items():
+            renamed = any(self._names[k] != self._wanted[k] for k in keys)
+            if len(keys) > 1 or renamed:
+                found.append(
+                    NameCollision(
+                        namespace=self.namespace,
+                        wanted=str(self._wanted[keys[0]]),
+                        keys=tuple(keys),
+                        assigned=tuple(str(self._names[k]) for k in keys),
+                        reserved=folded in self._reserved,
+                    )
+                )
+        return tuple(found)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mlopsgen.plan import autoscaling, batching, capacity, data, experiments, names, rules
+from mlopsgen.plan import autoscaling, batching, capacity, data, experiments, rules
 from mlopsgen.plan.ir_data import ModelPlan
 from mlopsgen.plan.ir_serving import CachePlan, RoutingPlan, ServingPlan
+from mlopsgen.plan.names import K8sName
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.serving_path import build_stages, online_views, replica_shape
 from mlopsgen.plan.slo_check import check_slo
@@ -123,7 +124,7 @@ def plan_serving(
     plan = ServingPlan(
         mode=serving.mode,
         realtime=realtime,
-        service_name=names.kube_name(spec.system.name),
+        service_name=K8sName.from_text(spec.system.name),
         models=tuple(serving.models),
         request_fields=tuple(data.field_plan(n, f) for n, f in data.request_fields(spec)),
         latency_p95_ms=spec.slo.latency_p95_ms,

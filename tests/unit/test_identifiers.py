@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlopsgen.render.identifiers import (
+from mlopsgen.plan.names import (
     PYTHON_BUILTINS,
     PYTHON_KEYWORDS,
     BentoName,

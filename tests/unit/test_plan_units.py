@@ -8,7 +8,7 @@ import pytest
 
 from mlopsgen.plan import availability, batching, capacity, experiments, features, schedules
 from mlopsgen.plan.gates import metric_applies
-from mlopsgen.plan.names import kube_name, python_name
+from mlopsgen.plan.names import K8sName, PythonIdentifier
 from mlopsgen.plan.record import clean, fmt
 from mlopsgen.plan.rules import canonical, rule_references
 
@@ -145,12 +145,13 @@ def test_guardrail_metric_tasks() -> None:
 
 
 def test_names() -> None:
-    assert kube_name("fraud_xgb") == "fraud-xgb"
-    assert kube_name("time-series-forecasting", "api") == "time-series-forecasting-api"
-    assert python_name("fraud-detection") == "fraud_detection"
-    assert python_name("class") == "class_"
-    with pytest.raises(ValueError, match="Kubernetes name"):
-        kube_name("9-lives")
+    assert K8sName.from_text("fraud_xgb") == "fraud-xgb"
+    assert K8sName.from_text("time-series-forecasting-api") == "time-series-forecasting-api"
+    assert PythonIdentifier.from_text("fraud-detection") == "fraud_detection"
+    assert PythonIdentifier.from_text("class") == "class_"
+    assert K8sName.is_valid(K8sName.from_text("9-lives"))
+    with pytest.raises(ValueError):
+        K8sName("9_lives")
 
 
 def test_rule_references_and_canonical_text() -> None:
