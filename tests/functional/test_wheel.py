@@ -64,6 +64,14 @@ def test_wheel_cli_works_outside_the_repository(installed: Path, tmp_path: Path)
     assert out.startswith("✓ from-wheel/spec.yaml: from-wheel")
     schema = _run([exe, "schema"], cwd=tmp_path, env=env)
     assert schema == (REPO / "specs" / "schema.json").read_text(encoding="utf-8")
+    built = _run([exe, "build", "from-wheel/spec.yaml", "--out", "stack"], cwd=tmp_path, env=env)
+    assert "create     README.md" in built
+    readme = (tmp_path / "stack" / "README.md").read_text(encoding="utf-8")
+    assert "```mermaid" in readme and "## Decisions" in readme
+    check = _run(
+        [exe, "build", "from-wheel/spec.yaml", "--out", "stack", "--check"], cwd=tmp_path, env=env
+    )
+    assert "up to date" in check
 
 
 def test_wheel_ships_templates_not_the_repository(installed: Path, tmp_path: Path) -> None:
