@@ -38,6 +38,8 @@ class LoadedSpec:
 
 def read_spec_bytes(path: Path) -> bytes:
     """Read a spec file, turning IO failures into usage errors (exit code 2)."""
+    if path.is_symlink() and not path.exists():
+        raise UsageError(f"{path}: broken or looping symbolic link", "point it at a spec file")
     if not path.exists():
         raise UsageError(
             f"{path}: no such file", "check the path; `mlopsgen examples` lists the reference specs"

@@ -57,7 +57,7 @@ def decode_bytes(raw: bytes, file: str) -> str:
             [
                 error(
                     "E101",
-                    f"file is {len(raw):,} bytes; specs are limited to {MAX_BYTES:,}",
+                    f"file is larger than {MAX_BYTES:,} bytes, the limit for a spec",
                     Span(file, 1, 1),
                     "a spec describes one system in a few hundred lines; split generated data out",
                 )

@@ -179,3 +179,19 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in readme and "make demo" in readme
     assert ci.strip().splitlines()[-1] == "make test"
+
+
+def test_oversized_file_is_rejected_without_reading_it_all(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# padding\n" * 300_000)
+    result = runner.invoke(app, ["validate", str(big)])
+    assert result.exit_code == 1
+    assert "larger than 1,000,000 bytes" in result.stderr
+
+
+def test_symlink_loop_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    result = runner.invoke(app, ["validate", str(tmp_path / "a.yaml")])
+    assert result.exit_code == 2
+    assert "symbolic link" in result.stdout
