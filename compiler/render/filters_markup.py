@@ -65,25 +65,36 @@ def make_escape(value: object) -> str:
 
 # --- Markdown, Mermaid and comments -------------------------------------------------------------
 
-# Characters that can start Markdown or GFM syntax inline or, at a line start, a block
-# (headings, lists, quotes, setext underlines); `:` and `.` break autolinks, `$` math.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!~&:$=])")
+# Characters that start inline markup anywhere: escapes, code, emphasis, links and images
+# (an escaped "[" also disarms "!["), HTML and autolinks, entities, strikethrough, math.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&~$])")
+# Block markup only where a line starts: headings, lists, setext underlines, quotes.
+_MARKDOWN_LINE_START = re.compile(r"^(?:([#+\-=])|(\d{1,9})([.)]))")
 
 
 def markdown_text(value: object) -> str:
     """Inline Markdown that renders as exactly the words of ``value``.
 
     Line breaks become spaces and surrounding whitespace is stripped, so the text stays one
-    inline fragment; every character that could start a link, image, HTML tag, heading,
-    list, emphasis, code span, autolink or math is backslash-escaped (CommonMark renders an
-    escaped ASCII punctuation character literally).
+    inline fragment that a template may place anywhere, even at the start of a line. Every
+    character that starts inline markup (a link, image, HTML tag, emphasis, code span,
+    autolink, entity, strikethrough or math) is backslash-escaped, and so is a leading
+    character that would start a heading, list item or setext underline; other punctuation
+    is left alone so the raw file stays readable (CommonMark renders an escaped ASCII
+    punctuation character literally).
 
     Raises:
         TypeError: if ``value`` is not a str.
         ValueError: for lone surrogates.
     """
-    text = one_line(check_text(value)).strip()
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _MARKDOWN_INLINE.sub(r"\\\1", one_line(check_text(value)).strip())
+    return _MARKDOWN_LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "\\" + match.group(1)
+    return f"{match.group(2)}\\{match.group(3)}"
 
 
 def markdown_cell(value: object) -> str:
