@@ -79,15 +79,22 @@ def _rows_per_day(spec: Spec, models: tuple[ModelPlan, ...]) -> int | None:
 
 
 def _trigger_runs(
-    triggers: tuple[TriggerPlan, ...], supervised: bool, check_minutes: int
+    triggers: tuple[TriggerPlan, ...], supervised: bool, check_minutes: int, cooldown: int
 ) -> tuple[float, str]:
+    """Runs per 30 days that row-count triggers cause, at most one per check and cooldown.
+
+    A retrain is not started while the previous one is still training or rolling out, so a
+    trigger that fills every few seconds still paces retraining at the cooldown.
+    """
     best, why = 0.0, ""
+    floor = math.ceil(cooldown / check_minutes) * check_minutes
     for trigger in triggers:
         if trigger.expected_interval_hours is None:
             continue
         if trigger.kind == "new_labels" and not supervised:
             continue
-        every = math.ceil(trigger.expected_interval_hours * 60 / check_minutes) * check_minutes
+        fills = math.ceil(trigger.expected_interval_hours * 60 / check_minutes) * check_minutes
+        every = max(fills, floor)
         runs = _MINUTES_PER_MONTH / every
         if runs > best:
             best = runs
@@ -95,6 +102,8 @@ def _trigger_runs(
                 f"{trigger.kind} ({trigger.min_rows} rows) fills in "
                 f"{fmt(trigger.expected_interval_hours)} h → fires every {every} min"
             )
+            if every > fills:
+                why += f" (a retrain waits {cooldown} min for the previous training and rollout)"
     return best, why
 
 
@@ -105,11 +114,15 @@ def _model_training(
     model: ModelPlan,
     triggers: tuple[TriggerPlan, ...],
     check_minutes: int,
+    rollout_minutes: int,
 ) -> TrainingModelPlan:
     cadence = spec.training.cadence
     cron = schedules.cadence_cron(cadence)
     scheduled = 0.0 if cadence == "continuous" else schedules.runs_per_month(cron)
-    triggered, why = _trigger_runs(triggers, model.target is not None, check_minutes)
+    hours_per_shard = calibration.TRAINING_HOURS_PER_SHARD[model.framework][model.size]
+    waves = model.partition.waves if model.partition else 1
+    cooldown = max(rollout_minutes, math.ceil(hours_per_shard * waves * 60))
+    triggered, why = _trigger_runs(triggers, model.target is not None, check_minutes, cooldown)
     runs = max(scheduled, triggered)
     computed = f"max({fmt(scheduled)}, {fmt(triggered)}) = {fmt(runs)}"
     if not model.trainable:
@@ -129,11 +142,16 @@ def _model_training(
         f"training.{model.name}.runs_per_month",
         clean(runs),
         unit="runs/30d",
-        formula="max(cron firings per 30 d, 43200 min / (ceil(min_rows/rows_per_min / check) × "
-        "check))",
+        formula="max(cron firings per 30 d, 43200 min / max(ceil(min_rows/rows_per_min / check) "
+        "× check, cooldown)); cooldown = max(rollout minutes, training minutes)",
         computed=computed,
-        inputs={"cadence": cadence, "check_minutes": check_minutes},
-        sources=[("training", "cadence"), ("training", "triggers"), ("models", index)],
+        inputs={"cadence": cadence, "check_minutes": check_minutes, "cooldown_minutes": cooldown},
+        sources=[
+            ("training", "cadence"),
+            ("training", "triggers"),
+            ("training", "rollout"),
+            ("models", index),
+        ],
         reason=why,
     )
     partition = model.partition
@@ -145,7 +163,7 @@ def _model_training(
         concurrent_workers=partition.concurrent_workers if partition else 1,
         waves=partition.waves if partition else 1,
         runs_per_month=clean(runs),
-        hours_per_shard=calibration.TRAINING_HOURS_PER_SHARD[model.framework][model.size],
+        hours_per_shard=hours_per_shard,
     )
 
 
@@ -202,8 +220,10 @@ def plan_training(spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...]) -> T
     for index, trigger in enumerate(training.triggers):
         triggers.append(_trigger_plan(rec, seen.get(trigger.kind, 0), index, trigger, rows))
         seen[trigger.kind] = seen.get(trigger.kind, 0) + 1
+    rollout = _rollout(spec, rec)
     plans = tuple(
-        _model_training(spec, rec, i, m, tuple(triggers), check) for i, m in enumerate(models)
+        _model_training(spec, rec, i, m, tuple(triggers), check, rollout.total_minutes)
+        for i, m in enumerate(models)
     )
     return TrainingPlan(
         cadence=training.cadence,
@@ -215,6 +235,6 @@ def plan_training(spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...]) -> T
         triggers=tuple(triggers),
         lookback_days=training.lookback_days,
         max_workers=training.parallelism.max_workers,
-        rollout=_rollout(spec, rec),
+        rollout=rollout,
         models=plans,
     )

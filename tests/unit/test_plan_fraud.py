@@ -145,7 +145,9 @@ def test_gates_merge_the_false_positive_guardrail() -> None:
 
 def test_continuous_training_checks_triggers_every_quarter_hour() -> None:
     # new_labels: 100,000 rows at 3,000,000,000 rows/day → every 100000/3e9 × 24 h = 0.0008 h,
-    # so it fires at every 15-minute check: 30 × 24 × 60 / 15 = 2880 runs a month.
+    # so it would fire at every 15-minute check (2880 a month), but a retrain waits for the
+    # previous one's canary rollout, 4 steps × 30 min = 120 min (training one shard of a
+    # small xgboost takes 0.25 h = 15 min): 30 × 24 × 60 / 120 = 360 runs a month.
     training = plan(FRAUD).training
     assert training.continuous
     assert training.cron == "*/15 * * * *"
@@ -155,7 +157,7 @@ def test_continuous_training_checks_triggers_every_quarter_hour() -> None:
     assert by_kind["new_labels"].expected_interval_hours == 0.0008
     runs = {m.name: m.runs_per_month for m in training.models}
     # the anomaly model is unsupervised: label arrivals never retrain it
-    assert runs == {"fraud_xgb": 2880, "fraud_lgbm": 2880, "txn_anomaly": 30}
+    assert runs == {"fraud_xgb": 360, "fraud_lgbm": 360, "txn_anomaly": 30}
     assert training.rollout.total_minutes == 120  # 4 canary steps × 30 min
 
 
