@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from mlopsgen.plan import Plan
 from mlopsgen.plan.ir import Decision
+from mlopsgen.plan.report import format_value
 
 FILE_PURPOSES = {
     "README.md": "this page: what was generated and why, how to run and deploy it",
@@ -58,32 +59,6 @@ class Diagram:
     edges: tuple[Edge, ...]
 
 
-def format_value(value: object, unit: str | None = None) -> str:
-    """A decision value as a short human string (lists joined, floats trimmed)."""
-    if isinstance(value, bool):
-        text = "yes" if value else "no"
-    elif isinstance(value, float):
-        text = _format_float(value)
-    elif isinstance(value, int):
-        text = f"{value:,}"
-    elif isinstance(value, list | tuple):
-        text = ", ".join(format_value(v) for v in value)
-    elif isinstance(value, dict):
-        text = ", ".join(f"{k}={format_value(v)}" for k, v in value.items())
-    else:
-        text = str(value)
-    return f"{text} {unit}" if unit else text
-
-
-def _format_float(value: float) -> str:
-    """Thousands separators for large numbers, four significant digits otherwise, no exponent."""
-    if value.is_integer() or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 0.001:
-        return f"{value:.4g}"
-    return f"{value:.3g}"
-
-
 def decision_rows(plan: Plan) -> list[dict[str, str]]:
     """One row per decision: name, value with unit, computed formula, spec sources."""
     return [_row(d) for d in plan.decisions]
@@ -111,7 +86,7 @@ def key_figures(plan: Plan) -> list[dict[str, str]]:
         rows.append(("latency SLO", f"p95 < {serving.latency_p95_ms:g} ms"))
     if serving.capacity is not None:
         capacity = serving.capacity
-        rows.append(("peak load", f"{format_value(capacity.peak_rps)} requests/s"))
+        rows.append(("peak load", f"{capacity.peak_rps:,.0f} requests/s"))
         rows.append(("replicas", f"{capacity.replicas} ({capacity.replicas_per_zone} per zone)"))
     if serving.hpa is not None:
         rows.append(("autoscaling", f"{serving.hpa.min_replicas}-{serving.hpa.max_replicas}"))
