@@ -72,7 +72,7 @@ class Diagnostic:
             "code": self.code,
             "message": self.message,
             "hint": self.hint,
-            "path": ".".join(str(p) for p in self.path) or None,
+            "path": dotted(self.path) if self.path else None,
         }
         if self.span is not None:
             data.update(
@@ -83,6 +83,18 @@ class Diagnostic:
                 end_column=self.span.end_column,
             )
         return data
+
+
+def dotted(path: tuple[str | int, ...]) -> str:
+    """A path as users write it in docs: ``models[0].gates[1].max``, or ``(spec)`` for the root.
+
+    Dotted paths do not depend on where a key sits in the file, so output that cites them
+    stays the same when keys are reordered or comments added.
+    """
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "(spec)"
 
 
 def error(

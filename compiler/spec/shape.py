@@ -19,7 +19,7 @@ from pydantic_core import ErrorDetails
 from mlopsgen.diagnostics import Diagnostic, error
 from mlopsgen.spec.docs import add_field_descriptions
 from mlopsgen.spec.models import Spec
-from mlopsgen.spec.source_map import Path, SourceMap
+from mlopsgen.spec.source_map import Path, SourceMap, dotted
 from mlopsgen.spec.types import Duration, FieldName, Name, SystemName
 
 _RANGE_ERRORS = frozenset({"greater_than", "less_than", "greater_than_equal", "less_than_equal"})
@@ -177,12 +177,7 @@ def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Dia
 
 
 def _describe(path: Path) -> str:
-    if not path:
-        return "the spec"
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return f"`{text}`"
+    return f"`{dotted(path)}`" if path else "the spec"
 
 
 def _rewrite(err: ErrorDetails) -> str:

@@ -10,23 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mlopsgen.diagnostics import Span
+from mlopsgen.diagnostics import Span, dotted
 
 Path = tuple[str | int, ...]
 
 _DOTTED_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def dotted(path: Path) -> str:
-    """A path as users write it in docs: ``models[0].gates[1].max``, or ``(spec)`` for the root.
-
-    Dotted paths do not depend on where a key sits in the file, so output that cites them
-    stays the same when keys are reordered or comments added.
-    """
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text or "(spec)"
+__all__ = ["Path", "SourceMap", "dotted", "parse_dotted"]
 
 
 def parse_dotted(text: str) -> Path:
