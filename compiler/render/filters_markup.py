@@ -65,11 +65,18 @@ def make_escape(value: object) -> str:
 
 # --- Markdown, Mermaid and comments -------------------------------------------------------------
 
-# Characters that start inline markup anywhere: escapes, code, emphasis, links and images
-# (an escaped "[" also disarms "!["), HTML and autolinks, entities, strikethrough, math.
-_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&~$])")
-# Block markup only where a line starts: headings, lists, setext underlines, quotes.
-_MARKDOWN_LINE_START = re.compile(r"^(?:([#+\-=])|(\d{1,9})([.)]))")
+# Inline markup that can start anywhere: escapes, code spans, emphasis with "*", links and
+# images (an escaped "[" also disarms "!["), strikethrough and GitHub's math.
+_MARKDOWN_ALWAYS = r"[\\`*\[\]~$]"
+# "_" only emphasises at a word edge; "<" only opens HTML or an autolink when a non-space
+# follows; "&" only starts an entity before a name or "#".
+_MARKDOWN_CONTEXTUAL = r"(?<![^\W_])_|_(?![^\W_])|<(?=\S)|&(?=[#A-Za-z0-9])"
+_MARKDOWN_INLINE = re.compile(f"({_MARKDOWN_ALWAYS}|{_MARKDOWN_CONTEXTUAL})")
+# Block markup only where a line starts: headings, quotes, list items, setext underlines
+# and thematic breaks ("- - -", "--" under a line of text).
+_MARKDOWN_LINE_START = re.compile(
+    r"^(?:(#{1,6}(?=\s|$)|>|[+\-](?=\s|$)|-[-\s]*$|=+\s*$)|(\d{1,9})([.)])(?=\s|$))"
+)
 
 
 def markdown_text(value: object) -> str:
@@ -77,18 +84,18 @@ def markdown_text(value: object) -> str:
 
     Line breaks become spaces and surrounding whitespace is stripped, so the text stays one
     inline fragment that a template may place anywhere, even at the start of a line. Every
-    character that starts inline markup (a link, image, HTML tag, emphasis, code span,
-    autolink, entity, strikethrough or math) is backslash-escaped, and so is a leading
-    character that would start a heading, list item or setext underline; other punctuation
-    is left alone so the raw file stays readable (CommonMark renders an escaped ASCII
-    punctuation character literally).
+    character that would start inline markup where it stands (a link, image, HTML tag,
+    emphasis, code span, autolink, entity, strikethrough or math) is backslash-escaped, and
+    so is a leading marker that would start a heading, quote, list item or setext underline;
+    everything else is left alone so the raw file stays readable (CommonMark renders an
+    escaped ASCII punctuation character literally).
 
     Raises:
         TypeError: if ``value`` is not a str.
         ValueError: for lone surrogates.
     """
     text = _MARKDOWN_INLINE.sub(r"\\\1", one_line(check_text(value)).strip())
-    return _MARKDOWN_LINE_START.sub(_escape_line_start, text)
+    return _MARKDOWN_LINE_START.sub(_escape_line_start, text, count=1)
 
 
 def _escape_line_start(match: re.Match[str]) -> str:

@@ -338,9 +338,31 @@ def test_markdown_text_renders_as_plain_text(text: str) -> None:
     md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
     escaped = filters.markdown_text(text)
     assert _words(_inline_text(md.parse(escaped))) == _words(_printable(text))
-    # Placed under a line of text, it cannot turn that line into a setext heading.
-    tokens = md.parse("Intro\n" + escaped)
-    assert "heading_open" not in [t.type for t in tokens]
+    # Alone, or placed under a line of text, it starts no block: no heading (ATX or setext),
+    # list, quote, thematic break, code block or HTML block.
+    blocks = {"heading_open", "bullet_list_open", "ordered_list_open", "blockquote_open", "hr"}
+    blocks |= {"code_block", "fence", "html_block"}
+    for document in (escaped, "Intro\n" + escaped):
+        assert not blocks & {t.type for t in md.parse(document)}, (text, escaped)
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("99.9 % over 30 days", "99.9 % over 30 days"),
+        ("p95 < 100 ms and a & b", "p95 < 100 ms and a & b"),
+        ("ranker_v2", "ranker_v2"),
+        ("_x_ *y*", "\\_x\\_ \\*y\\*"),
+        ("1. first", "1\\. first"),
+        ("# heading", "\\# heading"),
+        ("#tag", "#tag"),
+        ("-- -", "\\-- -"),
+        ("<b>&amp;", "\\<b>\\&amp;"),
+        ("$5 [link](x)", "\\$5 \\[link\\](x)"),
+    ],
+)
+def test_markdown_text_escapes_only_what_would_become_markup(text: str, escaped: str) -> None:
+    assert filters.markdown_text(text) == escaped
 
 
 @given(hostile_text)
