@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -165,3 +166,17 @@ def test_build_default_output_is_generated_system(tmp_path: Path, monkeypatch: A
     result = runner.invoke(app, ["build", str(REPO / "specs" / "nlp.yaml")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "generated" / "nlp" / "README.md").is_file()
+
+
+@pytest.mark.parametrize("spec", REFERENCE_SPECS, ids=lambda p: p.stem)
+def test_generated_makefile_parses_and_names_real_commands(spec: Path) -> None:
+    golden = REPO / "generated" / _system(spec)
+    result = subprocess.run(
+        ["make", "-n", "-C", str(golden), "install", "plan", "check", "clean"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"mlopsgen plan ../../specs/{spec.name}" in result.stdout
+    assert f"mlopsgen build ../../specs/{spec.name} --out . --check" in result.stdout
