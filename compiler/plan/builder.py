@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlopsgen import __version__
 from mlopsgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from mlopsgen.plan import calibration, cloud, compute, cost, data
 from mlopsgen.plan.availability import plan_availability, plan_zones
@@ -167,6 +168,7 @@ def build_plan(loaded: LoadedSpec) -> PlanResult:
     gpu_node = compute.gpu_instance(provider, gpu_class)[0].name if gpu_class and pools else None
     plan = Plan(
         plan_version=PLAN_VERSION,
+        generator_version=__version__,
         system=_system(loaded),
         business=_business(spec, models),
         data=data.plan_data(spec),

@@ -41,6 +41,8 @@ class Plan(PlanModel):
     """
 
     plan_version: int = PLAN_VERSION
+    generator_version: str
+    """The mlopsgen release that made this plan: provenance for a stored ``plan.json``."""
     system: SystemPlan
     business: BusinessPlan
     data: DataPlan
