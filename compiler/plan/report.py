@@ -39,6 +39,18 @@ def _cite(path: str, locate: Locate | None) -> str:
     return path if locate is None else f"{locate(path)} {path}"
 
 
+def _locations(decision: Decision, locate: Locate | None) -> list[str]:
+    """The decision's sources as ``file:line`` (unique, in file order), or as dotted paths."""
+    if locate is None:
+        return list(decision.sources)
+
+    def line_order(location: str) -> tuple[str, int]:
+        file, _, line = location.rpartition(":")
+        return (file, int(line) if line.isdigit() else 0)
+
+    return sorted({locate(source) for source in decision.sources}, key=line_order)
+
+
 def plan_table(plan: Plan, locate: Locate | None = None) -> Table:
     """Every decision with its value, the formula with numbers filled in, and its source.
 
@@ -59,7 +71,7 @@ def plan_table(plan: Plan, locate: Locate | None = None) -> Table:
             decision.name,
             format_value(decision.value, decision.unit),
             decision.computed,
-            "\n".join(_cite(source, locate) for source in decision.sources),
+            "\n".join(_locations(decision, locate)),
         )
     return table
 
