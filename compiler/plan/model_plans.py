@@ -82,12 +82,6 @@ def _owner(spec: Spec, column: str) -> Source | None:
     return next((s for s in spec.data.sources if column in s.schema_), None)
 
 
-def views_used(spec: Spec, refs: list[str]) -> list[str]:
-    """Names of the feature views that ``view.feature`` references point into, sorted."""
-    names = {v.name for v in spec.features.views}
-    return sorted({r.split(".")[0] for r in refs if "." in r and r.split(".")[0] in names})
-
-
 def partition_plan(
     spec: Spec, rec: Recorder, index: int, model: ModelSpec, source: Source
 ) -> PartitionPlan | None:
