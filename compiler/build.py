@@ -12,12 +12,12 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
-from mlopsgen.diagnostics import Diagnostic, SpecError, has_errors
+from mlopsgen.diagnostics import Diagnostic, OutputError, SpecError, has_errors
 from mlopsgen.plan import Plan, build_plan
 from mlopsgen.render.formatting import format_tree
 from mlopsgen.render.stack import render_stack
 from mlopsgen.spec.loader import LoadedSpec, load_spec
-from mlopsgen.writer import WriteReport, diff_tree, write_tree
+from mlopsgen.writer import HandEditedError, WriteReport, diff_tree, write_tree
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,16 @@ class BuildReport:
     exit_code: int = 0
     warnings: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    verdict: tuple[str, ...] = ()
+    """For ``--check``: what is wrong with a stale output and what to do about it."""
 
     def lines(self) -> list[str]:
         """One line per file changed plus a summary line."""
         if self.write is None:
-            state = "up to date" if self.exit_code == 0 else "stale: rebuild to update"
-            return [f"{self.out_dir}: {state}"]
+            if self.exit_code == 0:
+                return [f"{self.out_dir}: up to date"]
+            verdict = self.verdict or ("stale: rebuild to update",)
+            return [v if v.startswith(" ") else f"{self.out_dir}: {v}" for v in verdict]
         return [*self.write.lines(), f"{self.out_dir}: {self.write.summary()}"]
 
 
@@ -92,9 +96,61 @@ def build_stack(
     sources = {compiled.loaded.file: compiled.loaded.source_map.text}
     if check:
         text = diff_tree(compiled.tree, out_dir)
-        return BuildReport(out_dir, None, text, 1 if text else 0, compiled.diagnostics, sources)
-    report = write_tree(compiled.tree, out_dir, spec_sha256=compiled.loaded.sha256, force=force)
+        verdict = _stale_verdict(compiled) if text else ()
+        return BuildReport(
+            out_dir, None, text, 1 if text else 0, compiled.diagnostics, sources, verdict
+        )
+    report = write_tree(
+        compiled.tree,
+        out_dir,
+        spec_sha256=compiled.loaded.sha256,
+        system=compiled.plan.system.name,
+        force=force,
+    )
     return BuildReport(out_dir, report, "", 0, compiled.diagnostics, sources)
+
+
+def _stale_verdict(compiled: CompiledStack) -> tuple[str, ...]:
+    """Why a stale output is stale, as a rebuild without ``--force`` would find it.
+
+    A plain "rebuild to update" is wrong when the rebuild would refuse (a file edited by
+    hand, another system's stack): the check then says what is in the way and what to do.
+    """
+    try:
+        write_tree(
+            compiled.tree,
+            compiled.out_dir,
+            spec_sha256=compiled.loaded.sha256,
+            system=compiled.plan.system.name,
+            dry_run=True,
+        )
+    except HandEditedError as exc:
+        return _conflict_verdict(exc.report)
+    except OutputError as exc:
+        hint = getattr(exc, "hint", None)
+        refusal = f"stale, and a rebuild would refuse: {exc}"
+        return (refusal, f"  hint: {hint}") if hint else (refusal,)
+    return ("stale: rebuild to update",)
+
+
+def _conflict_verdict(report: WriteReport) -> tuple[str, ...]:
+    conflicts = [c for c in report.changes if c.path in report.conflicts]
+    edited = [c.path for c in conflicts if not c.foreign]
+    foreign = [c.path for c in conflicts if c.foreign]
+    lines: list[str] = []
+    if edited:
+        lines += [
+            f"stale, and edited by hand since the last build: {', '.join(edited)}",
+            "  hint: rebuild with --force to discard the edits, or move the change into the "
+            "spec and rebuild",
+        ]
+    if foreign:
+        lines += [
+            f"stale, and not written by mlopsgen: {', '.join(foreign)}",
+            "  hint: move them out of the output directory and rebuild, or rebuild with "
+            "--force to overwrite them",
+        ]
+    return tuple(lines)
 
 
 def diff_stack(spec_path: Path, out: Path | None = None) -> str:

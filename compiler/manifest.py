@@ -1,7 +1,8 @@
 """Provenance of a generated tree: the manifest file and the header every file carries.
 
 ``.mlopsgen-manifest.json`` at the root of the output records which generator version built
-the tree from which spec (its sha256) and the sha256 of every file written. The next build
+the tree from which spec (its sha256), the system the spec describes, and the sha256 of every
+file written. The next build
 compares the disk with it: a file whose hash still matches was not touched and may be updated
 or deleted; a file whose hash differs was edited by hand and is left alone unless forced
 (copier's update model). It holds no timestamps and is written with sorted keys, so the same
@@ -52,29 +53,47 @@ class ManifestError(OutputError):
 
 @dataclass(frozen=True)
 class Manifest:
-    """What one build wrote: generator version, spec hash and ``{relative path: sha256}``."""
+    """What one build wrote: generator version, spec hash and ``{relative path: sha256}``.
+
+    ``system`` names the system the stack is of, so that building another spec into the same
+    directory is refused instead of replacing the stack; manifests written before it existed
+    have none.
+    """
 
     generator_version: str
     spec_sha256: str
     files: Mapping[str, str] = field(default_factory=dict)
+    system: str | None = None
 
     def to_json(self) -> str:
         """The manifest file's text: sorted keys, two-space indent, final newline."""
-        data = {
+        data: dict[str, object] = {
             "generator": GENERATOR,
             "generator_version": self.generator_version,
             "spec_sha256": self.spec_sha256,
             "files": dict(sorted(self.files.items())),
         }
+        if self.system is not None:
+            data["system"] = self.system
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
     def for_files(
-        cls, files: Mapping[str, bytes], *, generator_version: str, spec_sha256: str
+        cls,
+        files: Mapping[str, bytes],
+        *,
+        generator_version: str,
+        spec_sha256: str,
+        system: str | None = None,
     ) -> Manifest:
         """The manifest of a tree about to be written (``files`` holds the exact bytes)."""
         hashes = {path: sha256_hex(data) for path, data in sorted(files.items())}
-        return cls(generator_version=generator_version, spec_sha256=spec_sha256, files=hashes)
+        return cls(
+            generator_version=generator_version,
+            spec_sha256=spec_sha256,
+            files=hashes,
+            system=system,
+        )
 
     @classmethod
     def from_json(cls, text: str, *, source: Path | str = MANIFEST_NAME) -> Manifest:
@@ -97,6 +116,9 @@ class Manifest:
             raise ManifestError(source, "generator_version and spec_sha256 must be strings")
         if not isinstance(files, dict):
             raise ManifestError(source, "'files' must be an object of path -> sha256")
+        system = data.get("system")
+        if system is not None and (not isinstance(system, str) or not system.strip()):
+            raise ManifestError(source, "'system' must be a non-empty string")
         for path, digest in files.items():
             if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
                 raise ManifestError(source, f"bad sha256 for {path!r}")
@@ -106,7 +128,7 @@ class Manifest:
                 raise ManifestError(source, str(exc)) from exc
             if path == MANIFEST_NAME:
                 raise ManifestError(source, "the manifest lists itself")
-        return cls(generator_version=version, spec_sha256=spec, files=dict(files))
+        return cls(generator_version=version, spec_sha256=spec, files=dict(files), system=system)
 
     @classmethod
     def read(cls, out_dir: Path) -> Manifest | None:

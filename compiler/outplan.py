@@ -5,7 +5,9 @@ is *identical*, *created*, *updated* (its bytes still match the manifest, so nob
 it) or in *conflict* (edited by hand, or a file the manifest never recorded). A file the new
 tree no longer produces is *deleted* when unedited and a conflict otherwise; anything the
 manifest never knew and the tree does not need is foreign and kept. ``force`` turns conflicts
-into updates and deletions marked ``hand_edited``.
+into updates and deletions marked ``hand_edited``. A directory whose manifest names another
+system holds that system's stack and is refused as a whole unless ``force``: building there
+would replace one stack with another.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .diagnostics import OutputError
 from .manifest import MANIFEST_NAME, Manifest, ManifestError, sha256_hex
 from .outstate import DiskEntry, Kind, scan_output
 
-__all__ = ["Action", "FileChange", "Plan", "classify"]
+__all__ = ["Action", "FileChange", "OtherSystemError", "Plan", "classify"]
 
 
 class Action(enum.StrEnum):
@@ -32,13 +34,34 @@ class Action(enum.StrEnum):
     CONFLICT = "conflict"
 
 
+class OtherSystemError(OutputError):
+    """The output directory holds the stack of another system; nothing was written."""
+
+    exit_code = 1
+
+    def __init__(self, root: Path, there: str, building: str):
+        self.there = there
+        super().__init__(
+            f"{root} holds the stack of system {there!r} (per its {MANIFEST_NAME}); "
+            f"building {building!r} there would replace it",
+            hint="build into another directory with --out, "
+            f"or pass --force to replace the stack of {there!r}",
+            exit_code=1,
+        )
+
+
 @dataclass(frozen=True, order=True)
 class FileChange:
-    """One path and its action; ``hand_edited`` marks a conflict that ``force`` overrode."""
+    """One path and its action; ``hand_edited`` marks a conflict that ``force`` overrode.
+
+    ``foreign`` marks a conflict over a file the manifest never recorded (someone else's),
+    as opposed to a generated file edited by hand; the advice differs.
+    """
 
     path: str
     action: Action
     hand_edited: bool = False
+    foreign: bool = False
 
 
 @dataclass
@@ -59,14 +82,25 @@ class Plan:
     empty_dirs: list[str] = field(default_factory=list)
     dir_modes: dict[str, int] = field(default_factory=dict)
 
-    def add(self, path: str, action: Action, hand_edited: bool = False) -> None:
-        self.changes.append(FileChange(path, action, hand_edited))
+    def add(
+        self, path: str, action: Action, hand_edited: bool = False, foreign: bool = False
+    ) -> None:
+        self.changes.append(FileChange(path, action, hand_edited, foreign))
 
 
-def classify(files: Mapping[str, bytes], root: Path | None, force: bool) -> Plan:
+def classify(
+    files: Mapping[str, bytes], root: Path | None, force: bool, system: str | None = None
+) -> Plan:
     """Compare the new files with ``root`` (the current output, or None) and its manifest.
 
+    Args:
+        files: the new tree's bytes by relative path.
+        root: the current output directory, or None when there is none.
+        force: take over conflicting files and directories (see the module docstring).
+        system: the system the new tree is of, compared with the one the manifest names.
+
     Raises:
+        OtherSystemError: (exit code 1) the manifest names another system, and no ``force``.
         OutputError: for a directory, symlink or special file where a file is to be written,
             a non-empty ``root`` without a manifest (unless ``force``), or an invalid manifest
             (unless ``force``, which then ignores it).
@@ -80,6 +114,9 @@ def classify(files: Mapping[str, bytes], root: Path | None, force: bool) -> Plan
             hint="choose a new or empty directory, or pass --force to generate into it "
             "(files the build produces are overwritten, all others kept)",
         )
+    there = manifest.system if manifest is not None else None
+    if there is not None and system is not None and there != system and not force:
+        raise OtherSystemError(root or Path(), there, system)
     recorded = dict(manifest.files) if manifest is not None else {}
     doomed = _in_the_way(files, disk)
     for path, data in files.items():
@@ -142,7 +179,7 @@ def _classify_generated(
         plan.add(path, Action.UPDATE, hand_edited=True)
         plan.writes[path] = data
     else:
-        plan.add(path, Action.CONFLICT)
+        plan.add(path, Action.CONFLICT, foreign=recorded is None)
 
 
 def _classify_existing(
@@ -159,4 +196,4 @@ def _classify_existing(
     elif force:
         plan.add(path, Action.DELETE, hand_edited=True)
     else:
-        plan.add(path, Action.CONFLICT)
+        plan.add(path, Action.CONFLICT, foreign=recorded is None)

@@ -18,7 +18,9 @@
   lists unsafe paths is refused.
 * **A directory mlopsgen did not create is not taken over** silently: a non-empty out_dir
   without a manifest is refused unless ``force`` (then files the tree produces are
-  overwritten and everything else is kept).
+  overwritten and everything else is kept). Nor is another system's stack: a manifest naming
+  another system than the one being built is refused unless ``force``
+  (:class:`OtherSystemError`, exit code 1).
 * **A killed build leaves the previous output intact**: the new tree is assembled in a
   staging directory and swapped in atomically (:mod:`.swap`); identical and foreign files are
   hard-linked into it, which is what keeps their inode and mtime. The output directory itself
@@ -45,13 +47,14 @@ from . import __version__, swap
 from .diagnostics import OutputError
 from .manifest import MANIFEST_NAME, Manifest, ManifestError
 from .outpaths import check_tree_paths
-from .outplan import Action, FileChange, Plan, classify
+from .outplan import Action, FileChange, OtherSystemError, Plan, classify
 from .outstate import DiskEntry, Kind, scan_output
 
 __all__ = [
     "Action",
     "FileChange",
     "HandEditedError",
+    "OtherSystemError",
     "WriteReport",
     "diff_tree",
     "encode_text",
@@ -213,6 +216,7 @@ def write_tree(
     out_dir: Path,
     *,
     spec_sha256: str,
+    system: str | None = None,
     force: bool = False,
     dry_run: bool = False,
 ) -> WriteReport:
@@ -222,12 +226,16 @@ def write_tree(
         tree: the formatted tree, ``{relative posix path: text}``.
         out_dir: the output directory (created with its parents if missing).
         spec_sha256: sha256 of the spec file, recorded in the manifest.
+        system: the system the tree is of, recorded in the manifest; a directory whose
+            manifest names another system is refused unless ``force``.
         force: overwrite or delete hand-edited files, and generate into a directory that
-            has no manifest.
+            has no manifest or holds another system's stack.
         dry_run: only report what would happen; nothing on disk changes.
 
     Raises:
         HandEditedError: (exit code 1) conflicting files exist and ``force`` is not set.
+        OtherSystemError: (exit code 1) out_dir holds another system's stack and ``force`` is
+            not set.
         OutputError: an unsafe path, a symlink or directory in the way, an unknown non-empty
             directory, or a file system error; the previous output is then unchanged.
     """
@@ -235,11 +243,13 @@ def write_tree(
         raise ValueError(f"spec_sha256 must be 64 lower-case hex digits, got {spec_sha256!r}")
     files = _encode_tree(tree)
     out_dir = _resolve(Path(out_dir))
-    manifest = Manifest.for_files(files, generator_version=__version__, spec_sha256=spec_sha256)
+    manifest = Manifest.for_files(
+        files, generator_version=__version__, spec_sha256=spec_sha256, system=system
+    )
     manifest_bytes = manifest.to_json().encode("utf-8")
     if dry_run:
         with swap.locked_if_possible(out_dir):
-            plan = classify(files, swap.current_output(out_dir), force)
+            plan = classify(files, swap.current_output(out_dir), force, system)
         return _report(plan, out_dir, force, dry_run=True, written=False)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -249,7 +259,7 @@ def write_tree(
         swap.pause_point("locked")
         swap.recover(out_dir)
         root = out_dir if out_dir.exists() else None
-        plan = classify(files, root, force)
+        plan = classify(files, root, force, system)
         report = _report(plan, out_dir, force, dry_run=False, written=False)
         if not _needs_writing(plan, out_dir, manifest_bytes):
             return report
