@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from mlopsgen.plan import Plan
 from mlopsgen.plan.ir import Decision
+from mlopsgen.plan.ir_serving import StagePlan
 from mlopsgen.plan.report import format_value
 
 FILE_PURPOSES = {
@@ -108,12 +109,12 @@ def diagram(plan: Plan) -> Diagram:
     """Request path, feature store, training and monitoring as a Mermaid flowchart."""
     nodes = [Node("client", "client"), Node("lb", "load balancer")]
     edges = [Edge("client", "lb", "request")]
-    previous = "lb"
-    for index, stage in enumerate(plan.serving.stages):
-        node_id = f"stage{index}"
-        nodes.append(Node(node_id, f"{stage.name} ({stage.kind})"))
-        edges.append(Edge(previous, node_id))
-        previous = node_id
+    previous = ["lb"]
+    for step in _request_steps(plan):
+        for index, stage in step:
+            nodes.append(Node(f"stage{index}", f"{stage.name} ({stage.kind})"))
+        edges.extend(Edge(p, f"stage{i}") for p in previous for i, _ in step)
+        previous = [f"stage{index}" for index, _ in step]
     online = plan.features.online_store
     nodes.append(Node("online", f"online store: {online.kind}"))
     nodes.append(Node("offline", f"offline store: {plan.features.offline_store}"))
@@ -128,7 +129,7 @@ def diagram(plan: Plan) -> Diagram:
             Edge("offline", "training", "history"),
             Edge("training", "registry", "gated promotion"),
             Edge("registry", first_stage, "deploy"),
-            Edge(previous, "monitoring", "metrics"),
+            *(Edge(last, "monitoring", "metrics") for last in previous),
             Edge("monitoring", "training", "drift trigger"),
         ]
     )
@@ -137,6 +138,31 @@ def diagram(plan: Plan) -> Diagram:
         nodes.append(Node(node_id, f"{source.name} ({source.kind})"))
         edges.append(Edge(node_id, "offline"))
     return Diagram(tuple(nodes), tuple(edges))
+
+
+def _request_steps(plan: Plan) -> list[list[tuple[int, StagePlan]]]:
+    """The request path as steps in order; the stages of one step run side by side.
+
+    The models the decision engine combines (ensemble members and the anomaly model) all
+    score the same request, so they form one step, placed where the first of them is: the
+    diagram fans out to them and back in, instead of drawing them as a chain. Every other
+    stage is a step of its own.
+    """
+    decision = plan.serving.decision
+    combined = set(decision.ensemble) if decision is not None else set()
+    if decision is not None and decision.anomaly_model is not None:
+        combined.add(decision.anomaly_model)
+    steps: list[list[tuple[int, StagePlan]]] = []
+    group: list[tuple[int, StagePlan]] | None = None
+    for index, stage in enumerate(plan.serving.stages):
+        if stage.kind != "model" or stage.name.removeprefix("model:") not in combined:
+            steps.append([(index, stage)])
+        elif group is None:
+            group = [(index, stage)]
+            steps.append(group)
+        else:
+            group.append((index, stage))
+    return steps
 
 
 def local_profile(plan: Plan) -> str:
