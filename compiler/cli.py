@@ -3,18 +3,23 @@
 This is the only module that prints. Each command imports what it needs inside its body, so
 ``mlopsgen --help`` and ``mlopsgen validate`` start without loading Jinja, the planner or the
 formatters. Library errors arrive as :class:`~mlopsgen.diagnostics.MlopsgenError` and leave
-as exit codes: 0 ok, 1 spec errors (or hand-edited output), 2 usage or IO errors.
+as exit codes: 0 ok, 1 spec errors (or hand-edited output), 2 usage or IO errors, including a
+failure to print (a full disk); a reader that goes away (``| head``) ends the process quietly
+by SIGPIPE, as other command-line tools do.
 """
 
 from __future__ import annotations
 
+import enum
+import errno
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -39,9 +44,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rich panels show flags as taking a value (``--json <bool>``) and read
+    # ``[...]`` in help texts as markup, which swallowed the documented defaults.
+    rich_markup_mode=None,
 )
 
-SpecArg = Annotated[Path, typer.Argument(help="Path to the spec YAML file.", show_default=False)]
+SpecArg = Annotated[
+    Path, typer.Argument(metavar="SPEC", help="Path to the spec YAML file.", show_default=False)
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", metavar="DIR", help="Output directory.  [default: generated/<system>]"),
+]
+
+
+class OutputFormat(enum.StrEnum):
+    """What ``validate`` prints."""
+
+    TEXT = "text"
+    JSON = "json"
 
 
 def _console() -> Console:
@@ -101,24 +122,25 @@ def _root(
 
 @app.command()
 def validate(
-    specs: Annotated[list[Path], typer.Argument(help="Spec files.", show_default=False)],
+    specs: Annotated[
+        list[Path], typer.Argument(metavar="SPEC", help="Spec files.", show_default=False)
+    ],
     output_format: Annotated[
-        str, typer.Option("--format", help="text or json.", case_sensitive=False)
-    ] = "text",
+        OutputFormat, typer.Option("--format", help="Text for people, JSON for machines.")
+    ] = OutputFormat.TEXT,
 ) -> None:
     """Check specs and print a summary of each, or every error found."""
     from mlopsgen.spec.summary import validate_many
 
-    if output_format not in ("text", "json"):
-        typer.echo("error: --format is text or json", err=True)
-        raise typer.Exit(2)
     results = validate_many(specs)
-    if output_format == "json":
+    if output_format is OutputFormat.JSON:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
     else:
         for result in results:
             _print_diagnostics(result.diagnostics, result.sources)
             typer.echo(result.headline())
+            if result.hint:
+                typer.echo(f"  hint: {result.hint}")
     raise typer.Exit(max((r.exit_code for r in results), default=0))
 
 
@@ -143,9 +165,14 @@ def examples() -> None:
 def init(
     name: Annotated[str, typer.Argument(help="kebab-case name of the new system.")],
     from_example: Annotated[
-        str | None, typer.Option("--from", help="Start from a reference spec (see `examples`).")
+        str | None,
+        typer.Option(
+            "--from", metavar="EXAMPLE", help="Start from a reference spec (see `examples`)."
+        ),
     ] = None,
-    output_dir: Annotated[Path, typer.Option("--out", help="Parent directory.")] = Path("."),
+    output_dir: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Parent directory.")
+    ] = Path("."),
     no_input: Annotated[bool, typer.Option("--no-input", help="Do not prompt.")] = False,
 ) -> None:
     """Scaffold a new spec project (spec.yaml, README.md, Makefile)."""
@@ -159,27 +186,60 @@ def init(
 @app.command()
 def plan(
     spec: SpecArg,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the Plan as JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the Plan, or what --explain selects, as JSON."),
+    ] = False,
     explain_name: Annotated[
-        str | None, typer.Option("--explain", help="Print one decision's full derivation.")
+        str | None,
+        typer.Option(
+            "--explain",
+            metavar="NAME",
+            help="Print how one decision (names: --list-decisions) or every decision under "
+            "a dotted prefix such as serving.hpa was derived.",
+        ),
     ] = None,
+    list_decisions: Annotated[
+        bool, typer.Option("--list-decisions", help="List every decision name with its value.")
+    ] = False,
 ) -> None:
     """Derive every decision from the spec and show its formula and source."""
     from mlopsgen.plan import build_plan
+    from mlopsgen.plan.lookup import (
+        decision_list,
+        decision_names_json,
+        decisions_json,
+        select_decisions,
+    )
     from mlopsgen.plan.report import explain, plan_json, plan_table
 
     with _handle_errors():
+        if list_decisions and explain_name is not None:
+            raise UsageError(
+                "--list-decisions and --explain do not combine",
+                "list the names first, then explain one of them",
+            )
         loaded = _load(spec)
         result = build_plan(loaded)
         _print_diagnostics(result.diagnostics, {loaded.file: loaded.source_map.text})
         if any(d.is_error for d in result.diagnostics):
             raise typer.Exit(1)
         locate = loaded.source_map.locate
-        if explain_name is not None:
+        if list_decisions:
+            names = decision_names_json if as_json else decision_list
+            typer.echo(names(result.plan), nl=False)
+        elif explain_name is not None:
             try:
-                typer.echo(explain(result.plan, explain_name, locate), nl=False)
+                chosen = select_decisions(result.plan, explain_name)
             except KeyError as exc:
-                raise UsageError(str(exc.args[0])) from None
+                raise UsageError(
+                    str(exc.args[0]),
+                    f"`mlopsgen plan {spec} --list-decisions` lists every decision name",
+                ) from None
+            if as_json:
+                typer.echo(decisions_json(chosen), nl=False)
+            else:
+                typer.echo(explain(result.plan, explain_name, locate), nl=False)
         elif as_json:
             typer.echo(plan_json(result.plan), nl=False)
         else:
@@ -189,13 +249,17 @@ def plan(
 @app.command()
 def build(
     spec: SpecArg,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Output directory [generated/<system>].")
-    ] = None,
+    out: OutOption = None,
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 with a diff if the output is stale.")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite hand-edited files.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Overwrite hand-edited files, or the stack of another system in the directory.",
+        ),
+    ] = False,
 ) -> None:
     """Validate, plan, render and write the stack."""
     from mlopsgen.build import build_stack
@@ -213,9 +277,7 @@ def build(
 @app.command()
 def diff(
     spec: SpecArg,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Output directory [generated/<system>].")
-    ] = None,
+    out: OutOption = None,
 ) -> None:
     """Show what a rebuild would change, as a unified diff."""
     from mlopsgen.build import diff_stack
@@ -227,10 +289,18 @@ def diff(
 
 def main() -> None:
     """Entry point of the console script."""
+    if hasattr(signal, "SIGPIPE"):  # `mlopsgen plan x | head -1`: end quietly, like cat does
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
-        app()
+        try:
+            app()
+        finally:
+            # Flush here, not at interpreter exit, where a failure escapes every handler.
+            sys.stdout.flush()
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as exc:  # printing failed (a full disk): an IO error, not a bug
+        _exit_io_error(exc)
     except Exception as exc:  # the last line of defence: a user never sees a traceback
         if os.environ.get("MLOPSGEN_DEBUG"):
             raise
@@ -239,3 +309,32 @@ def main() -> None:
             "  hint: rerun with MLOPSGEN_DEBUG=1 for the traceback and report it", file=sys.stderr
         )
         sys.exit(3)
+
+
+def _exit_io_error(exc: OSError) -> NoReturn:
+    """Report an OS error that escaped the commands, and exit 2.
+
+    Reading specs and writing stacks report their own IO errors with the path; what arrives
+    here failed on a stream, almost always standard output.
+    """
+    _discard_stdout()
+    if exc.errno == errno.EPIPE:  # where SIGPIPE does not exist: end quietly all the same
+        sys.exit(2)
+    where = exc.filename if exc.filename is not None else "standard output"
+    try:
+        print(f"mlopsgen: cannot write to {where}: {exc.strerror or exc}", file=sys.stderr)
+        print("  hint: free space on the device or write the output elsewhere", file=sys.stderr)
+        sys.stderr.flush()
+    except OSError:
+        pass  # standard error fails too; the exit code still tells
+    sys.exit(2)
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device so unwritten text is not retried at exit."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass

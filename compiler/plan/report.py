@@ -6,13 +6,13 @@ inside :func:`plan_table` so importing the planner stays fast for commands that 
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mlopsgen.plan.ir import Decision, Plan
 from mlopsgen.plan.ir_base import Value
+from mlopsgen.plan.lookup import select_decisions
 from mlopsgen.plan.record import fmt
 
 if TYPE_CHECKING:
@@ -95,12 +95,7 @@ def explain(plan: Plan, name: str, locate: Locate | None = None) -> str:
     Raises:
         KeyError: no decision has that name or prefix; the message suggests close names.
     """
-    exact = [d for d in plan.decisions if d.name == name]
-    chosen = exact or [d for d in plan.decisions if d.name.startswith(f"{name}.")]
-    if not chosen:
-        close = difflib.get_close_matches(name, [d.name for d in plan.decisions], n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise KeyError(f"no decision named {name!r}{hint}")
+    chosen = select_decisions(plan, name)
     return "\n\n".join(_derivation(d, locate) for d in chosen) + "\n"
 
 

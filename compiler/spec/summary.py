@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlopsgen.diagnostics import Diagnostic, MlopsgenError, SpecError, UsageError
+from mlopsgen.diagnostics import Diagnostic, MlopsgenError, SpecError
 from mlopsgen.spec.loader import LoadedSpec, load_spec
 
 
@@ -19,13 +19,15 @@ class ValidationResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     failure: str | None = None
+    """Why the file could not be read; the loader's message names the file itself."""
     exit_code: int = 0
+    hint: str | None = None
 
     def headline(self) -> str:
         """One line: what the spec describes, or how many errors it has."""
         if self.loaded is None:
             if self.failure is not None:
-                return f"✗ {self.path}: {self.failure}"
+                return f"✗ {self.failure}"
             errors = sum(d.is_error for d in self.diagnostics)
             return f"✗ {self.path}: {errors} error(s)"
         spec = self.loaded.spec
@@ -44,6 +46,7 @@ class ValidationResult:
             "valid": self.loaded is not None,
             "system": self.loaded.spec.system.name if self.loaded else None,
             "error": self.failure,
+            "hint": self.hint,
             "diagnostics": [d.to_dict() for d in self.diagnostics],
         }
 
@@ -54,11 +57,9 @@ def validate_one(path: Path) -> ValidationResult:
         loaded = load_spec(path)
     except SpecError as exc:
         return ValidationResult(str(path), None, exc.diagnostics, exc.sources, None, exc.exit_code)
-    except UsageError as exc:
-        message = str(exc) + (f" (hint: {exc.hint})" if exc.hint else "")
-        return ValidationResult(str(path), None, [], {}, message, exc.exit_code)
-    except MlopsgenError as exc:
-        return ValidationResult(str(path), None, [], {}, str(exc), exc.exit_code)
+    except MlopsgenError as exc:  # the file cannot be read; the message names it
+        hint = getattr(exc, "hint", None)
+        return ValidationResult(str(path), None, [], {}, str(exc), exc.exit_code, hint)
     sources = {loaded.file: loaded.source_map.text}
     return ValidationResult(str(path), loaded, loaded.warnings, sources)
 
