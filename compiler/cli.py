@@ -166,7 +166,7 @@ def plan(
 ) -> None:
     """Derive every decision from the spec and show its formula and source."""
     from mlopsgen.plan import build_plan
-    from mlopsgen.plan.report import explain, plan_json, plan_table
+    from mlopsgen.plan.report import explain, plan_json, plan_report
 
     with _handle_errors():
         loaded = _load(spec)
@@ -175,15 +175,20 @@ def plan(
         if any(d.is_error for d in result.diagnostics):
             raise typer.Exit(1)
         locate = loaded.source_map.locate
+        console = _console()
         if explain_name is not None:
             try:
-                typer.echo(explain(result.plan, explain_name, locate), nl=False)
+                typer.echo(explain(result.plan, explain_name, locate, console.width), nl=False)
             except KeyError as exc:
                 raise UsageError(str(exc.args[0])) from None
         elif as_json:
             typer.echo(plan_json(result.plan), nl=False)
         else:
-            _console().print(plan_table(result.plan, locate))
+            report = plan_report(result.plan, locate, console.width)
+            if isinstance(report, str):
+                typer.echo(report, nl=False)
+            else:
+                console.print(report)
 
 
 @app.command()
