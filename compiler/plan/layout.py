@@ -105,9 +105,10 @@ def longest_line(text: str) -> int:
 def column_widths(columns: Sequence[Sequence[str]], available: int) -> list[int] | None:
     """Content widths for columns of cells that fit ``available`` cells, or None if none do.
 
-    Every column first gets its longest word, so nothing is ever split; the space left goes
-    one cell at a time to the column that is furthest from its unwrapped width, which keeps
-    the rows short where they would be tallest.
+    Every column first gets its longest word, so nothing is ever split. The space left is
+    shared out starting with the columns that need least to show unwrapped (a value, a
+    source), each taking at most an even share of what remains, and what they leave goes to
+    the widest text (the formula): short cells are not wrapped for want of a cell or two.
     """
     floors = [max((longest_word(cell) for cell in column), default=1) for column in columns]
     wants = [max((longest_line(cell) for cell in column), default=1) for column in columns]
@@ -115,13 +116,12 @@ def column_widths(columns: Sequence[Sequence[str]], available: int) -> list[int]
         return None
     widths = list(floors)
     spare = available - sum(widths)
-    while spare > 0:
-        deficits = [want - width for want, width in zip(wants, widths, strict=True)]
-        neediest = max(range(len(widths)), key=lambda i: deficits[i])
-        if deficits[neediest] <= 0:
-            break
-        widths[neediest] += 1
-        spare -= 1
+    order = sorted(range(len(widths)), key=lambda i: (wants[i] - floors[i], i))
+    for served, index in enumerate(order):
+        share = spare // (len(order) - served)
+        grant = min(max(wants[index] - floors[index], 0), share)
+        widths[index] += grant
+        spare -= grant
     return widths
 
 

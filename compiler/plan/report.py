@@ -21,14 +21,19 @@ from mlopsgen.plan.layout import (
     longest_line,
     wrap,
 )
-from mlopsgen.plan.record import fmt
+from mlopsgen.plan.record import fmt, noun
 
 if TYPE_CHECKING:
     from rich.table import Table
 
 
 def format_value(value: Value, unit: str | None = None) -> str:
-    """A decision's value as people read it: numbers via :func:`fmt`, lists comma-joined."""
+    """A decision's value as people read it: numbers via :func:`fmt`, lists comma-joined.
+
+    A count noun in the unit agrees with the number (``1 node (max)``, ``4 nodes (max)``).
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool) and unit:
+        return f"{fmt(value)} {noun(value, unit)}"
     if isinstance(value, tuple):
         text = ", ".join(format_value(v) for v in value)
     elif isinstance(value, bool) or value is None:

@@ -21,7 +21,16 @@ from typer.testing import CliRunner
 
 from mlopsgen.cli import app
 from mlopsgen.plan.layout import cell_width, column_widths, wrap
-from mlopsgen.plan.report import explain, plan_report, plan_stacked, plan_table
+from mlopsgen.plan.record import SINGULAR, count, noun
+from mlopsgen.plan.report import (
+    explain,
+    format_value,
+    plan_json,
+    plan_report,
+    plan_stacked,
+    plan_table,
+)
+from tests.conftest import REPO
 from tests.unit.test_plan_support import NLP, REFERENCE, loaded, plan
 
 WIDTHS = (60, 80, 100, 160)
@@ -156,3 +165,30 @@ def test_wrap_keeps_every_word_and_fits(words: list[str], width: int) -> None:
     assert " ".join(lines).split() == text.split()
     for line in lines:
         assert cell_len(line) <= width or len(line.split()) == 1
+
+
+def test_count_nouns_agree_with_their_number() -> None:
+    assert format_value(1, "nodes (max)") == "1 node (max)"
+    assert format_value(4, "nodes (max)") == "4 nodes (max)"
+    assert format_value(1.0, "runs/30d") == "1 run/30d"
+    assert format_value(0, "replicas") == "0 replicas"
+    assert format_value(1.5, "replicas") == "1.5 replicas"
+    assert format_value(1, "ms") == "1 ms"
+    assert format_value(1, "USD/month") == "1 USD/month"
+    assert count(1, "entries") == "1 entry"
+    assert noun(1, "unknown-things") == "unknown-things"
+
+
+_ONE_PLURAL = re.compile(rf"(?<![\w.])1 ({'|'.join(SINGULAR)})\b")
+_PLACEHOLDER = re.compile(r"\(s\)|(?<![\w)]) ?- [a-z]+/")
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_plan_wording_has_no_placeholders(stem: str) -> None:
+    text = _print(plan_table(plan(stem)), 400) + plan_json(plan(stem))
+    readme = (REPO / "generated" / plan(stem).system.name / "README.md").read_text()
+    for source in (text, readme):
+        assert not _ONE_PLURAL.findall(source)
+        assert not _PLACEHOLDER.findall(source)
+    computations = [d.computed for d in plan(stem).decisions]
+    assert not [c for c in computations if "; " in c], "one computation per line"
