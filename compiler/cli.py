@@ -211,7 +211,7 @@ def plan(
         decisions_json,
         select_decisions,
     )
-    from mlopsgen.plan.report import explain, plan_json, plan_table
+    from mlopsgen.plan.report import explain, plan_json, plan_report
 
     with _handle_errors():
         if list_decisions and explain_name is not None:
@@ -225,6 +225,7 @@ def plan(
         if any(d.is_error for d in result.diagnostics):
             raise typer.Exit(1)
         locate = loaded.source_map.locate
+        console = _console()
         if list_decisions:
             names = decision_names_json if as_json else decision_list
             typer.echo(names(result.plan), nl=False)
@@ -239,11 +240,15 @@ def plan(
             if as_json:
                 typer.echo(decisions_json(chosen), nl=False)
             else:
-                typer.echo(explain(result.plan, explain_name, locate), nl=False)
+                typer.echo(explain(result.plan, explain_name, locate, console.width), nl=False)
         elif as_json:
             typer.echo(plan_json(result.plan), nl=False)
         else:
-            _console().print(plan_table(result.plan, locate))
+            report = plan_report(result.plan, locate, console.width)
+            if isinstance(report, str):
+                typer.echo(report, nl=False)
+            else:
+                console.print(report)
 
 
 @app.command()

@@ -79,10 +79,14 @@ def plan_hpa(
     rec.add(
         "serving.hpa.behavior",
         f"up at once, down after {window} s",
-        formula="scaleUp: max(+100 %, +2 × zones pods) per 15 s, no stabilisation; "
-        "scaleDown: −10 % per 60 s after a stabilisation window",
-        computed=f"up: max(+100 %, +{2 * cap.zones} pods)/15 s; down: −10 %/60 s after "
-        f"{window} s ({'GPU' if gpu else 'CPU'})",
+        formula=[
+            "scaleUp: max(+100 %, +2 × zones pods) per 15 s, no stabilisation",
+            "scaleDown: −10 % per 60 s after a stabilisation window",
+        ],
+        computed=[
+            f"up: max(+100 %, +{2 * cap.zones} pods)/15 s",
+            f"down: −10 %/60 s after {window} s ({'GPU' if gpu else 'CPU'})",
+        ],
         inputs={"zones": cap.zones, "gpu": gpu},
         sources=[_AVAIL],
         reason="react to surges within one scrape; shed capacity slowly so short dips do "
@@ -215,9 +219,14 @@ def _concurrency(rec: Recorder, cap: CapacityPlan | None, p95: float | None) -> 
         "serving.replica.max_concurrency",
         max_concurrency,
         unit="requests",
-        formula="ceil(per_replica_rps × p95); concurrency = ceil(rps × ρ × S / (1 − ρ))",
-        computed=f"ceil({fmt(cap.per_replica_rps)} × {fmt(budget_s)}) = {max_concurrency}; "
-        f"ceil({fmt(rate)} × {fmt(sojourn_s)}) = {concurrency}",
+        formula=[
+            "ceil(per_replica_rps × p95)",
+            "concurrency = ceil(rps × ρ × S / (1 − ρ))",
+        ],
+        computed=[
+            f"ceil({fmt(cap.per_replica_rps)} × {fmt(budget_s)}) = {max_concurrency}",
+            f"concurrency = ceil({fmt(rate)} × {fmt(sojourn_s)}) = {concurrency}",
+        ],
         inputs={"per_replica_rps": cap.per_replica_rps, "rho": cap.utilisation},
         sources=[("slo", "latency_p95_ms")],
         reason="Little's law per replica: beyond this many in flight a new request would wait "

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from mlopsgen.plan import cloud
 from mlopsgen.plan.ir_ops import AvailabilityPlan, BurnRateAlert, ComponentAvailability
-from mlopsgen.plan.record import Recorder, clean, fmt
+from mlopsgen.plan.record import Recorder, clean, count, fmt
 from mlopsgen.spec.models import Spec
 from mlopsgen.spec.types import duration_seconds
 
@@ -198,8 +198,8 @@ def _components(
             name="service",
             availability=clean(service, 12),
             basis=(
-                f"{zones} zones in parallel, each {fmt(cloud.ZONE_AVAILABILITY)} × "
-                f"({per_zone} pods of {fmt(cloud.POD_AVAILABILITY)} in parallel)"
+                f"{count(zones, 'zones')} in parallel, each {fmt(cloud.ZONE_AVAILABILITY)} × "
+                f"({count(per_zone, 'pods')} of {fmt(cloud.POD_AVAILABILITY)} in parallel)"
             ),
         ),
     ]
@@ -227,7 +227,7 @@ def _record_composed(
         "availability.composed_percent",
         composed_percent,
         unit="%",
-        formula=f"{names}; A_service = 1 − (1 − A_zone × (1 − (1 − A_pod)^r))^zones",
+        formula=[names, "A_service = 1 − (1 − A_zone × (1 − (1 − A_pod)^r))^zones"],
         computed=f"{numbers} = {fmt(composed_percent / 100, 6)}",
         inputs={
             "zones": zones,

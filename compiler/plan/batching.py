@@ -84,8 +84,8 @@ def _window(
         clean(window),
         unit="ms",
         formula="floor((p95 − S_unbatched) / 2), unless stated",
-        computed=f"floor(({fmt(p95)} − {fmt(rest)}) / 2) = {fmt(derived)}"
-        + ("" if stated is None else f"; stated {fmt(stated)}"),
+        computed=[f"floor(({fmt(p95)} − {fmt(rest)}) / 2) = {fmt(derived)}"]
+        + ([] if stated is None else [f"stated in the spec: {fmt(stated)}"]),
         inputs={"latency_p95_ms": p95, "unbatched_ms": clean(rest), "stated": stated},
         sources=[("slo", "latency_p95_ms"), (*_BATCHING, "max_latency_ms")],
         reason="the dispatcher's deadline (wait + execution); never the library's 60 s default",
@@ -105,8 +105,11 @@ def _size(spec: Spec, rec: Recorder, batched: list[StagePlan], window: float) ->
         size,
         unit="requests",
         formula="pow2_floor(1 + (window/2 − S_batched) × rps_batched), ≤ 1024, unless stated",
-        computed=f"pow2_floor(1 + ({fmt(window / 2)} − {fmt(service)}) × {fmt(rps / 1000)}/ms) "
-        f"= pow2_floor({fmt(fits)}) = {derived}" + ("" if stated is None else f"; stated {stated}"),
+        computed=[
+            f"pow2_floor(1 + ({fmt(window / 2)} − {fmt(service)}) × {fmt(rps / 1000)}/ms) "
+            f"= pow2_floor({fmt(fits)}) = {derived}"
+        ]
+        + ([] if stated is None else [f"stated in the spec: {stated}"]),
         inputs={"window_ms": window, "batched_ms": clean(service), "batched_rps": clean(rps)},
         sources=[("slo", "latency_p95_ms"), (*_BATCHING, "max_batch_size")],
         reason="the largest aligned batch that executes within half the window, leaving the "
@@ -135,8 +138,10 @@ def plan_batch_job(spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...]) -> 
         workers,
         unit="workers",
         formula="ceil(rows_per_run / (rows_per_s_per_worker × window_s × 0.5))",
-        computed=f"ceil({rows} / ({fmt(rate)} × {fmt(window_s)} × 0.5)) = {workers}; "
-        f"≈ {fmt(expected)} min",
+        computed=[
+            f"ceil({rows} / ({fmt(rate)} × {fmt(window_s)} × 0.5)) = {workers}",
+            f"run time ≈ {fmt(expected)} min",
+        ],
         inputs={"rows_per_run": rows, "rows_per_s_per_worker": clean(rate), "window_s": window_s},
         sources=[("serving", "batch")],
         reason="finishing in half the window leaves time to retry one failed attempt",

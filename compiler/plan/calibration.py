@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlopsgen.plan.ir_data import CalibrationPlan
+from mlopsgen.plan.record import count
 from mlopsgen.spec.ml_models import ModelSpec
 
 CALIBRATION_DATE = "2026-11"
@@ -228,7 +229,7 @@ def _measured(model: ModelSpec, device: str, memory: float, table_key: str) -> C
     notes = ["measured: the spec's calibration block"]
     if rps is None:
         rps = workers * 1000 / measured.service_time_ms
-        notes.append(f"per_replica_rps = {workers} workers × 1000 / S (no batching gain)")
+        notes.append(f"per_replica_rps = {count(workers, 'workers')} × 1000 / S (no batching gain)")
     return CalibrationPlan(
         device=device,
         service_time_ms=measured.service_time_ms,

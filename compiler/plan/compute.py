@@ -19,7 +19,7 @@ from mlopsgen.plan import cloud
 from mlopsgen.plan.ir_data import ModelPlan
 from mlopsgen.plan.ir_ops import ComputePlan, NodePool
 from mlopsgen.plan.ir_serving import BatchJobPlan, HpaPlan, ReplicaPlan
-from mlopsgen.plan.record import Recorder
+from mlopsgen.plan.record import Recorder, count
 
 COMPUTE_TABLE_DATE = "2026-11"
 RESERVED_VCPU = 1
@@ -234,10 +234,13 @@ def plan_compute(
             f"compute.{pool.name}.nodes",
             pool.max_nodes,
             unit="nodes (max)",
-            formula="zones × ceil(pods per zone / pods per node) (serving); "
-            "ceil(Σ concurrent requests / node capacity) (training)",
-            computed=f"{pool.instance_type}: min {pool.min_nodes}, max {pool.max_nodes}, "
-            f"{pool.pods_per_node or '-'} pods/node",
+            formula=[
+                "serving: zones × ceil(pods per zone / pods per node)",
+                "training: ceil(Σ concurrent requests / node capacity)",
+            ],
+            computed=f"{pool.instance_type}: min {pool.min_nodes}, max "
+            f"{count(pool.max_nodes, 'nodes')}"
+            + (f", {count(pool.pods_per_node, 'pods')} per node" if pool.pods_per_node else ""),
             inputs={"zones": zones, "instance": pool.instance_type},
             sources=[("infrastructure", "cloud"), ("infrastructure", "gpu_class")],
             reason=_pool_reason(pool),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from mlopsgen.plan.ir_data import ModelPlan, OnlineStorePlan, TrainingModelPlan
 from mlopsgen.plan.ir_ops import CostItem, CostPlan, NodePool
 from mlopsgen.plan.ir_serving import BatchJobPlan, ReplicaPlan
-from mlopsgen.plan.record import Recorder, clean, fmt
+from mlopsgen.plan.record import Recorder, clean, count, fmt
 from mlopsgen.spec.models import Spec
 
 PRICE_TABLE_DATE = "2026-11"
@@ -165,7 +165,7 @@ def _batch(spec: Spec, inputs: CostInputs) -> CostItem:
     return CostItem(
         component="batch",
         monthly_usd=hours * share * _node_price(provider, pool),
-        basis=f"{fmt(batch.runs_per_month)} runs × {batch.workers} workers × "
+        basis=f"{count(batch.runs_per_month, 'runs')} × {count(batch.workers, 'workers')} × "
         f"{fmt(batch.expected_minutes)} min on {pool.instance_type}",
     )
 
@@ -199,7 +199,8 @@ def _network(spec: Spec, inputs: CostInputs) -> list[CostItem]:
         CostItem(
             component="nat",
             monthly_usd=inputs.zones * nat_hourly * HOURS_PER_MONTH + NAT_GB_PER_MONTH * nat_gb,
-            basis=f"{inputs.zones} gateways at ${nat_hourly}/h + {fmt(NAT_GB_PER_MONTH)} GB",
+            basis=f"{count(inputs.zones, 'gateways')} at ${nat_hourly}/h "
+            f"+ {fmt(NAT_GB_PER_MONTH)} GB",
         ),
     ]
 

@@ -21,7 +21,7 @@ import math
 from mlopsgen.plan import compute
 from mlopsgen.plan.ir_data import EntityPlan, FeaturePlan, FeaturesPlan, OnlineStorePlan, ViewPlan
 from mlopsgen.plan.model_plans import feature_type
-from mlopsgen.plan.record import Recorder, fmt
+from mlopsgen.plan.record import Recorder, count, fmt
 from mlopsgen.spec.models import Spec
 from mlopsgen.spec.types import duration_seconds
 
@@ -58,7 +58,7 @@ def _view(spec: Spec, rec: Recorder, index: int) -> ViewPlan:
         ttl,
         unit="s",
         formula="ttl; batch refresh = longest of 15m/1h/6h/1d with interval × 4 ≤ ttl",
-        computed=f"{view.ttl} = {ttl} s; {refresh}; staleness ≤ {fmt(staleness)} s",
+        computed=[f"{view.ttl} = {ttl} s", refresh, f"staleness ≤ {fmt(staleness)} s"],
         inputs={"ttl": view.ttl, "freshness_max_minutes": freshness},
         sources=[(*where, "ttl"), ("data", "validation", "freshness_max_minutes")],
         reason="a value must outlive three missed refreshes, or a brief outage empties the store",
@@ -157,7 +157,7 @@ def _online_store(spec: Spec, rec: Recorder, zones: int, cache_bytes: int) -> On
             node,
             formula="smallest node ≥ memory / shards; replicas = max(1, zones − 1)",
             computed=f"{fmt(memory_gb)} GB → {shards} × {node} ({fmt(node_gb)} GB) + "
-            f"{replicas} replica(s) each",
+            f"{count(replicas, 'replicas')} each",
             inputs={"memory_gb": memory_gb, "zones": zones},
             sources=[("features", "online_store"), ("infrastructure", "cloud")],
             reason="a replica in another zone takes over on a zone loss (Multi-AZ failover)",

@@ -132,7 +132,8 @@ class Decision(PlanModel):
         value: The decided value, as renderers read it from the typed sections.
         unit: The unit of ``value`` (``ms``, ``replicas``, ``USD/month``), or None.
         formula: The rule in symbols, e.g. ``ceil(peak_rps / (per_replica_rps × ρ))``.
-        computed: The same rule with the numbers filled in and its result.
+        computed: The same rule with the numbers filled in and its result; a decision
+            that computes several figures has one computation per line.
         inputs: Every number the formula used, by the name the formula gives it.
         sources: Dotted spec path of each value the decision came from
             (``slo.availability``); the CLI shows them as ``file:line``.

@@ -15,7 +15,7 @@ import math
 from mlopsgen.plan import calibration
 from mlopsgen.plan.gates import merge_gates
 from mlopsgen.plan.ir_data import CalibrationPlan, InputPlan, ModelPlan, PartitionPlan, StepPlan
-from mlopsgen.plan.record import Recorder, fmt
+from mlopsgen.plan.record import Recorder, count, fmt
 from mlopsgen.spec.data_models import FeatureDef, FeatureView, Source
 from mlopsgen.spec.ml_models import ModelSpec
 from mlopsgen.spec.models import Spec
@@ -100,8 +100,11 @@ def partition_plan(
         shards,
         unit="shards",
         formula="ceil(partitions / partitions_per_shard); waves = ceil(shards / max_workers)",
-        computed=f"ceil({cardinality} / {per_shard}) = {shards}; ceil({shards} / "
-        f"{spec.training.parallelism.max_workers}) = {waves} waves of ≤ {workers}",
+        computed=[
+            f"ceil({cardinality} / {per_shard}) = {shards}",
+            f"ceil({shards} / {spec.training.parallelism.max_workers}) = "
+            f"{count(waves, 'waves')} of ≤ {workers}",
+        ],
         inputs={
             "partitions": cardinality,
             "partitions_per_shard": per_shard,
@@ -182,15 +185,17 @@ def _calibration(
     """The model's serving figures, recorded with where they came from."""
     cal = calibration.model_calibration(model, gpu_class)
     where = "the spec's measured calibration" if cal.origin == "spec" else f"table {cal.table_key}"
-    adjusted = "; ".join(cal.adjustments)
     rec.add(
         f"models.{model.name}.service_time_ms",
         cal.service_time_ms,
         unit="ms",
         formula="calibration[framework, workload, size] (× GPU class, ÷ quantisation), "
         "unless measured",
-        computed=f"{where}: {fmt(cal.service_time_ms)} ms, {fmt(cal.per_replica_rps)} rps/"
-        f"{'GPU' if cal.device == 'gpu' else 'replica'}" + (f" ({adjusted})" if adjusted else ""),
+        computed=[
+            f"{where}: {fmt(cal.service_time_ms)} ms, {fmt(cal.per_replica_rps)} rps/"
+            f"{'GPU' if cal.device == 'gpu' else 'replica'}",
+            *cal.adjustments,
+        ],
         inputs={"framework": model.framework, "size": model.size, "device": cal.device},
         sources=[("models", index, "framework"), ("models", index, "size")]
         + ([("models", index, "calibration")] if model.calibration else []),

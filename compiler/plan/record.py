@@ -12,6 +12,7 @@ snapshot never changes because of float noise such as ``0.30000000000000004``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -47,6 +48,53 @@ def fmt(value: float | int | None, digits: int = 4) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+#: Count nouns a plan prints after a number, by their plural. Units that are measures
+#: (``ms``, ``GB``, ``USD/month``) read the same for one and for many and are not listed.
+SINGULAR = {
+    "days": "day",
+    "entries": "entry",
+    "gateways": "gateway",
+    "nodes": "node",
+    "pods": "pod",
+    "replicas": "replica",
+    "requests": "request",
+    "runs": "run",
+    "shards": "shard",
+    "units": "unit",
+    "waves": "wave",
+    "workers": "worker",
+    "zones": "zone",
+}
+_LEADING_WORD = re.compile(r"[a-z]+")
+
+
+def noun(count: float, plural: str) -> str:
+    """``plural`` (a unit such as ``nodes (max)`` or ``runs/30d``) as it reads after ``count``.
+
+    Only the leading count noun changes, and only for exactly one: ``1 node (max)``,
+    ``1 run/30d``, but ``0 nodes`` and ``1.5 replicas``.
+    """
+    match = _LEADING_WORD.match(plural)
+    if count != 1 or match is None or match.group() not in SINGULAR:
+        return plural
+    return SINGULAR[match.group()] + plural[match.end() :]
+
+
+def count(number: float, plural: str) -> str:
+    """A number with its count noun agreeing: ``1 replica``, ``3 replicas``."""
+    return f"{fmt(number)} {noun(number, plural)}"
+
+
+def lines(text: str | Sequence[str]) -> str:
+    """Several formulas or computations of one decision, one per line.
+
+    A decision that derives two figures (a window and its concurrency, a stated value and
+    the derived one) records each on its own line, so a table cell or an ``--explain``
+    block shows them apart rather than run together.
+    """
+    return text if isinstance(text, str) else "\n".join(text)
+
+
 @dataclass
 class Recorder:
     """Decisions and diagnostics of one planning run, with the spec's source map."""
@@ -68,22 +116,26 @@ class Recorder:
         name: str,
         value: Value,
         *,
-        formula: str,
-        computed: str,
+        formula: str | Sequence[str],
+        computed: str | Sequence[str],
         inputs: Mapping[str, Value],
         sources: Sequence[Path],
         reason: str,
         unit: str | None = None,
     ) -> None:
-        """Record one decision; sources are spec paths, cited sorted and unique."""
+        """Record one decision; sources are spec paths, cited sorted and unique.
+
+        ``formula`` and ``computed`` may be lists: several rules or results of one decision,
+        stored one per line (see :func:`lines`).
+        """
         locations = sorted(set(map(self.loc, sources)))
         self.decisions.append(
             Decision(
                 name=name,
                 value=value,
                 unit=unit,
-                formula=formula,
-                computed=computed,
+                formula=lines(formula),
+                computed=lines(computed),
                 inputs=dict(sorted(inputs.items())),
                 sources=tuple(locations),
                 reason=reason,

@@ -62,8 +62,8 @@ def plan_cache(spec: Spec, rec: Recorder, peak_rps: float) -> CachePlan | None:
         entries,
         unit="entries",
         formula="max_entries, else ceil(peak_rps × (1 − hit_ratio) × ttl_s)",
-        computed=f"ceil({fmt(peak_rps)} × {fmt(1 - cache.hit_ratio)} × {ttl}) = {derived}"
-        + ("" if cache.max_entries is None else f"; stated {cache.max_entries}"),
+        computed=[f"ceil({fmt(peak_rps)} × {fmt(1 - cache.hit_ratio)} × {ttl}) = {derived}"]
+        + ([] if cache.max_entries is None else [f"stated in the spec: {cache.max_entries}"]),
         inputs={"hit_ratio": cache.hit_ratio, "ttl_s": ttl, "entry_bytes": entry},
         sources=[("serving", "cache")],
         reason=f"each miss stores an answer for the TTL; ≈ {fmt(memory_mb)} MB at {entry} B "

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from mlopsgen.plan import Plan
 from mlopsgen.plan.ir import Decision
 from mlopsgen.plan.ir_serving import StagePlan
+from mlopsgen.plan.record import count
 from mlopsgen.plan.report import format_value
 
 FILE_PURPOSES = {
@@ -69,7 +70,7 @@ def _row(decision: Decision) -> dict[str, str]:
     return {
         "name": decision.name,
         "value": format_value(decision.value, decision.unit),
-        "computed": decision.computed,
+        "computed": "; ".join(decision.computed.splitlines()),
         "sources": ", ".join(decision.sources) or "default",
     }
 
@@ -98,7 +99,10 @@ def key_figures(plan: Plan) -> list[dict[str, str]]:
         )
     rows.append(("retraining", f"{plan.training.cadence}, cron {plan.training.cron}"))
     rows.extend(
-        (f"experiment {e.name}", f"{e.duration_days} days, {e.sample_size_per_arm:,} per arm")
+        (
+            f"experiment {e.name}",
+            f"{count(e.duration_days, 'days')}, {e.sample_size_per_arm:,} per arm",
+        )
         for e in serving.experiments
     )
     rows.append(("monthly cost", cost_summary(plan)))
