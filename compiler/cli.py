@@ -107,12 +107,12 @@ def validate(
     ] = "text",
 ) -> None:
     """Check specs and print a summary of each, or every error found."""
-    from mlopsgen.spec.summary import validate_many
+    from mlopsgen.validation import validate_specs
 
     if output_format not in ("text", "json"):
         typer.echo("error: --format is text or json", err=True)
         raise typer.Exit(2)
-    results = validate_many(specs)
+    results = validate_specs(specs)
     if output_format == "json":
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
     else:
