@@ -36,6 +36,7 @@ E325   serving mode and latency SLO disagree
 E326   continuous retraining without triggers
 E327   cloud without a region
 W328   region given for the local stack
+E329   availability above what one region can promise (its regional SLA)
 E401   decision rule does not parse
 E402   decision rule reads an unknown field or feature
 E403   decision rule types do not fit

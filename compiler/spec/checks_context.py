@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from mlopsgen.diagnostics import Diagnostic, Span, error, warning
+from mlopsgen.diagnostics import Diagnostic, Edit, Span, error, warning
 from mlopsgen.spec.data_models import Entity, FeatureView, FieldSpec, Source
 from mlopsgen.spec.ml_models import ModelSpec
 from mlopsgen.spec.models import Spec
@@ -104,16 +104,32 @@ class CheckContext:
         return self.source_map.key_span(path) if key else self.source_map.value_span(path)
 
     def error(
-        self, code: str, message: str, path: Path, hint: str | None = None, *, key: bool = False
+        self,
+        code: str,
+        message: str,
+        path: Path,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        fix: Sequence[Edit] = (),
     ) -> None:
         """Record an error positioned at the value (or key) at ``path``."""
-        self.diagnostics.append(error(code, message, self.span(path, key=key), hint, path))
+        span = self.span(path, key=key)
+        self.diagnostics.append(error(code, message, span, hint, path, fix))
 
     def warn(
-        self, code: str, message: str, path: Path, hint: str | None = None, *, key: bool = False
+        self,
+        code: str,
+        message: str,
+        path: Path,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        fix: Sequence[Edit] = (),
     ) -> None:
         """Record a warning: it is reported but does not stop loading."""
-        self.diagnostics.append(warning(code, message, self.span(path, key=key), hint, path))
+        span = self.span(path, key=key)
+        self.diagnostics.append(warning(code, message, span, hint, path, fix))
 
     def line_of(self, path: Path) -> int:
         """The line ``path`` is written on, for messages that point at an earlier definition."""

@@ -80,6 +80,8 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "gpu-no-class.yaml": {"E321"},
     "gpu-class-cloud.yaml": {"E322"},
     "single-zone-9999.yaml": {"E324"},
+    "single-zone-99999.yaml": {"E329"},
+    "availability-above-region.yaml": {"E329"},
     "batch-with-latency.yaml": {"E325"},
     "continuous-no-trigger.yaml": {"E326"},
     "cloud-no-region.yaml": {"E327"},
