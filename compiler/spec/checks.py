@@ -71,6 +71,7 @@ from mlopsgen.spec.checks_models import check_models, check_training
 from mlopsgen.spec.checks_rules import check_rules
 from mlopsgen.spec.checks_serving import check_decision, check_routing, check_served_models
 from mlopsgen.spec.models import Spec
+from mlopsgen.spec.partial import SectionInvalid
 from mlopsgen.spec.source_map import SourceMap
 
 CHECKS: tuple[Callable[[CheckContext], None], ...] = (
@@ -96,8 +97,16 @@ CHECKS: tuple[Callable[[CheckContext], None], ...] = (
 
 
 def check_spec(spec: Spec, source_map: SourceMap) -> list[Diagnostic]:
-    """Return every consistency problem of a shape-valid spec, errors and warnings alike."""
+    """Return every consistency problem of a spec, errors and warnings alike.
+
+    ``spec`` may be partial (:func:`~mlopsgen.spec.partial.partial_spec`): a check that reads
+    a section which did not validate is skipped together with what it had found so far.
+    """
     ctx = CheckContext(spec, source_map)
     for check in CHECKS:
-        check(ctx)
+        found = len(ctx.diagnostics)
+        try:
+            check(ctx)
+        except SectionInvalid:
+            del ctx.diagnostics[found:]
     return ctx.diagnostics

@@ -18,6 +18,7 @@ from mlopsgen.diagnostics import Diagnostic, Edit, Span, error, warning
 from mlopsgen.spec.data_models import Entity, FeatureView, FieldSpec, Source
 from mlopsgen.spec.ml_models import ModelSpec
 from mlopsgen.spec.models import Spec
+from mlopsgen.spec.partial import guarded
 from mlopsgen.spec.source_map import Path, SourceMap
 
 _T = TypeVar("_T")
@@ -73,6 +74,15 @@ def _first_by_name(items: Iterable[_T], name_of: str = "name") -> dict[str, _T]:
     return index
 
 
+def _columns(spec: Spec) -> dict[str, Column]:
+    """Every column of every source by name, the first declaration winning."""
+    columns: dict[str, Column] = {}
+    for source in spec.data.sources:
+        for name, column in source.schema_.items():
+            columns.setdefault(name, Column(name, column, source.name))
+    return columns
+
+
 @dataclass
 class CheckContext:
     """The spec, its source map, name indexes and the diagnostics collected so far."""
@@ -89,15 +99,14 @@ class CheckContext:
 
     def __post_init__(self) -> None:
         spec = self.spec
-        self.columns = {}
-        for source in spec.data.sources:
-            for name, column in source.schema_.items():
-                self.columns.setdefault(name, Column(name, column, source.name))
-        self.sources = _first_by_name(spec.data.sources)
-        self.models = _first_by_name(spec.models)
-        self.views = _first_by_name(spec.features.views)
-        self.entities = _first_by_name(spec.features.entities)
-        self.business_metrics = tuple(m.name for m in spec.business.metrics)
+        # An index built from a section that did not validate is a stand-in that refuses
+        # every use, so a check reading it is skipped rather than reporting false errors.
+        self.columns = guarded(lambda: _columns(spec))
+        self.sources = guarded(lambda: _first_by_name(spec.data.sources))
+        self.models = guarded(lambda: _first_by_name(spec.models))
+        self.views = guarded(lambda: _first_by_name(spec.features.views))
+        self.entities = guarded(lambda: _first_by_name(spec.features.entities))
+        self.business_metrics = guarded(lambda: tuple(m.name for m in spec.business.metrics))
 
     def span(self, path: Path, *, key: bool = False) -> Span | None:
         """The span of the value at ``path`` (or of its key, for names that are dict keys)."""

@@ -72,6 +72,8 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "gate-metric.yaml": {"E312"},
     "variant-mismatch.yaml": {"E313"},
     "split-not-100.yaml": {"E314"},
+    # independent mistakes in different sections, reported in one pass
+    "three-mistakes.yaml": {"E202", "E306", "E314"},
     "baseline-effect.yaml": {"E315"},
     "missing-target.yaml": {"E316"},
     "label-leakage.yaml": {"E317"},
