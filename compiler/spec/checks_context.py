@@ -14,7 +14,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from mlopsgen.diagnostics import Diagnostic, Edit, Span, error, warning
+from mlopsgen.diagnostics import (
+    Diagnostic,
+    Edit,
+    Span,
+    error,
+    rename_key,
+    set_value,
+    warning,
+)
 from mlopsgen.spec.data_models import Entity, FeatureView, FieldSpec, Source
 from mlopsgen.spec.ml_models import ModelSpec
 from mlopsgen.spec.models import Spec
@@ -56,14 +64,32 @@ def suggest(name: str, candidates: Sequence[str], what: str) -> str:
     Returns:
         A hint such as ``did you mean 'ranker'? models: two_tower, ranker``.
     """
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in candidates}
-        close = [lowered[name.lower()]] if name.lower() in lowered else []
-    guess = f"did you mean {close[0]!r}? " if close else ""
+    close = closest(name, candidates)
+    guess = f"did you mean {close!r}? " if close else ""
     if not candidates:
         return f"{guess}the spec defines no {what}"
     return f"{guess}{what}: {listing(candidates)}"
+
+
+def closest(name: str, candidates: Sequence[str]) -> str | None:
+    """The valid name a misspelt ``name`` most likely meant, if one is close enough."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    lowered = {c.lower(): c for c in candidates}
+    return lowered.get(name.lower())
+
+
+def use_closest(path: Path, name: str, candidates: Sequence[str]) -> list[Edit]:
+    """The did-you-mean as an edit: write the close name at ``path`` (none if nothing is close)."""
+    close = closest(name, candidates)
+    return [set_value(path, close)] if close is not None else []
+
+
+def _rename_to_closest(path: Path, name: str, candidates: Sequence[str]) -> list[Edit]:
+    """The did-you-mean for a name written as a mapping key: rename the key."""
+    close = closest(name, candidates)
+    return [rename_key(path, close)] if close is not None else []
 
 
 def _first_by_name(items: Iterable[_T], name_of: str = "name") -> dict[str, _T]:
@@ -163,6 +189,7 @@ class CheckContext:
                 f"unknown column {name!r} ({use})",
                 path,
                 suggest(name, self.column_names(), "columns"),
+                fix=use_closest(path, name, self.column_names()),
             )
         return column
 
@@ -178,5 +205,8 @@ class CheckContext:
                 path,
                 suggest(name, list(self.models), "models"),
                 key=key,
+                fix=_rename_to_closest(path, name, list(self.models))
+                if key
+                else use_closest(path, name, list(self.models)),
             )
         return model

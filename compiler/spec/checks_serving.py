@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from mlopsgen.diagnostics import set_value
 from mlopsgen.spec.checks_context import CheckContext, listing, suggest
 from mlopsgen.spec.source_map import Path
 
@@ -73,6 +74,7 @@ def check_routing(ctx: CheckContext) -> None:
                 path,
                 f"set `partition_by: {routing.key}` on {name!r}; "
                 f"models partitioned by {routing.key!r}: {listing(partitioned)}",
+                fix=[set_value(("models", _index_of(ctx, name), "partition_by"), routing.key)],
             )
     if routing.fallback is not None:
         path = (*base, "fallback")
@@ -85,6 +87,11 @@ def check_routing(ctx: CheckContext) -> None:
                 path,
                 "name a model without `partition_by:` as the fallback",
             )
+
+
+def _index_of(ctx: CheckContext, model: str) -> int:
+    """Where the (first) model of this name is defined in ``models:``."""
+    return [m.name for m in ctx.spec.models].index(model)
 
 
 def check_ensemble_weights(
@@ -102,6 +109,7 @@ def check_ensemble_weights(
                 path,
                 f"add {name!r} to serving.models ({listing(served)})",
                 key=True,
+                fix=[set_value(("serving", "models"), [*served, name])],
             )
         if weight <= 0:
             ctx.error(
@@ -146,5 +154,10 @@ def check_decision(ctx: CheckContext) -> None:
                 "E310",
                 f"threshold for {action!r} is {threshold:g}; scores lie between 0 and 1",
                 (*base, "thresholds", action),
-                "use a value strictly between 0 and 1, e.g. 0.9",
+                f"a percentage is written as a fraction: `{action}: {threshold / 100:g}`"
+                if 1 < threshold < 100
+                else "use a value strictly between 0 and 1, e.g. 0.9",
+                fix=[set_value((*base, "thresholds", action), threshold / 100)]
+                if 1 < threshold < 100
+                else [],
             )

@@ -16,7 +16,7 @@ from typing import Any, get_args
 from pydantic import StringConstraints, ValidationError
 from pydantic_core import ErrorDetails
 
-from mlopsgen.diagnostics import Diagnostic, error
+from mlopsgen.diagnostics import Diagnostic, error, rename_key, set_value
 from mlopsgen.spec.docs import add_field_descriptions
 from mlopsgen.spec.models import Spec
 from mlopsgen.spec.source_map import Path, SourceMap, dotted
@@ -127,6 +127,7 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
             source_map.key_span(path),
             hint or None,
             path,
+            [rename_key(path, close[0])] if close else [],
         )
     if kind == "missing":
         key = str(path[-1]) if path else "?"
@@ -148,7 +149,9 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
         description = _field_description(path[:-1], str(path[-1])) if path else None
         if description is not None and not isinstance(path[-1], int):
             hint = f"{hint}; {path[-1]}: {description}" if hint else f"{path[-1]}: {description}"
-    return error("E204", f"{where}: {message}", source_map.value_span(path), hint, path)
+    fixed = _fixed_name(err)
+    fix = [set_value(path, fixed)] if fixed is not None else []
+    return error("E204", f"{where}: {message}", source_map.value_span(path), hint, path, fix)
 
 
 def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Diagnostic:
@@ -173,6 +176,7 @@ def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Dia
         source_map.value_span((*path, "kind")),
         f"{guess}kinds: {listed}",
         (*path, "kind"),
+        [set_value((*path, "kind"), close[0])] if close else [],
     )
 
 
@@ -244,12 +248,28 @@ _PATTERN_HINTS = {
 def _pattern_hint(pattern: str, given: Any) -> str:
     """Say which naming rule a value breaks and, where it is obvious, the fixed value."""
     hint = _PATTERN_HINTS.get(pattern, f"the value must match {pattern}")
-    if isinstance(given, str) and pattern == _NAME_PATTERN:
-        fixed = re.sub(r"[^a-z0-9_]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", given).lower())
-        fixed = fixed.strip("_")
-        if fixed and fixed[0].isalpha() and fixed != given:
-            hint += f" (e.g. {fixed!r})"
+    fixed = _snake_case(given) if pattern == _NAME_PATTERN else None
+    if fixed is not None:
+        hint += f" (e.g. {fixed!r})"
     return hint
+
+
+def _snake_case(given: Any) -> str | None:
+    """The snake_case form of a name that breaks the naming rule, when there is an obvious one."""
+    if not isinstance(given, str):
+        return None
+    fixed = re.sub(r"[^a-z0-9_]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", given).lower())
+    fixed = fixed.strip("_")
+    return fixed if fixed and fixed[0].isalpha() and fixed != given else None
+
+
+def _fixed_name(err: ErrorDetails) -> str | None:
+    """The renamed value a name-pattern hint proposes (``'Scorer'`` → ``'scorer'``)."""
+    if err["type"] != "string_pattern_mismatch":
+        return None
+    if str((err.get("ctx") or {}).get("pattern", "")) != _NAME_PATTERN:
+        return None
+    return _snake_case(err.get("input"))
 
 
 def _resolve(schema: dict[str, Any]) -> list[dict[str, Any]]:
