@@ -89,3 +89,21 @@ def test_cli_validate_prints_the_diagnostics_plan_prints(spec: Path) -> None:
     validated = runner.invoke(app, ["validate", str(spec)])
     plan = runner.invoke(app, ["plan", str(spec)])
     assert validated.stderr == plan.stderr
+
+
+def test_a_planning_error_fails_validate(tmp_path: Path) -> None:
+    spec = tmp_path / "four-zones.yaml"
+    text = (SPECS / "fraud-detection.yaml").read_text(encoding="utf-8")
+    spec.write_text(text.replace("zones: 3", "zones: 4"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", "--format", "json", str(spec)])
+    assert result.exit_code == 1
+    (entry,) = json.loads(result.stdout)
+    assert entry["valid"] is False
+    assert {d["code"] for d in entry["diagnostics"]} == {"E503", "W503"}
+
+
+def test_the_json_carries_each_fix_as_edits() -> None:
+    spec = SPECS / "fraud-detection.yaml"
+    data = json.loads(runner.invoke(app, ["validate", "--format", "json", str(spec)]).stdout)
+    (warning,) = data[0]["diagnostics"]
+    assert warning["fix"] == [{"op": "set", "path": "slo.availability", "value": 99.95}]
