@@ -18,6 +18,7 @@ from mlopsgen.diagnostics import (
     Diagnostic,
     Edit,
     Span,
+    delete_key,
     error,
     rename_key,
     set_value,
@@ -194,19 +195,30 @@ class CheckContext:
         return column
 
     def require_model(
-        self, name: str, path: Path, use: str, *, key: bool = False
+        self,
+        name: str,
+        path: Path,
+        use: str,
+        *,
+        key: bool = False,
+        listed: Sequence[str] = (),
     ) -> ModelSpec | None:
-        """Resolve a model reference, reporting E306 with a did-you-mean when it is unknown."""
+        """Resolve a model reference, reporting E306 with a did-you-mean when it is unknown.
+
+        ``listed`` holds the names of the list the reference sits in: when the close name is
+        already there, the fix removes the misspelt entry instead of writing a duplicate.
+        """
         model = self.models.get(name)
         if model is None:
-            self.error(
-                "E306",
-                f"unknown model {name!r} ({use})",
-                path,
-                suggest(name, list(self.models), "models"),
-                key=key,
-                fix=_rename_to_closest(path, name, list(self.models))
-                if key
-                else use_closest(path, name, list(self.models)),
-            )
+            candidates = list(self.models)
+            hint = suggest(name, candidates, "models")
+            close = closest(name, candidates)
+            if key:
+                fix = _rename_to_closest(path, name, candidates)
+            elif close is not None and close in listed:
+                fix = [delete_key(path)]
+                hint += f" ({close!r} is listed already: remove this entry)"
+            else:
+                fix = use_closest(path, name, candidates)
+            self.error("E306", f"unknown model {name!r} ({use})", path, hint, key=key, fix=fix)
         return model

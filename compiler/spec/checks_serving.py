@@ -22,7 +22,7 @@ def check_served_models(ctx: CheckContext) -> None:
     """E306/E304: served models exist; request fields and cache keys are columns."""
     serving = ctx.spec.serving
     for i, name in enumerate(serving.models):
-        ctx.require_model(name, ("serving", "models", i), "serving.models")
+        ctx.require_model(name, ("serving", "models", i), "serving.models", listed=serving.models)
     for i, name in enumerate(serving.request_fields or []):
         ctx.require_column(name, ("serving", "request_fields", i), "a request field")
     if serving.cache is None:
