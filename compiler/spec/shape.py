@@ -16,7 +16,7 @@ from typing import Any, get_args
 from pydantic import StringConstraints, ValidationError
 from pydantic_core import ErrorDetails
 
-from mlopsgen.diagnostics import Diagnostic, Edit, error, rename_key, set_value
+from mlopsgen.diagnostics import Diagnostic, Edit, Span, error, rename_key, set_value
 from mlopsgen.spec.base import INVALID_VALUE
 from mlopsgen.spec.docs import add_field_descriptions
 from mlopsgen.spec.models import Spec
@@ -161,7 +161,21 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
         if description is not None and not isinstance(path[-1], int):
             hint = f"{hint}; {path[-1]}: {description}" if hint else f"{path[-1]}: {description}"
     span = source_map.value_span(path)
-    return error("E204", f"{where}: {message}", span, hint, path, _fix_for(err, path))
+    fix = _fix_for(err, path)
+    if kind == "string_type" and isinstance(err.get("input"), bool):
+        written = _written(source_map, span)
+        fix = [set_value(path, written)] if written else []
+    return error("E204", f"{where}: {message}", span, hint, path, fix)
+
+
+def _written(source_map: SourceMap, span: Span | None) -> str | None:
+    """The value exactly as written in the file (``NO``), for values YAML read as another type."""
+    if span is None or span.end_line != span.line or span.end_column is None:
+        return None
+    lines = source_map.text.splitlines()
+    if not 0 < span.line <= len(lines):
+        return None
+    return lines[span.line - 1][span.column - 1 : span.end_column - 1] or None
 
 
 def _fix_for(err: ErrorDetails, path: Path) -> list[Edit]:
