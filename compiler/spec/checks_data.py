@@ -91,6 +91,9 @@ def check_sources(ctx: CheckContext) -> None:
                     f"name a timestamp column: {', '.join(timestamps)}"
                     if timestamps
                     else f"declare `{source.event_time}: {{type: timestamp, role: timestamp}}`",
+                    fix=[set_value((*base, "event_time"), timestamps[0])]
+                    if len(timestamps) == 1
+                    else [],
                 )
         if source.label is not None and source.label not in source.schema_:
             ctx.error(

@@ -120,12 +120,30 @@ def check_ensemble_weights(
             )
     total = math.fsum(weights.values())
     if abs(total - 1) > WEIGHT_TOLERANCE:
+        scaled = _scaled(weights, total)
+        shown = ", ".join(f"{name}: {weight:g}" for name, weight in scaled.items())
         ctx.error(
             "E309",
             f"ensemble weights sum to {total:g}, not 1",
             base,
-            "scale the weights so they add up to 1 (e.g. 0.6 and 0.4)",
+            f"scale the weights so they add up to 1, keeping their ratios: {shown}"
+            if scaled
+            else "give each member a weight above 0, adding up to 1",
+            fix=[set_value((*base, name), weight) for name, weight in scaled.items()],
         )
+
+
+def _scaled(weights: dict[str, float], total: float) -> dict[str, float]:
+    """Weights divided by their sum, to 4 decimals, the last taking the rounding remainder.
+
+    Empty when a weight is not positive: then scaling is not the fix (E309 says so apart).
+    """
+    if not weights or total <= 0 or any(w <= 0 for w in weights.values()):
+        return {}
+    names = list(weights)
+    scaled = {name: round(weights[name] / total, 4) for name in names[:-1]}
+    scaled[names[-1]] = round(1 - math.fsum(scaled.values()), 4)
+    return scaled
 
 
 def check_decision(ctx: CheckContext) -> None:
