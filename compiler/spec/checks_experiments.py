@@ -103,7 +103,7 @@ def _check_split(ctx: CheckContext, base: Path, experiment: Experiment) -> None:
     if abs(total - 100) > SPLIT_TOLERANCE:
         ctx.error(
             "E314",
-            f"split of experiment {experiment.name!r} sums to {total:g} %, not 100",
+            f"split of experiment {experiment.name!r} sums to {total:.10g} %, not 100",
             (*base, "split"),
             "give each variant its percent of the experiment's traffic, adding up to 100; "
             "traffic_percent sets the share of all traffic enrolled",
