@@ -123,7 +123,15 @@ def unit_hint(path: Path, given: Any) -> str | None:
     parsed = number_with_unit(given)
     if parsed is None or not path or not isinstance(path[-1], str):
         return None
-    return f"write the number only: {path[-1]}: {parsed[0]} (the unit is in the key name)"
+    number, unit = parsed
+    key = path[-1]
+    if unit == "%":
+        why = f"{key} is a percentage already"
+    elif "_" in key:
+        why = "the unit is in the key name"
+    else:
+        why = "the key fixes the unit"
+    return f"write the number only: {key}: {number} ({why})"
 
 
 def shape_hint(
