@@ -130,9 +130,9 @@ def validate(
     ] = OutputFormat.TEXT,
 ) -> None:
     """Check specs and print a summary of each, or every error found."""
-    from mlopsgen.spec.summary import validate_many
+    from mlopsgen.validation import validate_specs
 
-    results = validate_many(specs)
+    results = validate_specs(specs)
     if output_format is OutputFormat.JSON:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
     else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 class Level(enum.StrEnum):
@@ -44,8 +45,48 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One change to the spec's data that a hint proposes, kept as data next to the hint.
+
+    ``set`` writes ``value`` at ``path`` (creating missing mappings), ``delete`` removes the
+    key or item at ``path``, ``rename`` moves the key at ``path`` to the key ``value``. Tests
+    apply every proposed edit and validate again, so a hint that leads to a new error fails.
+    """
+
+    op: Literal["set", "delete", "rename"]
+    path: tuple[str | int, ...]
+    value: object = None
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready form: ``{"op": "set", "path": "slo.availability", "value": 99.99}``."""
+        data: dict[str, object] = {"op": self.op, "path": dotted(self.path)}
+        if self.op != "delete":
+            data["value"] = self.value
+        return data
+
+
+def set_value(path: tuple[str | int, ...], value: object) -> Edit:
+    """An edit that writes ``value`` at ``path``."""
+    return Edit("set", path, value)
+
+
+def delete_key(path: tuple[str | int, ...]) -> Edit:
+    """An edit that removes the key (or list item) at ``path``."""
+    return Edit("delete", path)
+
+
+def rename_key(path: tuple[str | int, ...], new_key: str) -> Edit:
+    """An edit that renames the key at ``path`` to ``new_key``, keeping its value."""
+    return Edit("rename", path, new_key)
+
+
+@dataclass(frozen=True)
 class Diagnostic:
-    """One finding about the input, ready to render as text or JSON."""
+    """One finding about the input, ready to render as text or JSON.
+
+    ``fix`` holds the edits the hint proposes when they are mechanical (one obvious change);
+    it is empty when the fix needs a human choice. It does not take part in equality.
+    """
 
     level: Level
     code: str
@@ -53,6 +94,7 @@ class Diagnostic:
     span: Span | None = None
     hint: str | None = None
     path: tuple[str | int, ...] = field(default=())
+    fix: tuple[Edit, ...] = field(default=(), compare=False)
 
     @property
     def is_error(self) -> bool:
@@ -73,6 +115,7 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
             "path": dotted(self.path) if self.path else None,
+            "fix": [edit.to_dict() for edit in self.fix] or None,
         }
         if self.span is not None:
             data.update(
@@ -103,9 +146,10 @@ def error(
     span: Span | None = None,
     hint: str | None = None,
     path: tuple[str | int, ...] = (),
+    fix: Sequence[Edit] = (),
 ) -> Diagnostic:
     """Shorthand for an error-level diagnostic."""
-    return Diagnostic(Level.ERROR, code, message, span, hint, path)
+    return Diagnostic(Level.ERROR, code, message, span, hint, path, tuple(fix))
 
 
 def warning(
@@ -114,9 +158,10 @@ def warning(
     span: Span | None = None,
     hint: str | None = None,
     path: tuple[str | int, ...] = (),
+    fix: Sequence[Edit] = (),
 ) -> Diagnostic:
     """Shorthand for a warning-level diagnostic."""
-    return Diagnostic(Level.WARNING, code, message, span, hint, path)
+    return Diagnostic(Level.WARNING, code, message, span, hint, path, tuple(fix))
 
 
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -21,9 +21,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from mlopsgen.diagnostics import set_value
 from mlopsgen.plan import cloud
 from mlopsgen.plan.ir_ops import AvailabilityPlan, BurnRateAlert, ComponentAvailability
 from mlopsgen.plan.record import Recorder, clean, count, fmt
+from mlopsgen.spec.limits import percent
 from mlopsgen.spec.models import Spec
 from mlopsgen.spec.types import duration_seconds
 
@@ -37,6 +39,9 @@ BURN_RATE_WINDOWS: tuple[tuple[str, float, str, str], ...] = (
 )
 
 _SLO = ("slo", "availability")
+
+HONEST_TARGETS = (99.95, 99.9, 99.5, 99.0, 95.0, 90.0)
+"""Targets a W503 hint may propose, highest first: the first the design reaches is named."""
 
 
 def zones_for_target(target_percent: float) -> int:
@@ -93,7 +98,7 @@ def plan_zones(spec: Spec, rec: Recorder) -> int:
         zones,
         unit="zones",
         formula="max(zones_for(SLO), spec zones); zones_for: <99.9 → 1, <99.99 → 2, else 3",
-        computed=f"max(zones_for({fmt(target)}) = {needed}, {asked}) = {zones}",
+        computed=f"max(zones_for({percent(target)}) = {needed}, {asked}) = {zones}",
         inputs={"slo_percent": target, "zones_for_slo": needed, "spec_zones": asked or None},
         sources=[_SLO, ("infrastructure", "zones")],
         reason=_zone_reason(target, needed),
@@ -241,13 +246,27 @@ def _record_composed(
 
 
 def _warn_ceiling(spec: Spec, rec: Recorder, regional: float | None, composed: float) -> None:
+    """W503: the target is at the regional SLA, or above what the serving path composes to.
+
+    The hint proposes the highest usual target below the regional SLA that the composed path
+    reaches, so following it removes the warning instead of moving it.
+    """
     target = spec.slo.availability
-    sla = f"the {spec.infrastructure.cloud} regional SLA of {fmt(regional)} %" if regional else ""
+    sla = (
+        f"the {spec.infrastructure.cloud} regional SLA of {percent(regional)} %" if regional else ""
+    )
+    ceiling = min(composed, regional if regional is not None else 100.0)
+    honest = next((t for t in HONEST_TARGETS if t < ceiling and t < target), None)
+    honest_hint = (
+        f"; or set slo.availability to {percent(honest)}, which this design reaches"
+        if honest is not None
+        else ""
+    )
     rec.warn(
         "W503",
-        f"availability target {fmt(target)} % reaches {sla or 'what one region can promise'}; "
+        f"availability target {percent(target)} % reaches {sla or 'what one region can promise'}; "
         f"the serving path composes to {fmt(composed)} %",
         _SLO,
-        hint="a higher target needs a second region with failover; or state 99.95 and keep "
-        "the single-region design honest",
+        hint=f"a higher target needs a second region with failover{honest_hint}",
+        fix=[set_value(_SLO, honest)] if honest is not None else (),
     )

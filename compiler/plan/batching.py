@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from mlopsgen.diagnostics import delete_key
 from mlopsgen.plan import schedules
 from mlopsgen.plan.ir_data import ModelPlan
 from mlopsgen.plan.ir_serving import BatchingPlan, BatchJobPlan, StagePlan
@@ -78,6 +79,7 @@ def _window(
             "budget left for the batched stage",
             (*_BATCHING, "max_latency_ms"),
             hint=f"remove it to let the plan derive {fmt(derived)} ms from the SLO",
+            fix=[delete_key((*_BATCHING, "max_latency_ms"))],
         )
     rec.add(
         "serving.batching.max_latency_ms",

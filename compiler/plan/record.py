@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from mlopsgen.diagnostics import Diagnostic, error, warning
+from mlopsgen.diagnostics import Diagnostic, Edit, error, warning
 from mlopsgen.plan.ir_base import Decision, Value
 from mlopsgen.spec.source_map import Path, SourceMap, dotted
 
@@ -142,13 +142,29 @@ class Recorder:
             )
         )
 
-    def warn(self, code: str, message: str, path: Path, hint: str | None = None) -> None:
-        """Record a planning warning pointing at ``path`` in the spec."""
-        self.diagnostics.append(warning(code, message, self.source_map.key_span(path), hint, path))
+    def warn(
+        self,
+        code: str,
+        message: str,
+        path: Path,
+        hint: str | None = None,
+        fix: Sequence[Edit] = (),
+    ) -> None:
+        """Record a planning warning pointing at ``path``; ``fix`` is the hint as edits."""
+        span = self.source_map.key_span(path)
+        self.diagnostics.append(warning(code, message, span, hint, path, fix))
 
-    def fail(self, code: str, message: str, path: Path, hint: str | None = None) -> None:
+    def fail(
+        self,
+        code: str,
+        message: str,
+        path: Path,
+        hint: str | None = None,
+        fix: Sequence[Edit] = (),
+    ) -> None:
         """Record a planning error: the spec asks for something the plan cannot deliver."""
-        self.diagnostics.append(error(code, message, self.source_map.key_span(path), hint, path))
+        span = self.source_map.key_span(path)
+        self.diagnostics.append(error(code, message, span, hint, path, fix))
 
     def sorted_decisions(self) -> tuple[Decision, ...]:
         """Decisions ordered by name; a duplicate name is a planner bug, so it raises."""

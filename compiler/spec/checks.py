@@ -36,6 +36,7 @@ E325   serving mode and latency SLO disagree
 E326   continuous retraining without triggers
 E327   cloud without a region
 W328   region given for the local stack
+E329   availability above what one region can promise (its regional SLA)
 E401   decision rule does not parse
 E402   decision rule reads an unknown field or feature
 E403   decision rule types do not fit
@@ -70,6 +71,7 @@ from mlopsgen.spec.checks_models import check_models, check_training
 from mlopsgen.spec.checks_rules import check_rules
 from mlopsgen.spec.checks_serving import check_decision, check_routing, check_served_models
 from mlopsgen.spec.models import Spec
+from mlopsgen.spec.partial import SectionInvalid
 from mlopsgen.spec.source_map import SourceMap
 
 CHECKS: tuple[Callable[[CheckContext], None], ...] = (
@@ -95,8 +97,16 @@ CHECKS: tuple[Callable[[CheckContext], None], ...] = (
 
 
 def check_spec(spec: Spec, source_map: SourceMap) -> list[Diagnostic]:
-    """Return every consistency problem of a shape-valid spec, errors and warnings alike."""
+    """Return every consistency problem of a spec, errors and warnings alike.
+
+    ``spec`` may be partial (:func:`~mlopsgen.spec.partial.partial_spec`): a check that reads
+    a section which did not validate is skipped together with what it had found so far.
+    """
     ctx = CheckContext(spec, source_map)
     for check in CHECKS:
-        check(ctx)
+        found = len(ctx.diagnostics)
+        try:
+            check(ctx)
+        except SectionInvalid:
+            del ctx.diagnostics[found:]
     return ctx.diagnostics

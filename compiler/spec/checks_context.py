@@ -14,10 +14,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from mlopsgen.diagnostics import Diagnostic, Span, error, warning
+from mlopsgen.diagnostics import (
+    Diagnostic,
+    Edit,
+    Span,
+    delete_key,
+    error,
+    rename_key,
+    set_value,
+    warning,
+)
 from mlopsgen.spec.data_models import Entity, FeatureView, FieldSpec, Source
 from mlopsgen.spec.ml_models import ModelSpec
 from mlopsgen.spec.models import Spec
+from mlopsgen.spec.partial import guarded
 from mlopsgen.spec.source_map import Path, SourceMap
 
 _T = TypeVar("_T")
@@ -55,14 +65,32 @@ def suggest(name: str, candidates: Sequence[str], what: str) -> str:
     Returns:
         A hint such as ``did you mean 'ranker'? models: two_tower, ranker``.
     """
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in candidates}
-        close = [lowered[name.lower()]] if name.lower() in lowered else []
-    guess = f"did you mean {close[0]!r}? " if close else ""
+    close = closest(name, candidates)
+    guess = f"did you mean {close!r}? " if close else ""
     if not candidates:
         return f"{guess}the spec defines no {what}"
     return f"{guess}{what}: {listing(candidates)}"
+
+
+def closest(name: str, candidates: Sequence[str]) -> str | None:
+    """The valid name a misspelt ``name`` most likely meant, if one is close enough."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    lowered = {c.lower(): c for c in candidates}
+    return lowered.get(name.lower())
+
+
+def use_closest(path: Path, name: str, candidates: Sequence[str]) -> list[Edit]:
+    """The did-you-mean as an edit: write the close name at ``path`` (none if nothing is close)."""
+    close = closest(name, candidates)
+    return [set_value(path, close)] if close is not None else []
+
+
+def _rename_to_closest(path: Path, name: str, candidates: Sequence[str]) -> list[Edit]:
+    """The did-you-mean for a name written as a mapping key: rename the key."""
+    close = closest(name, candidates)
+    return [rename_key(path, close)] if close is not None else []
 
 
 def _first_by_name(items: Iterable[_T], name_of: str = "name") -> dict[str, _T]:
@@ -71,6 +99,15 @@ def _first_by_name(items: Iterable[_T], name_of: str = "name") -> dict[str, _T]:
     for item in items:
         index.setdefault(getattr(item, name_of), item)
     return index
+
+
+def _columns(spec: Spec) -> dict[str, Column]:
+    """Every column of every source by name, the first declaration winning."""
+    columns: dict[str, Column] = {}
+    for source in spec.data.sources:
+        for name, column in source.schema_.items():
+            columns.setdefault(name, Column(name, column, source.name))
+    return columns
 
 
 @dataclass
@@ -89,31 +126,46 @@ class CheckContext:
 
     def __post_init__(self) -> None:
         spec = self.spec
-        self.columns = {}
-        for source in spec.data.sources:
-            for name, column in source.schema_.items():
-                self.columns.setdefault(name, Column(name, column, source.name))
-        self.sources = _first_by_name(spec.data.sources)
-        self.models = _first_by_name(spec.models)
-        self.views = _first_by_name(spec.features.views)
-        self.entities = _first_by_name(spec.features.entities)
-        self.business_metrics = tuple(m.name for m in spec.business.metrics)
+        # An index built from a section that did not validate is a stand-in that refuses
+        # every use, so a check reading it is skipped rather than reporting false errors.
+        self.columns = guarded(lambda: _columns(spec))
+        self.sources = guarded(lambda: _first_by_name(spec.data.sources))
+        self.models = guarded(lambda: _first_by_name(spec.models))
+        self.views = guarded(lambda: _first_by_name(spec.features.views))
+        self.entities = guarded(lambda: _first_by_name(spec.features.entities))
+        self.business_metrics = guarded(lambda: tuple(m.name for m in spec.business.metrics))
 
     def span(self, path: Path, *, key: bool = False) -> Span | None:
         """The span of the value at ``path`` (or of its key, for names that are dict keys)."""
         return self.source_map.key_span(path) if key else self.source_map.value_span(path)
 
     def error(
-        self, code: str, message: str, path: Path, hint: str | None = None, *, key: bool = False
+        self,
+        code: str,
+        message: str,
+        path: Path,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        fix: Sequence[Edit] = (),
     ) -> None:
         """Record an error positioned at the value (or key) at ``path``."""
-        self.diagnostics.append(error(code, message, self.span(path, key=key), hint, path))
+        span = self.span(path, key=key)
+        self.diagnostics.append(error(code, message, span, hint, path, fix))
 
     def warn(
-        self, code: str, message: str, path: Path, hint: str | None = None, *, key: bool = False
+        self,
+        code: str,
+        message: str,
+        path: Path,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        fix: Sequence[Edit] = (),
     ) -> None:
         """Record a warning: it is reported but does not stop loading."""
-        self.diagnostics.append(warning(code, message, self.span(path, key=key), hint, path))
+        span = self.span(path, key=key)
+        self.diagnostics.append(warning(code, message, span, hint, path, fix))
 
     def line_of(self, path: Path) -> int:
         """The line ``path`` is written on, for messages that point at an earlier definition."""
@@ -138,20 +190,35 @@ class CheckContext:
                 f"unknown column {name!r} ({use})",
                 path,
                 suggest(name, self.column_names(), "columns"),
+                fix=use_closest(path, name, self.column_names()),
             )
         return column
 
     def require_model(
-        self, name: str, path: Path, use: str, *, key: bool = False
+        self,
+        name: str,
+        path: Path,
+        use: str,
+        *,
+        key: bool = False,
+        listed: Sequence[str] = (),
     ) -> ModelSpec | None:
-        """Resolve a model reference, reporting E306 with a did-you-mean when it is unknown."""
+        """Resolve a model reference, reporting E306 with a did-you-mean when it is unknown.
+
+        ``listed`` holds the names of the list the reference sits in: when the close name is
+        already there, the fix removes the misspelt entry instead of writing a duplicate.
+        """
         model = self.models.get(name)
         if model is None:
-            self.error(
-                "E306",
-                f"unknown model {name!r} ({use})",
-                path,
-                suggest(name, list(self.models), "models"),
-                key=key,
-            )
+            candidates = list(self.models)
+            hint = suggest(name, candidates, "models")
+            close = closest(name, candidates)
+            if key:
+                fix = _rename_to_closest(path, name, candidates)
+            elif close is not None and close in listed:
+                fix = [delete_key(path)]
+                hint += f" ({close!r} is listed already: remove this entry)"
+            else:
+                fix = use_closest(path, name, candidates)
+            self.error("E306", f"unknown model {name!r} ({use})", path, hint, key=key, fix=fix)
         return model

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mlopsgen.spec.checks_context import CheckContext, suggest
+from mlopsgen.diagnostics import set_value
+from mlopsgen.spec.checks_context import CheckContext, suggest, use_closest
 from mlopsgen.spec.data_models import FeatureView, Source
 from mlopsgen.spec.source_map import Path
 
@@ -90,6 +91,9 @@ def check_sources(ctx: CheckContext) -> None:
                     f"name a timestamp column: {', '.join(timestamps)}"
                     if timestamps
                     else f"declare `{source.event_time}: {{type: timestamp, role: timestamp}}`",
+                    fix=[set_value((*base, "event_time"), timestamps[0])]
+                    if len(timestamps) == 1
+                    else [],
                 )
         if source.label is not None and source.label not in source.schema_:
             ctx.error(
@@ -118,6 +122,7 @@ def check_views(ctx: CheckContext) -> None:
                 f"feature view {view.name!r} names unknown entity {view.entity!r}",
                 (*base, "entity"),
                 suggest(view.entity, list(ctx.entities), "entities"),
+                fix=use_closest((*base, "entity"), view.entity, list(ctx.entities)),
             )
         source = ctx.sources.get(view.source)
         if source is None:
@@ -126,6 +131,7 @@ def check_views(ctx: CheckContext) -> None:
                 f"feature view {view.name!r} reads unknown source {view.source!r}",
                 (*base, "source"),
                 suggest(view.source, list(ctx.sources), "sources"),
+                fix=use_closest((*base, "source"), view.source, list(ctx.sources)),
             )
             continue
         if entity is not None and entity.key not in source.schema_:
@@ -143,6 +149,7 @@ def check_views(ctx: CheckContext) -> None:
                 f"is a {source.kind}",
                 (*base, "compute"),
                 "use `compute: batch`, or read a source of kind stream",
+                fix=[set_value((*base, "compute"), "batch")],
             )
         _check_feature_columns(ctx, base, view, source)
 
@@ -163,6 +170,7 @@ def _check_feature_columns(
                 f"of source {source.name!r}",
                 path,
                 suggest(feature.column, list(source.schema_), "columns"),
+                fix=use_closest(path, feature.column, list(source.schema_)),
             )
             continue
         accepted = _AGG_TYPES.get(feature.agg)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 
-from mlopsgen.spec.checks_context import CheckContext, listing, suggest
+from mlopsgen.diagnostics import rename_key
+from mlopsgen.spec.checks_context import CheckContext, closest, listing, suggest, use_closest
 from mlopsgen.spec.checks_metrics import produces, producible
 from mlopsgen.spec.checks_models import check_model_metric
 from mlopsgen.spec.checks_serving import check_ensemble_weights
@@ -33,6 +34,7 @@ def check_experiments(ctx: CheckContext) -> None:
                 (*base, "metric"),
                 suggest(experiment.metric, ctx.business_metrics, "business metrics")
                 + " (declare it under business.metrics)",
+                fix=use_closest((*base, "metric"), experiment.metric, ctx.business_metrics),
             )
         _check_unit(ctx, (*base, "unit"), experiment.unit)
         _check_variants(ctx, base, experiment)
@@ -84,6 +86,9 @@ def _check_split(ctx: CheckContext, base: Path, experiment: Experiment) -> None:
                 (*base, "split", name),
                 suggest(name, variants, "variants"),
                 key=True,
+                fix=[rename_key((*base, "split", name), close)]
+                if (close := closest(name, variants)) is not None
+                else [],
             )
     for name in variants:
         if name not in experiment.split:
@@ -98,7 +103,7 @@ def _check_split(ctx: CheckContext, base: Path, experiment: Experiment) -> None:
     if abs(total - 100) > SPLIT_TOLERANCE:
         ctx.error(
             "E314",
-            f"split of experiment {experiment.name!r} sums to {total:g} %, not 100",
+            f"split of experiment {experiment.name!r} sums to {total:.10g} %, not 100",
             (*base, "split"),
             "give each variant its percent of the experiment's traffic, adding up to 100; "
             "traffic_percent sets the share of all traffic enrolled",
@@ -118,6 +123,7 @@ def check_guardrails(ctx: CheckContext) -> None:
             f"guardrail metric {metric!r} is neither a business metric nor produced by any model",
             ("business", "guardrails", g, "metric"),
             suggest(metric, known, "known metrics"),
+            fix=use_closest(("business", "guardrails", g, "metric"), metric, known),
         )
 
 

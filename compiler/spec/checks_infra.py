@@ -7,7 +7,9 @@ zone, a real-time latency objective for a batch-only service.
 
 from __future__ import annotations
 
+from mlopsgen.diagnostics import Edit, delete_key, set_value
 from mlopsgen.spec.checks_context import CheckContext, listing
+from mlopsgen.spec.limits import REGIONAL_SLA_PERCENT, ZONES_FOR_REGIONAL_SLA, percent
 from mlopsgen.spec.source_map import Path
 
 GPU_CLASSES: dict[str, tuple[str, ...]] = {
@@ -45,8 +47,9 @@ def check_gpus(ctx: CheckContext) -> None:
                 f"model {model!r} asks for {count} GPU(s) for {what}, "
                 "but infrastructure.cloud is local",
                 path,
-                "the local stack runs on CPU; set `cloud: aws` or `cloud: gcp` for GPU pools, "
-                "or `gpu: 0`",
+                f"the local stack runs on CPU: remove `gpu:` from model {model!r}, "
+                "or set `cloud: aws` or `cloud: gcp` with a region for GPU pools",
+                fix=[delete_key(path[:-1])],
             )
         elif infra.gpu_class is None:
             ctx.error(
@@ -54,7 +57,9 @@ def check_gpus(ctx: CheckContext) -> None:
                 f"model {model!r} asks for {count} GPU(s) for {what}, "
                 "but infrastructure.gpu_class is not set",
                 path,
-                f"set `gpu_class:` under infrastructure to one of {listing(offered)}",
+                f"set `gpu_class:` under infrastructure to one of {listing(offered)} "
+                f"(e.g. `gpu_class: {offered[0]}`, the smallest)",
+                fix=[set_value(("infrastructure", "gpu_class"), offered[0])],
             )
     if infra.gpu_class is None:
         return
@@ -66,29 +71,52 @@ def check_gpus(ctx: CheckContext) -> None:
             f"gpu_class {infra.gpu_class!r} is not offered on cloud {infra.cloud!r}",
             path,
             f"{where}" + ("" if offered else "; set cloud aws or gcp, or remove gpu_class"),
-        )
+        )  # which class replaces it is a choice of hardware and price: no mechanical fix
     elif not requests:
         ctx.warn(
             "W323",
             f"gpu_class {infra.gpu_class!r} is set, but no model asks for a GPU",
             path,
             "remove gpu_class, or set `gpu: {serving: 1}` on the model that needs one",
+            fix=[delete_key(path)],
         )
 
 
 def check_availability(ctx: CheckContext) -> None:
-    """E324: one zone cannot carry an availability SLO of 99.9 % or more."""
+    """E329: a target above one region's SLA; E324: one zone for 99.9 % or more."""
     availability = ctx.spec.slo.availability
-    if ctx.spec.infrastructure.zones != 1:
+    infra = ctx.spec.infrastructure
+    ceiling = REGIONAL_SLA_PERCENT.get(infra.cloud)
+    single_zone = infra.zones is not None and infra.zones < ZONES_FOR_REGIONAL_SLA
+    if ceiling is not None and availability > ceiling:
+        where = infra.region or f"one {infra.cloud} region"
+        fix: list[Edit] = [set_value(("slo", "availability"), ceiling)]
+        zones_hint = ""
+        if single_zone:
+            fix.append(set_value(("infrastructure", "zones"), ZONES_FOR_REGIONAL_SLA))
+            zones_hint = f" with `zones: {ZONES_FOR_REGIONAL_SLA}`"
+        ctx.error(
+            "E329",
+            f"availability target {percent(availability)} % is more than one region can "
+            "promise: the serving path runs in a single region",
+            ("slo", "availability"),
+            f"the most this design can reach in {where} is {percent(ceiling)} % (the "
+            f"{infra.cloud} regional SLA); set slo.availability to {percent(ceiling)} or lower"
+            f"{zones_hint}",
+            fix=fix,
+        )
+        return
+    if infra.zones != 1:
         return
     for floor, zones in ZONES_NEEDED:
         if availability >= floor:
             ctx.error(
                 "E324",
-                f"a single zone cannot reach {availability:g} % availability: "
+                f"a single zone cannot reach {percent(availability)} % availability: "
                 "losing the zone loses the service",
                 ("infrastructure", "zones"),
-                f"set `zones: {zones}` (or more) for {floor:g} %, or lower slo.availability",
+                f"set `zones: {zones}` (or more) for {percent(floor)} %, or lower slo.availability",
+                fix=[set_value(("infrastructure", "zones"), zones)],
             )
             return
 
@@ -104,6 +132,7 @@ def check_serving_mode(ctx: CheckContext) -> None:
             "sets a real-time latency objective",
             ("slo", "latency_p95_ms"),
             "remove latency_p95_ms, or set serving `mode: both` to add a real-time API",
+            fix=[delete_key(("slo", "latency_p95_ms"))],
         )
     elif mode != "batch" and latency is None:
         ctx.error(
@@ -125,6 +154,7 @@ def check_region(ctx: CheckContext) -> None:
             f"cloud {infra.cloud} needs a region",
             ("infrastructure", "cloud"),
             f"add `region:` under infrastructure, e.g. `region: {example}`",
+            fix=[set_value(("infrastructure", "region"), example)],
         )
     elif infra.cloud == "local" and infra.region is not None:
         ctx.warn(
@@ -132,4 +162,5 @@ def check_region(ctx: CheckContext) -> None:
             f"region {infra.region!r} is ignored: infrastructure.cloud is local",
             ("infrastructure", "region"),
             "remove region, or set `cloud: aws` or `cloud: gcp`",
+            fix=[delete_key(("infrastructure", "region"))],
         )

@@ -7,6 +7,7 @@ whose values cannot be counted would each fail at run time, long after the spec 
 
 from __future__ import annotations
 
+from mlopsgen.diagnostics import delete_key, set_value
 from mlopsgen.spec.checks_context import CheckContext, suggest
 from mlopsgen.spec.checks_metrics import produces, producible, shown
 from mlopsgen.spec.ml_models import ModelSpec
@@ -44,6 +45,7 @@ def _check_target(ctx: CheckContext, base: Path, model: ModelSpec) -> None:
             f"model {model.name!r} ({model.task}) learns from labels but names no target",
             (*base, "name"),
             "add `target:` naming the label column" + (f" ({', '.join(labels)})" if labels else ""),
+            fix=[set_value((*base, "target"), labels[0])] if len(labels) == 1 else [],
         )
 
 
@@ -59,6 +61,7 @@ def _check_input(ctx: CheckContext, path: Path, model: ModelSpec, reference: str
                 "(label leakage)",
                 path,
                 "remove the target from `inputs:`; features aggregated from past labels are fine",
+                fix=[delete_key(path)],
             )
         return
     view_name, _, feature = reference.partition(".")

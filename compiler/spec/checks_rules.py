@@ -11,7 +11,7 @@ Codes: ``E401`` the rule does not parse, ``E402`` it reads an unknown field or f
 
 from __future__ import annotations
 
-from mlopsgen.diagnostics import Span, error
+from mlopsgen.diagnostics import Span, error, set_value
 from mlopsgen.spec.checks_context import CheckContext
 from mlopsgen.spec.data_models import FieldKind as ColumnKind
 from mlopsgen.spec.expr import Expr, ExprIssue, FieldKind, FieldType, Ref, parse_and_check, walk
@@ -71,7 +71,12 @@ def check_rules(ctx: CheckContext) -> None:
                 hint = _unavailable_hint(ctx, unknown.get(issue.offset)) or hint
             span, where = _issue_span(ctx, path, rule.when, issue)
             message = f"rule {rule.name!r}: {issue.message}{where}"
-            ctx.diagnostics.append(error(code, message, span, hint, path))
+            fix = []
+            if issue.replacement is not None:
+                start, length, text = issue.replacement
+                edited = rule.when[:start] + text + rule.when[start + length :]
+                fix = [set_value(path, edited)]
+            ctx.diagnostics.append(error(code, message, span, hint, path, fix))
 
 
 def _unknown_refs(expr: Expr | None, env: dict[str, FieldType]) -> dict[int, str]:

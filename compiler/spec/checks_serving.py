@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from mlopsgen.diagnostics import set_value
 from mlopsgen.spec.checks_context import CheckContext, listing, suggest
 from mlopsgen.spec.source_map import Path
 
@@ -21,7 +22,7 @@ def check_served_models(ctx: CheckContext) -> None:
     """E306/E304: served models exist; request fields and cache keys are columns."""
     serving = ctx.spec.serving
     for i, name in enumerate(serving.models):
-        ctx.require_model(name, ("serving", "models", i), "serving.models")
+        ctx.require_model(name, ("serving", "models", i), "serving.models", listed=serving.models)
     for i, name in enumerate(serving.request_fields or []):
         ctx.require_column(name, ("serving", "request_fields", i), "a request field")
     if serving.cache is None:
@@ -73,6 +74,7 @@ def check_routing(ctx: CheckContext) -> None:
                 path,
                 f"set `partition_by: {routing.key}` on {name!r}; "
                 f"models partitioned by {routing.key!r}: {listing(partitioned)}",
+                fix=[set_value(("models", _index_of(ctx, name), "partition_by"), routing.key)],
             )
     if routing.fallback is not None:
         path = (*base, "fallback")
@@ -85,6 +87,11 @@ def check_routing(ctx: CheckContext) -> None:
                 path,
                 "name a model without `partition_by:` as the fallback",
             )
+
+
+def _index_of(ctx: CheckContext, model: str) -> int:
+    """Where the (first) model of this name is defined in ``models:``."""
+    return [m.name for m in ctx.spec.models].index(model)
 
 
 def check_ensemble_weights(
@@ -102,6 +109,7 @@ def check_ensemble_weights(
                 path,
                 f"add {name!r} to serving.models ({listing(served)})",
                 key=True,
+                fix=[set_value(("serving", "models"), [*served, name])],
             )
         if weight <= 0:
             ctx.error(
@@ -112,12 +120,30 @@ def check_ensemble_weights(
             )
     total = math.fsum(weights.values())
     if abs(total - 1) > WEIGHT_TOLERANCE:
+        scaled = _scaled(weights, total)
+        shown = ", ".join(f"{name}: {weight:g}" for name, weight in scaled.items())
         ctx.error(
             "E309",
             f"ensemble weights sum to {total:g}, not 1",
             base,
-            "scale the weights so they add up to 1 (e.g. 0.6 and 0.4)",
+            f"scale the weights so they add up to 1, keeping their ratios: {shown}"
+            if scaled
+            else "give each member a weight above 0, adding up to 1",
+            fix=[set_value((*base, name), weight) for name, weight in scaled.items()],
         )
+
+
+def _scaled(weights: dict[str, float], total: float) -> dict[str, float]:
+    """Weights divided by their sum, to 4 decimals, the last taking the rounding remainder.
+
+    Empty when a weight is not positive: then scaling is not the fix (E309 says so apart).
+    """
+    if not weights or total <= 0 or any(w <= 0 for w in weights.values()):
+        return {}
+    names = list(weights)
+    scaled = {name: round(weights[name] / total, 4) for name in names[:-1]}
+    scaled[names[-1]] = round(1 - math.fsum(scaled.values()), 4)
+    return scaled
 
 
 def check_decision(ctx: CheckContext) -> None:
@@ -146,5 +172,10 @@ def check_decision(ctx: CheckContext) -> None:
                 "E310",
                 f"threshold for {action!r} is {threshold:g}; scores lie between 0 and 1",
                 (*base, "thresholds", action),
-                "use a value strictly between 0 and 1, e.g. 0.9",
+                f"a percentage is written as a fraction: `{action}: {threshold / 100:g}`"
+                if 1 < threshold < 100
+                else "use a value strictly between 0 and 1, e.g. 0.9",
+                fix=[set_value((*base, "thresholds", action), threshold / 100)]
+                if 1 < threshold < 100
+                else [],
             )

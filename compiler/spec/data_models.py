@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from mlopsgen.spec.base import SpecModel
+from mlopsgen.spec.base import SpecModel, invalid
 from mlopsgen.spec.types import Duration, FieldName, Label, Name, Text
 
 FieldKind = Literal[
@@ -41,16 +41,32 @@ class FieldSpec(SpecModel):
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
+            raise invalid(
+                f"min ({self.min:g}) is greater than max ({self.max:g})",
+                f"swap them: min: {self.max:g} and max: {self.min:g}",
+                {"min": self.max, "max": self.min},
+            )
         numeric = self.type in ("integer", "float")
         if (self.min is not None or self.max is not None) and not numeric:
-            raise ValueError(f"min/max apply to integer and float columns, not {self.type}")
+            raise invalid(
+                f"min/max apply to integer and float columns, not {self.type}",
+                "remove min and max, or set `type: float` if the column is numeric",
+            )
         if self.values is not None and self.type != "category":
-            raise ValueError(f"values apply to category columns, not {self.type}")
+            raise invalid(
+                f"values apply to category columns, not {self.type}",
+                "remove values, or set `type: category` if the column takes only these values",
+            )
         if self.type == "embedding" and self.dim is None:
-            raise ValueError("an embedding column needs its vector length: dim")
+            raise invalid(
+                "an embedding column needs its vector length: dim",
+                "add `dim:` with the vector length, e.g. dim: 128",
+            )
         if self.type == "image" and (self.width is None or self.height is None):
-            raise ValueError("an image column needs width and height")
+            raise invalid(
+                "an image column needs width and height",
+                "add `width:` and `height:` in pixels, e.g. width: 224, height: 224",
+            )
         return self
 
 
@@ -113,7 +129,10 @@ class FeatureDef(SpecModel):
     @model_validator(mode="after")
     def _column_needed(self) -> FeatureDef:
         if self.agg != "count" and self.column is None:
-            raise ValueError(f"aggregation {self.agg!r} needs the column it aggregates")
+            raise invalid(
+                f"aggregation {self.agg!r} needs the column it aggregates",
+                "add `column:` naming a numeric column of the view's source, or use `agg: count`",
+            )
         return self
 
 

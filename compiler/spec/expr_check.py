@@ -101,8 +101,14 @@ class _Checker:
         self.env = env
         self.issues: list[ExprIssue] = []
 
-    def report(self, node: Node, message: str, hint: str | None = None) -> None:
-        self.issues.append(issue_at(node, message, hint))
+    def report(
+        self,
+        node: Node,
+        message: str,
+        hint: str | None = None,
+        replace: tuple[Node, str] | None = None,
+    ) -> None:
+        self.issues.append(issue_at(node, message, hint, replace))
 
     def infer(self, expr: Expr) -> FieldType | None:
         match expr:
@@ -132,7 +138,10 @@ class _Checker:
         found = self.env.get(name)
         if found is None:
             what = "feature" if "." in name else "field"
-            self.report(ref, f"unknown {what} '{name}'", _suggest_name(name, sorted(self.env)))
+            known = sorted(self.env)
+            close = _only_close(name, known)
+            replace = (ref, close) if close is not None else None
+            self.report(ref, f"unknown {what} '{name}'", _suggest_name(name, known), replace)
         return found
 
     def numeric(self, expr: Expr, operator: str) -> FieldType | None:
@@ -168,7 +177,9 @@ class _Checker:
                 f"cannot compare {_show(left)} ({_ARTICLE[left_type.kind]}) "
                 f"with {_show(right)} ({_ARTICLE[right_type.kind]})"
             )
-            self.report(node, message, _mismatch_hint(left, right))
+            quoted = _quoted_number(left, right)
+            replace = (quoted, str(quoted.value)) if quoted is not None else None
+            self.report(node, message, _mismatch_hint(left, right), replace)
             return
         if op not in ("==", "!="):
             unordered = next(
@@ -212,7 +223,9 @@ class _Checker:
         if const.value in allowed:
             return
         message = f"{quote_string(const.value)} is not a value of {_show(subject)}"
-        self.report(const, message, _allowed_hint(const.value, allowed))
+        close = _only_close_value(const.value, allowed)
+        replace = (const, quote_string(close)) if close is not None else None
+        self.report(const, message, _allowed_hint(const.value, allowed), replace)
 
 
 def _show(expr: Expr) -> str:
@@ -241,6 +254,33 @@ def _suggest_name(name: str, known: list[str]) -> str | None:
         return "this rule cannot read any fields"
     if len(known) <= _MAX_LISTED:
         return "known names: " + ", ".join(known)
+    return None
+
+
+def _only_close(name: str, known: list[str]) -> str | None:
+    """The one name :func:`_suggest_name` proposes, or None when it proposes several or none."""
+    last = name.rsplit(".", 1)[-1]
+    same_leaf = [k for k in known if k.rsplit(".", 1)[-1] == last and k != name]
+    close = same_leaf[:3] or _closest(name, known)
+    return close[0] if len(close) == 1 else None
+
+
+def _only_close_value(value: str, allowed: tuple[str, ...]) -> str | None:
+    """The one category value :func:`_allowed_hint` proposes, if it proposes one."""
+    same_case = [v for v in allowed if v.lower() == value.lower()]
+    close = same_case[:1] or _closest(value, allowed)[:1]
+    return close[0] if close else None
+
+
+def _quoted_number(left: Expr, right: Expr) -> Const | None:
+    """The number written in quotes that :func:`_mismatch_hint` asks to unquote, if any."""
+    for const in (left, right):
+        if isinstance(const, Const) and isinstance(const.value, str):
+            try:
+                float(const.value)
+            except ValueError:
+                continue
+            return const
     return None
 
 
@@ -276,11 +316,7 @@ def _to_bool_hint(expr: Expr, found: FieldType) -> str | None:
 
 def _mismatch_hint(left: Expr, right: Expr) -> str | None:
     """Spot the usual slip: a number written in quotes, compared with a numeric field."""
-    for const in (left, right):
-        if isinstance(const, Const) and isinstance(const.value, str):
-            try:
-                float(const.value)
-            except ValueError:
-                continue
-            return f"remove the quotes around {quote_string(const.value)} to compare numbers"
-    return None
+    const = _quoted_number(left, right)
+    if const is None:
+        return None
+    return f"remove the quotes around {quote_string(str(const.value))} to compare numbers"

@@ -59,12 +59,16 @@ class ExprIssue:
         length: How many characters the problem spans (at least 1, so a caret is always drawn).
         hint: How to fix it, e.g. ``did you mean 'amount_usd'?``, when there is something
             useful to say.
+        replacement: When the hint is one obvious edit of the text: the 0-based offset and
+            length of the characters to replace and the text to put there, so the fix can be
+            applied mechanically (``amount_usd`` for an unknown ``amount_us``).
     """
 
     message: str
     offset: int
     length: int
     hint: str | None = None
+    replacement: tuple[int, int, str] | None = None
 
     def __post_init__(self) -> None:
         if self.offset < 0 or self.length < 1:
@@ -278,6 +282,19 @@ def walk(node: Node) -> Iterator[tuple[Node, int]]:
         stack.extend((child, depth + 1) for child in reversed(children(current)))
 
 
-def issue_at(node: Node, message: str, hint: str | None = None) -> ExprIssue:
-    """An issue spanning a node (at least one character, even for hand-built trees)."""
-    return ExprIssue(message, node.offset, max(1, node.end - node.offset), hint)
+def issue_at(
+    node: Node,
+    message: str,
+    hint: str | None = None,
+    replace: tuple[Node, str] | None = None,
+) -> ExprIssue:
+    """An issue spanning a node (at least one character, even for hand-built trees).
+
+    ``replace`` names a node and the text that should stand in its place, when the hint is
+    exactly that edit.
+    """
+    replacement = None
+    if replace is not None:
+        target, text = replace
+        replacement = (target.offset, target.end - target.offset, text)
+    return ExprIssue(message, node.offset, max(1, node.end - node.offset), hint, replacement)

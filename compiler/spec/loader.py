@@ -15,6 +15,7 @@ from pathlib import Path
 from mlopsgen.diagnostics import Diagnostic, SpecError, UsageError, has_errors
 from mlopsgen.spec.checks import check_spec
 from mlopsgen.spec.models import Spec
+from mlopsgen.spec.partial import failed_sections, partial_spec
 from mlopsgen.spec.shape import validate_shape
 from mlopsgen.spec.source_map import SourceMap
 from mlopsgen.spec.yaml_reader import MAX_BYTES, decode_bytes, read_yaml
@@ -101,6 +102,12 @@ def load_spec_text(text: str, file: str = "<spec>") -> LoadedSpec:
     spec, diagnostics = validate_shape(document.data, document.source_map)
     if spec is not None:
         diagnostics = check_spec(spec, document.source_map)
+    elif isinstance(document.data, dict):
+        # Check the sections that did validate, so independent mistakes show up together.
+        failed = failed_sections(diagnostics)
+        if failed is not None:
+            partial = partial_spec(document.data, failed)
+            diagnostics = [*diagnostics, *check_spec(partial, document.source_map)]
     if spec is None or has_errors(diagnostics):
         raise SpecError(diagnostics, {file: text})
     return LoadedSpec(spec, document.source_map, spec_digest(spec), diagnostics)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from mlopsgen.spec.base import SpecModel
+from mlopsgen.spec.base import SpecModel, invalid
 from mlopsgen.spec.types import Cadence, FieldName, Label, Name, Text
 
 Task = Literal[
@@ -45,7 +45,10 @@ class Gate(SpecModel):
     @model_validator(mode="after")
     def _one_bound(self) -> Gate:
         if (self.min is None) == (self.max is None):
-            raise ValueError("a gate sets exactly one of min or max")
+            raise invalid(
+                "a gate sets exactly one of min or max",
+                "keep `min:` for a metric that must stay high, `max:` for one that must stay low",
+            )
         return self
 
 
@@ -158,9 +161,15 @@ class Rollout(SpecModel):
         steps = self.steps_percent
         if self.strategy == "canary":
             if not steps or steps[-1] != 100:
-                raise ValueError("canary steps_percent must end at 100")
+                raise invalid(
+                    "canary steps_percent must end at 100",
+                    "end the list with 100, e.g. steps_percent: [10, 50, 100]",
+                )
             if any(b <= a for a, b in itertools.pairwise(steps)) or steps[0] <= 0:
-                raise ValueError("canary steps_percent must increase strictly from above 0")
+                raise invalid(
+                    "canary steps_percent must increase strictly from above 0",
+                    "list rising percentages, e.g. steps_percent: [10, 50, 100]",
+                )
         return self
 
 

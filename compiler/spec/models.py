@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from mlopsgen.spec.base import SpecModel
+from mlopsgen.spec.base import SpecModel, invalid
 from mlopsgen.spec.data_models import Data, FeatureStore
 from mlopsgen.spec.ml_models import ModelSpec, Training
 from mlopsgen.spec.serving_models import Serving
@@ -40,7 +40,10 @@ class Throughput(SpecModel):
     @model_validator(mode="after")
     def _one_rate(self) -> Throughput:
         if self.peak_rps is None and self.requests_per_day is None:
-            raise ValueError("give peak_rps, requests_per_day, or both")
+            raise invalid(
+                "give peak_rps, requests_per_day, or both",
+                "add `peak_rps:` (requests per second at peak) or `requests_per_day:`",
+            )
         return self
 
 
@@ -73,7 +76,10 @@ class Guardrail(SpecModel):
     @model_validator(mode="after")
     def _one_bound(self) -> Guardrail:
         if (self.min is None) == (self.max is None):
-            raise ValueError("a guardrail sets exactly one of min or max")
+            raise invalid(
+                "a guardrail sets exactly one of min or max",
+                "keep `min:` for a floor or `max:` for a ceiling, not both or neither",
+            )
         return self
 
 
@@ -95,7 +101,13 @@ class Drift(SpecModel):
     @model_validator(mode="after")
     def _bands(self) -> Drift:
         if self.warn >= self.alert:
-            raise ValueError(f"warn ({self.warn:g}) must be below alert ({self.alert:g})")
+            raise invalid(
+                f"warn ({self.warn:g}) must be below alert ({self.alert:g})",
+                f"swap them: warn: {self.alert:g} and alert: {self.warn:g}"
+                if self.warn > self.alert
+                else "lower warn or raise alert; PSI's usual bands are warn 0.1, alert 0.25",
+                {"warn": self.alert, "alert": self.warn} if self.warn > self.alert else None,
+            )
         return self
 
 
@@ -112,7 +124,10 @@ class QualityCheck(SpecModel):
     @model_validator(mode="after")
     def _one_bound(self) -> QualityCheck:
         if (self.min is None) == (self.max is None):
-            raise ValueError("a quality check sets exactly one of min or max")
+            raise invalid(
+                "a quality check sets exactly one of min or max",
+                "keep `min:` for a floor or `max:` for a ceiling, not both or neither",
+            )
         return self
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from mlopsgen.spec.base import SpecModel
+from mlopsgen.spec.base import SpecModel, invalid
 from mlopsgen.spec.types import Cadence, Duration, FieldName, Label, Name, Text
 
 
@@ -126,5 +126,9 @@ class Serving(SpecModel):
     @model_validator(mode="after")
     def _batch_section(self) -> Serving:
         if self.mode in ("batch", "both") and self.batch is None:
-            raise ValueError(f"mode {self.mode!r} needs a batch section (schedule, output_uri)")
+            raise invalid(
+                f"mode {self.mode!r} needs a batch section (schedule, output_uri)",
+                "add under serving: `batch: {schedule: daily, output_uri: s3://bucket/scores/}`, "
+                "or set `mode: realtime`",
+            )
         return self

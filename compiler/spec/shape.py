@@ -16,12 +16,22 @@ from typing import Any, get_args
 from pydantic import StringConstraints, ValidationError
 from pydantic_core import ErrorDetails
 
-from mlopsgen.diagnostics import Diagnostic, error
+from mlopsgen.diagnostics import Diagnostic, Edit, Span, error, rename_key, set_value
+from mlopsgen.spec.base import INVALID_VALUE
 from mlopsgen.spec.docs import add_field_descriptions
 from mlopsgen.spec.models import Spec
+from mlopsgen.spec.shape_messages import (
+    number_with_unit,
+    plain_message,
+    range_hint,
+    shape_hint,
+    shown,
+    unit_hint,
+)
 from mlopsgen.spec.source_map import Path, SourceMap, dotted
 from mlopsgen.spec.types import Duration, FieldName, Name, SystemName
 
+_MAPPING_ERRORS = frozenset({"model_type", "model_attributes_type", "dict_type"})
 _RANGE_ERRORS = frozenset({"greater_than", "less_than", "greater_than_equal", "less_than_equal"})
 _KIND_NAMES: dict[type, str] = {
     str: "a string",
@@ -127,6 +137,7 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
             source_map.key_span(path),
             hint or None,
             path,
+            [rename_key(path, close[0])] if close else [],
         )
     if kind == "missing":
         key = str(path[-1]) if path else "?"
@@ -142,13 +153,59 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
         )
     if kind in {"union_tag_invalid", "union_tag_not_found"}:
         return _tag_diagnostic(err, path, source_map)
-    message = _rewrite(err)
-    hint = _hint_for(err)
+    allowed = allowed_keys(path) if kind in _MAPPING_ERRORS else []
+    message = _rewrite(err, allowed)
+    hint = _hint_for(err, path, allowed)
     if hint is None or kind in _RANGE_ERRORS or kind in {"float_type", "int_type"}:
         description = _field_description(path[:-1], str(path[-1])) if path else None
         if description is not None and not isinstance(path[-1], int):
             hint = f"{hint}; {path[-1]}: {description}" if hint else f"{path[-1]}: {description}"
-    return error("E204", f"{where}: {message}", source_map.value_span(path), hint, path)
+    span = source_map.value_span(path)
+    fix = _fix_for(err, path)
+    if kind == "string_type" and isinstance(err.get("input"), bool):
+        written = _written(source_map, span)
+        fix = [set_value(path, written)] if written else []
+    return error("E204", f"{where}: {message}", span, hint, path, fix)
+
+
+def _written(source_map: SourceMap, span: Span | None) -> str | None:
+    """The value exactly as written in the file (``NO``), for values YAML read as another type."""
+    if span is None or span.end_line != span.line or span.end_column is None:
+        return None
+    lines = source_map.text.splitlines()
+    if not 0 < span.line <= len(lines):
+        return None
+    return lines[span.line - 1][span.column - 1 : span.end_column - 1] or None
+
+
+def _fix_for(err: ErrorDetails, path: Path) -> list[Edit]:
+    """The edit a shape error's hint proposes, when there is exactly one obvious edit."""
+    kind = err["type"]
+    given = err.get("input")
+    fixed = _fixed_name(err)
+    if fixed is not None:
+        return [set_value(path, fixed)]
+    parsed = number_with_unit(given) if kind in {"float_type", "int_type"} else None
+    if parsed is not None:
+        return [set_value(path, parsed[0])]
+    if kind == INVALID_VALUE:
+        repairs = (err.get("ctx") or {}).get("fix") or {}
+        return [set_value((*path, key), value) for key, value in repairs.items()]
+    if kind in {"literal_error", "enum"} and isinstance(given, str):
+        close = _closest_choice(err, given)
+        return [set_value(path, close)] if close is not None else []
+    return []
+
+
+def _closest_choice(err: ErrorDetails, given: str) -> str | None:
+    """The allowed literal a misspelt value most likely meant (``'gpc'`` → ``'gcp'``)."""
+    expected = str((err.get("ctx") or {}).get("expected", ""))
+    choices: list[str] = re.findall(r"'([^']*)'", expected)
+    close = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        return lowered.get(given.lower())
+    return close[0]
 
 
 def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Diagnostic:
@@ -173,6 +230,7 @@ def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Dia
         source_map.value_span((*path, "kind")),
         f"{guess}kinds: {listed}",
         (*path, "kind"),
+        [set_value((*path, "kind"), close[0])] if close else [],
     )
 
 
@@ -180,24 +238,17 @@ def _describe(path: Path) -> str:
     return f"`{dotted(path)}`" if path else "the spec"
 
 
-def _rewrite(err: ErrorDetails) -> str:
+def _rewrite(err: ErrorDetails, allowed: list[str]) -> str:
     kind = err["type"]
     given = err.get("input")
-    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
     if kind == "string_pattern_mismatch":
         pattern = str((err.get("ctx") or {}).get("pattern", ""))
         what = "a duration" if pattern == _DURATION_PATTERN else "a valid name"
-        return f"{shown} is not {what}"
-    if kind.endswith("_type") or kind in {"literal_error", "enum"}:
-        return f"{err['msg'].rstrip('.')}, got {shown}"
-    if kind == "value_error":
-        return str(err["msg"]).removeprefix("Value error, ")
-    return f"{err['msg'].rstrip('.')} (got {shown})"
+        return f"{shown(given)} is not {what}"
+    return plain_message(err, allowed)
 
 
-def _hint_for(err: ErrorDetails) -> str | None:
+def _hint_for(err: ErrorDetails, path: Path, allowed: list[str]) -> str | None:
     kind = err["type"]
     given = err.get("input")
     if kind == "string_pattern_mismatch":
@@ -205,12 +256,29 @@ def _hint_for(err: ErrorDetails) -> str | None:
     if kind == "string_type" and isinstance(given, bool):
         return "YAML reads unquoted yes/no/on/off/true/false as booleans: quote the value"
     if kind in {"float_type", "int_type"} and isinstance(given, str):
+        with_unit = unit_hint(path, given)
+        if with_unit is not None:
+            return with_unit
         return "write the number without quotes" if _is_number(given) else "write a number"
     if kind == "finite_number":
         return "write a finite number: .inf and .nan are not values a spec can use"
     if kind in _RANGE_ERRORS:
-        return "the value is outside the range this field accepts"
-    return None
+        return range_hint(err)
+    if kind in {"literal_error", "enum"} and isinstance(given, str):
+        close = _closest_choice(err, given)
+        choices = shape_hint(err, path, allowed, [])
+        return f"did you mean {close!r}? {choices}" if close else choices
+    item_keys = _required_item_keys(path) if kind == "too_short" else []
+    return shape_hint(err, path, allowed, item_keys)
+
+
+def _required_item_keys(path: Path) -> list[str]:
+    """The keys one item of the list at ``path`` must have (for "add at least one" hints)."""
+    for schema in _schemas_at((*path, 0)):
+        required = schema.get("required")
+        if required:
+            return [str(k) for k in required]
+    return []
 
 
 def _is_number(text: str) -> bool:
@@ -244,12 +312,28 @@ _PATTERN_HINTS = {
 def _pattern_hint(pattern: str, given: Any) -> str:
     """Say which naming rule a value breaks and, where it is obvious, the fixed value."""
     hint = _PATTERN_HINTS.get(pattern, f"the value must match {pattern}")
-    if isinstance(given, str) and pattern == _NAME_PATTERN:
-        fixed = re.sub(r"[^a-z0-9_]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", given).lower())
-        fixed = fixed.strip("_")
-        if fixed and fixed[0].isalpha() and fixed != given:
-            hint += f" (e.g. {fixed!r})"
+    fixed = _snake_case(given) if pattern == _NAME_PATTERN else None
+    if fixed is not None:
+        hint += f" (e.g. {fixed!r})"
     return hint
+
+
+def _snake_case(given: Any) -> str | None:
+    """The snake_case form of a name that breaks the naming rule, when there is an obvious one."""
+    if not isinstance(given, str):
+        return None
+    fixed = re.sub(r"[^a-z0-9_]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", given).lower())
+    fixed = fixed.strip("_")
+    return fixed if fixed and fixed[0].isalpha() and fixed != given else None
+
+
+def _fixed_name(err: ErrorDetails) -> str | None:
+    """The renamed value a name-pattern hint proposes (``'Scorer'`` → ``'scorer'``)."""
+    if err["type"] != "string_pattern_mismatch":
+        return None
+    if str((err.get("ctx") or {}).get("pattern", "")) != _NAME_PATTERN:
+        return None
+    return _snake_case(err.get("input"))
 
 
 def _resolve(schema: dict[str, Any]) -> list[dict[str, Any]]:

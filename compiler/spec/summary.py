@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlopsgen.diagnostics import Diagnostic, MlopsgenError, SpecError
+from mlopsgen.diagnostics import (
+    Diagnostic,
+    MlopsgenError,
+    SpecError,
+    has_errors,
+    sorted_diagnostics,
+)
 from mlopsgen.spec.loader import LoadedSpec, load_spec
+
+LaterChecks = Callable[[LoadedSpec], list[Diagnostic]]
+"""Checks of a later stage (the planner's feasibility checks) run on a spec that loaded."""
 
 
 @dataclass(frozen=True)
@@ -25,13 +34,13 @@ class ValidationResult:
 
     def headline(self) -> str:
         """One line: what the spec describes, or how many errors it has."""
-        if self.loaded is None:
+        if self.loaded is None or has_errors(self.diagnostics):
             if self.failure is not None:
                 return f"✗ {self.failure}"
             errors = sum(d.is_error for d in self.diagnostics)
             return f"✗ {self.path}: {errors} error(s)"
         spec = self.loaded.spec
-        warnings = len(self.loaded.warnings)
+        warnings = sum(not d.is_error for d in self.diagnostics)
         where = " ".join(filter(None, (spec.infrastructure.cloud, spec.infrastructure.region)))
         suffix = f", {warnings} warning(s)" if warnings else ""
         return (
@@ -43,7 +52,7 @@ class ValidationResult:
         """JSON form for ``--format json``."""
         return {
             "path": self.path,
-            "valid": self.loaded is not None,
+            "valid": self.loaded is not None and not has_errors(self.diagnostics),
             "system": self.loaded.spec.system.name if self.loaded else None,
             "error": self.failure,
             "hint": self.hint,
@@ -51,8 +60,12 @@ class ValidationResult:
         }
 
 
-def validate_one(path: Path) -> ValidationResult:
-    """Validate one file, capturing every outcome as data."""
+def validate_one(path: Path, later: LaterChecks | None = None) -> ValidationResult:
+    """Validate one file, capturing every outcome as data.
+
+    ``later`` adds the diagnostics of checks that need a loaded spec but write nothing (the
+    planner's), so ``validate`` reports what ``plan`` and ``build`` would report.
+    """
     try:
         loaded = load_spec(path)
     except SpecError as exc:
@@ -61,9 +74,13 @@ def validate_one(path: Path) -> ValidationResult:
         hint = getattr(exc, "hint", None)
         return ValidationResult(str(path), None, [], {}, str(exc), exc.exit_code, hint)
     sources = {loaded.file: loaded.source_map.text}
-    return ValidationResult(str(path), loaded, loaded.warnings, sources)
+    found = sorted_diagnostics([*loaded.warnings, *(later(loaded) if later else [])])
+    code = 1 if has_errors(found) else 0
+    return ValidationResult(str(path), loaded, found, sources, None, code)
 
 
-def validate_many(paths: Iterable[Path]) -> list[ValidationResult]:
+def validate_many(
+    paths: Iterable[Path], later: LaterChecks | None = None
+) -> list[ValidationResult]:
     """Validate every file; one bad file never hides the others."""
-    return [validate_one(path) for path in paths]
+    return [validate_one(path, later) for path in paths]

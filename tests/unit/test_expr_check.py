@@ -59,7 +59,8 @@ def test_well_typed_rules_have_no_issues(text: str) -> None:
 def test_unknown_field_has_did_you_mean() -> None:
     expr, issues = parse_and_check("amount > 5000", ENV)
     assert expr is not None
-    assert issues == [ExprIssue("unknown field 'amount'", 0, 6, "did you mean 'amount_usd'?")]
+    hint = "did you mean 'amount_usd'?"
+    assert issues == [ExprIssue("unknown field 'amount'", 0, 6, hint, (0, 6, "amount_usd"))]
 
 
 def test_unknown_feature_suggests_the_view_feature() -> None:

@@ -368,9 +368,15 @@ def test_spec_version_is_checked() -> None:
     assert diagnostic.path == ("spec_version",)
 
 
-def test_shape_errors_stop_before_consistency_checks() -> None:
+def test_shape_errors_and_consistency_errors_of_other_sections_come_together() -> None:
     text = MINIMAL.replace("availability: 99.9", "availability: 101")
     diagnostics = load_errors(text.replace("target: is_bad", "target: nowhere"))
+    assert {(d.code, d.path[0]) for d in diagnostics} == {("E204", "slo"), ("E304", "models")}
+
+
+def test_no_consistency_check_runs_on_a_section_with_a_shape_error() -> None:
+    text = MINIMAL.replace("target: is_bad", "target: nowhere\n    size: huge")
+    diagnostics = load_errors(text)
     assert {d.code for d in diagnostics} == {"E204"}
 
 

@@ -12,7 +12,7 @@ import dataclasses
 
 import pytest
 
-from mlopsgen.diagnostics import Level
+from mlopsgen.diagnostics import Level, SpecError
 from mlopsgen.plan import build_plan
 from mlopsgen.spec.loader import LoadedSpec
 from tests.unit.test_plan_support import (
@@ -73,10 +73,22 @@ def test_over_budget() -> None:
     assert "largest: serving_nodes" in warning.message
 
 
-def test_regional_sla_warning_on_99_995() -> None:
-    outcome = variant(RECOMMENDATION, [(("slo", "availability"), 99.995)])
+def test_regional_sla_warning_at_99_99() -> None:
+    outcome = variant(RECOMMENDATION, [(("slo", "availability"), 99.99)])
     assert codes(outcome) == ["W503"]
     assert outcome.plan.availability.zones == 3
+    warning = outcome.diagnostics[0]
+    assert "target 99.99 %" in warning.message
+    assert "set slo.availability to 99.95" in (warning.hint or "")
+
+
+def test_target_above_the_regional_sla_is_an_error_with_the_reachable_target() -> None:
+    with pytest.raises(SpecError) as caught:
+        variant(RECOMMENDATION, [(("slo", "availability"), 99.995)])
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "E329"
+    assert "99.995 %" in diagnostic.message
+    assert "can reach in us-central1 is 99.99 %" in (diagnostic.hint or "")
 
 
 def test_experiment_that_cannot_read_out_in_time() -> None:
