@@ -37,6 +37,13 @@ class CapacityPlan(PlanModel):
     per_replica_rps: float
     utilisation_raw: float
     utilisation: float
+    batching_window_ms: float
+    """The dispatcher's window, taken from the p95 before queueing (0: no batching)."""
+    queueing_ms: float
+    """Queueing part of the M/M/1 sojourn p95 at the planned utilisation (p95 less S)."""
+    latency_total_ms: float
+    """S + queueing + batching window: at most the p95 when the SLO is met."""
+    latency_slo_met: bool
     in_flight: float
     replicas_needed: int
     zones: int

@@ -38,13 +38,14 @@ def test_request_path_service_time_and_throughput() -> None:
 
 
 def test_replicas_by_littles_law_with_zone_headroom() -> None:
-    # ρ = min(0.7, 1 − ln 20 × 4.6 / 50) = min(0.7, 1 − 2.9957 × 0.092 = 0.7244) = 0.7
+    # the batching window of 4 ms comes out of the p95 first, 46 ms are left:
+    # ρ = min(0.7, 1 − ln 20 × 4.6 / 46) = min(0.7, 1 − 2.9957 × 0.1 = 0.7004) = 0.7
     # N = ceil(100000 / (1421.8 × 0.7)) = ceil(100000 / 995.26) = ceil(100.48) = 101
     # 3 zones, one may fail: ceil(101 / 2) = 51 per zone, + 1 spare at 99.99 % = 52
     # replicas = 52 × 3 = 156; HPA target = 0.7 × 101 / 156 = 0.4532 → 45 %
     cap = plan(FRAUD).serving.capacity
     assert cap is not None
-    assert cap.utilisation_raw == pytest.approx(0.7244, abs=1e-4)
+    assert cap.utilisation_raw == pytest.approx(0.7004, abs=1e-4)
     assert cap.utilisation == 0.7
     assert cap.replicas_needed == 101
     assert cap.replicas_per_zone == 52
@@ -88,14 +89,21 @@ def test_replica_limits_and_timeout() -> None:
 
 
 def test_batching_from_the_latency_budget() -> None:
-    # unbatched stages: server 1.0 + features 1.5 + rules 0.1 = 2.6 ms
-    # window = floor((50 − 2.6) / 2) = floor(23.7) = 23 ms (not BentoML's 60 s default)
+    # S = 4.6 ms; at ρ = 0.7 the M/M/1 p95 is ln 20 × 4.6 / 0.3 = 45.935 ms
+    # window = floor(min(50 − 45.935, (50 − 4.6) / 2)) = floor(min(4.065, 22.7)) = 4 ms
     # batched models: S = 0.5 + 0.5 + 1.0 = 2 ms; rps = 1 / (1/15000 + 1/15000 + 1/10000)
-    #   = 4285.7; fits 1 + (23/2 − 2) × 4.2857 per ms = 41.7 → power of two 32
-    batching = plan(FRAUD).serving.batching
-    assert batching.max_latency_ms == 23
-    assert batching.max_batch_size == 32
+    #   = 4285.7; fits 1 + (4/2 − 2) × 4.2857 per ms = 1 → batches of 1: the budget has
+    #   no room for a batch to fill without costing replicas
+    serving = plan(FRAUD).serving
+    batching = serving.batching
+    assert batching.max_latency_ms == 4
+    assert batching.max_batch_size == 1
     assert batching.batched_models == ("fraud_xgb", "fraud_lgbm", "txn_anomaly")
+    # the p95 split: S 4.6 + queueing (45.935 − 4.6 = 41.335) + window 4 = 49.935 ≤ 50
+    cap = serving.capacity
+    assert cap is not None and cap.latency_slo_met
+    assert (cap.batching_window_ms, cap.queueing_ms) == (4, pytest.approx(41.335, abs=1e-3))
+    assert cap.latency_total_ms == pytest.approx(49.935, abs=1e-3)
 
 
 def test_availability_three_zones_and_error_budget() -> None:
@@ -224,7 +232,7 @@ def test_node_pools_and_cost_within_budget() -> None:
 
 def test_decisions_point_back_into_the_spec() -> None:
     by_name = {d.name: d for d in plan(FRAUD).decisions}
-    assert by_name["serving.utilisation"].sources == ("slo.latency_p95_ms",)
+    assert by_name["serving.utilisation"].sources == ("serving.batching", "slo.latency_p95_ms")
     assert "slo.availability" in by_name["availability.zones"].sources
     locate = loaded(FRAUD).source_map.locate
     # latency_p95_ms is written on line 11 of the fraud spec, availability on line 12

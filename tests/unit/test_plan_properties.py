@@ -84,7 +84,37 @@ def test_plan_tighter_slo_never_higher_utilisation(a: int, b: int) -> None:
     plans = [variant(FRAUD, [(("slo", "latency_p95_ms"), p)]).plan for p in (tight, loose)]
     caps = [p.serving.capacity for p in plans]
     assert caps[0] is not None and caps[1] is not None
-    assert caps[0].utilisation <= caps[1].utilisation
+    if caps[0].latency_slo_met:  # an unmet SLO is sized for throughput at the cap
+        assert caps[1].latency_slo_met
+        assert caps[0].utilisation <= caps[1].utilisation
+
+
+@PLAN
+@given(
+    st.sampled_from(REFERENCE),
+    st.integers(1, 3000),
+    st.one_of(st.none(), st.floats(min_value=0.5, max_value=500, allow_nan=False)),
+)
+def test_plan_service_queueing_and_window_fit_the_p95_when_met(
+    stem: str, p95: int, window: float | None
+) -> None:
+    edits: list[tuple[tuple[str | int, ...], object]] = [(("slo", "latency_p95_ms"), p95)]
+    if window is not None:
+        edits.append((("serving", "batching", "max_latency_ms"), window))
+    try:
+        outcome = variant(stem, edits)
+    except SpecError:
+        return  # batch-only reference specs take no latency SLO
+    cap = outcome.plan.serving.capacity
+    if cap is None:
+        return
+    unmet = {"E501", "E502"} & {d.code for d in outcome.diagnostics}
+    assert cap.latency_slo_met == (not unmet)
+    if cap.latency_slo_met:
+        total = cap.service_time_ms + cap.queueing_ms + cap.batching_window_ms
+        slack = p95 * 1e-5  # stored figures keep six significant digits
+        assert total <= p95 + slack
+        assert cap.latency_total_ms <= p95 + slack
 
 
 @PLAN

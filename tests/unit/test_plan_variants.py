@@ -48,8 +48,9 @@ def test_measured_calibration_overrides_the_table() -> None:
     cap = outcome.plan.serving.capacity
     assert cap is not None
     assert cap.service_time_ms == 6.1
-    # ρ = 1 − 2.9957 × 6.1 / 50 = 0.6345 (below the 0.7 cap now)
-    assert cap.utilisation == pytest.approx(0.6345, abs=1e-4)
+    # no room for a window at ρ = 0.7 (2.9957 × 6.1 / 0.3 = 60.9 ms > 50): the 1 ms minimum
+    # ρ = 1 − 2.9957 × 6.1 / (50 − 1) = 0.6271 (below the 0.7 cap now)
+    assert cap.utilisation == pytest.approx(0.6271, abs=1e-4)
 
 
 def test_measured_service_time_alone_gives_throughput_per_worker() -> None:

@@ -53,11 +53,12 @@ def test_gpu_never_scales_to_zero() -> None:
 
 
 def test_adaptive_batching_from_the_budget() -> None:
-    # window = floor((200 − 1) / 2) = 99 ms, not BentoML's 60,000 ms default
-    # batch fits 1 + (49.5 − 5.556) × 1.25 per ms = 55.9 → 32
+    # S = 1 + 5.556 = 6.556 ms; at ρ = 0.7 the M/M/1 p95 is 2.9957 × 6.556 / 0.3 = 65.46 ms
+    # window = floor(min(200 − 65.46, (200 − 6.556) / 2)) = 96 ms, not BentoML's 60,000 ms
+    # batch fits 1 + (48 − 5.556) × 1.25 per ms = 54.1 → 32
     batching = plan(VISION).serving.batching
     assert batching.enabled
-    assert batching.max_latency_ms == 99
+    assert batching.max_latency_ms == 96
     assert batching.max_batch_size == 32
 
 
