@@ -130,15 +130,32 @@ PARTITIONS_PER_SHARD: dict[str, int] = {
     "langdetect": 1,
 }
 
-#: Planning estimate of node-hours per shard per training run, by framework and size.
-TRAINING_HOURS_PER_SHARD: dict[str, dict[str, float]] = {
-    "sklearn": {"small": 0.1, "medium": 0.25, "large": 1.0},
-    "xgboost": {"small": 0.25, "medium": 0.5, "large": 2.0},
-    "lightgbm": {"small": 0.25, "medium": 0.5, "large": 2.0},
-    "pytorch": {"small": 0.5, "medium": 2.0, "large": 8.0},
-    "statsforecast": {"small": 0.25, "medium": 0.5, "large": 1.0},
-    "langdetect": {"small": 0.0, "medium": 0.0, "large": 0.0},
+TRAINING_CALIBRATION_DATE = "2026-11"
+#: Training throughput of a whole run (every tree, epoch or fit), in rows × features per
+#: second per vCPU (per GPU for GPU-trained PyTorch), keyed by (framework, workload).
+#: Estimates, not measurements: order-of-magnitude figures for histogram GBTs (~300 trees),
+#: scikit-learn linear and tree models, TF-IDF text pipelines (a feature is a document),
+#: PyTorch MLPs, DistilBERT-class fine-tuning and ResNet-50-class CNNs over ~10 epochs, and
+#: per-series statistical fits. A measured run replaces them once a pipeline has trained.
+TRAINING_THROUGHPUT: dict[tuple[str, str], dict[str, float]] = {
+    ("xgboost", "tabular"): {"small": 2e5, "medium": 1e5, "large": 3e4},
+    ("lightgbm", "tabular"): {"small": 4e5, "medium": 2e5, "large": 6e4},
+    ("sklearn", "tabular"): {"small": 5e5, "medium": 1e5, "large": 2e4},
+    ("sklearn", "text"): {"small": 2e4, "medium": 5e3, "large": 1e3},
+    ("pytorch", "tabular"): {"small": 1e5, "medium": 2e4, "large": 5e3},
+    ("pytorch", "text"): {"small": 50, "medium": 10, "large": 2},
+    ("pytorch", "image"): {"small": 5, "medium": 1.5, "large": 0.5},
+    ("statsforecast", "tabular"): {"small": 1e6, "medium": 5e5, "large": 2e5},
 }
+GPU_TRAINING_SPEEDUP = 40.0
+"""One T4 against one vCPU on PyTorch training (scaled further by the GPU class)."""
+#: Bytes per row × feature of the in-memory training matrix: float32 cells for tables, a
+#: sparse TF-IDF row for a document. PyTorch streams batches from storage, so its memory is
+#: the spec's ``resources.memory_gib`` rather than the data size.
+MATRIX_BYTES: dict[str, float] = {"tabular": 4.0, "text": 600.0, "image": 0.0}
+MATRIX_OVERHEAD = 3.0
+"""Copies alive during a fit: the loaded frame, the framework's matrix, its binned copy."""
+STREAMING_FRAMEWORKS = frozenset({"pytorch"})
 
 #: Frameworks whose models ship pre-trained (langdetect's language profiles).
 PRETRAINED_FRAMEWORKS = frozenset({"langdetect"})

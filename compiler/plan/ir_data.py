@@ -251,6 +251,13 @@ class TrainingModelPlan(PlanModel):
     waves: int
     runs_per_month: float
     hours_per_shard: float
+    rows_per_shard: int
+    features: int
+    window_minutes: float
+    cpu: float
+    memory_gib: float
+    gpu: int
+    fits_window: bool
 
 
 class TrainingPlan(PlanModel):

@@ -179,6 +179,9 @@ class Training(SpecModel):
     triggers: list[Trigger] = Field(default_factory=list, max_length=20)
     lookback_days: int = Field(default=90, ge=1, le=3650)
     """Training window of historical data."""
+    max_rows: int | None = Field(default=None, ge=1, le=10**13)
+    """Most rows one training job reads, sampled from the lookback window (each shard of a
+    partitioned model reads at most this many); unset, a job reads every row."""
     parallelism: Parallelism = Parallelism()
     rollout: Rollout = Rollout()
     schedule_timezone: Label = "UTC"

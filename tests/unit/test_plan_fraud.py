@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_plan_support import FRAUD, codes, loaded, plan, result
+from tests.unit.test_plan_support import FRAUD, codes, loaded, plan, result, variant
 
 SPEC = "specs/fraud-detection.yaml"
 
@@ -154,8 +154,8 @@ def test_gates_merge_the_false_positive_guardrail() -> None:
 def test_continuous_training_checks_triggers_every_quarter_hour() -> None:
     # new_labels: 100,000 rows at 3,000,000,000 rows/day → every 100000/3e9 × 24 h = 0.0008 h,
     # so it would fire at every 15-minute check (2880 a month), but a retrain waits for the
-    # previous one's canary rollout, 4 steps × 30 min = 120 min (training one shard of a
-    # small xgboost takes 0.25 h = 15 min): 30 × 24 × 60 / 120 = 360 runs a month.
+    # previous one's canary rollout, 4 steps × 30 min = 120 min (training fraud_xgb takes
+    # 21.7 min, below): 30 × 24 × 60 / 120 = 360 runs a month.
     training = plan(FRAUD).training
     assert training.continuous
     assert training.cron == "*/15 * * * *"
@@ -167,6 +167,46 @@ def test_continuous_training_checks_triggers_every_quarter_hour() -> None:
     # the anomaly model is unsupervised: label arrivals never retrain it
     assert runs == {"fraud_xgb": 360, "fraud_lgbm": 360, "txn_anomaly": 30}
     assert training.rollout.total_minutes == 120  # 4 canary steps × 30 min
+
+
+def test_training_jobs_sized_from_the_data() -> None:
+    # 3e9 rows/day × 180 days = 5.4e11 rows, sampled to max_rows 50,000,000
+    # fraud_xgb: 8 inputs → 4e8 cells; window 120 min (the pace of continuous retraining),
+    #   half of it 3600 s: vCPU = clamp(ceil(4e8 / (2e5 × 3600)) = 1, 2, 15) = 2
+    #   4e8 / (2e5 × 2) = 1000 s = 16.67 min + 5 min start-up = 21.67 min = 0.3611 h
+    #   memory: 4e8 cells × 4 B × 3 copies = 4.47 GiB + 1 GiB → 6 GiB
+    # fraud_lgbm: same data at 4e5 → 500 s + 5 min = 13.33 min = 0.2222 h
+    # txn_anomaly: 4 inputs, sklearn 5e5 → 2e8 / 1e6 = 200 s + 5 min = 0.1389 h; 3.0 GiB → 4
+    jobs = {m.name: m for m in plan(FRAUD).training.models}
+    xgb = jobs["fraud_xgb"]
+    assert (xgb.rows_per_shard, xgb.features, xgb.cpu, xgb.memory_gib) == (50_000_000, 8, 2, 6)
+    assert xgb.hours_per_shard == pytest.approx(0.3611, abs=1e-4)
+    assert xgb.window_minutes == 120 and xgb.fits_window
+    assert jobs["fraud_lgbm"].hours_per_shard == pytest.approx(0.2222, abs=1e-4)
+    anomaly = jobs["txn_anomaly"]
+    assert (anomaly.memory_gib, anomaly.hours_per_shard) == (4, pytest.approx(0.1389, abs=1e-4))
+    # the train step requests what was sized
+    train = next(s for s in plan(FRAUD).model("fraud_xgb").steps if s.name == "train")
+    assert (train.cpu, train.memory_gib) == (2, 6)
+    # billed: (360 × 0.3611 × max(2/15, 6/62) + 360 × 0.2222 × 2/15 + 30 × 0.1389 × 2/15)
+    #   × $0.8064/h on m7i.4xlarge = (17.333 + 10.667 + 0.5556) × 0.8064 = $23.03
+    items = {i.component: i.monthly_usd for i in plan(FRAUD).cost.items}
+    assert items["training"] == pytest.approx(23.03, abs=0.01)
+
+
+def test_training_that_cannot_fit_its_window_names_the_rows_that_would() -> None:
+    # without sampling, fraud_xgb reads 5.4e11 rows × 8 → 24,006 min against 120 min (W521);
+    # the hint's max_rows = 2e5 × 15 vCPU × (3600 − 300) s / 8 = 1,237,500,000 rows
+    edits = [(("training", "max_rows"), None)]
+    outcome = variant(FRAUD, edits)
+    warnings = [d for d in outcome.diagnostics if d.code == "W521"]
+    xgb = next(d for d in warnings if "fraud_xgb" in d.message)
+    assert "do not fit the 120 min window" in xgb.message
+    assert xgb.hint is not None and "set training.max_rows to 1237500000" in xgb.hint
+    # applied, the hint works: no model warns any more
+    fixed = variant(FRAUD, [(("training", "max_rows"), 1_237_500_000)])
+    assert "W521" not in codes(fixed)
+    assert all(m.fits_window for m in fixed.plan.training.models)
 
 
 def test_experiment_sample_size_and_duration() -> None:

@@ -172,3 +172,39 @@ def test_any_spec_that_loads_also_plans(
         assert 0 < cap.utilisation <= 0.7
     assert math.isfinite(plan.cost.total_usd_month)
     assert [d.name for d in plan.decisions] == sorted(d.name for d in plan.decisions)
+
+
+def _training_bill(stem: str, rows_per_day: int, lookback: int) -> tuple[float, float, float]:
+    """(monthly training cost, Σ vCPU-hours per run, Σ memory GiB per job) of a variant."""
+    edits: list[tuple[tuple[str | int, ...], object]] = [
+        (("data", "sources", 0, "rows_per_day"), rows_per_day),
+        (("training", "lookback_days"), lookback),
+        (("training", "max_rows"), None),
+    ]
+    plan = variant(stem, edits).plan
+    cost = next(i.monthly_usd for i in plan.cost.items if i.component == "training")
+    jobs = [j for j in plan.training.models if j.trainable]
+    return (
+        cost,
+        sum(j.cpu * j.hours_per_shard * j.shards for j in jobs),
+        sum(j.memory_gib for j in jobs),
+    )
+
+
+@PLAN
+@given(
+    st.integers(1_000, 10**10),
+    st.integers(1_000, 10**10),
+    st.integers(1, 3650),
+    st.integers(1, 3650),
+)
+def test_plan_more_data_never_cheaper_training(a: int, b: int, c: int, d: int) -> None:
+    # the recommendation spec retrains daily (a drift trigger only), so runs stay fixed and
+    # the month's bill follows the jobs; more rows per day and a longer lookback, each alone
+    # and both together, never lower the bill, the vCPU-hours of a run or the memory
+    low_rows, high_rows = sorted((a, b))
+    short, long = sorted((c, d))
+    base = _training_bill(RECOMMENDATION, low_rows, short)
+    for bigger in ((high_rows, short), (low_rows, long), (high_rows, long)):
+        grown = _training_bill(RECOMMENDATION, *bigger)
+        assert all(x <= y * (1 + 1e-5) for x, y in zip(base, grown, strict=True))
