@@ -177,14 +177,23 @@ class ExperimentPlan(PlanModel):
     metric: str
     direction: str | None
     salt: str
-    baseline_rate: float
-    treatment_rate: float
+    metric_kind: str
+    """``rate`` (two-proportion test) or ``mean`` (two-sample test on a mean)."""
+    baseline: float
+    baseline_stddev: float | None
+    effect_kind: str
+    """How the spec stated the effect: ``relative`` or ``absolute``."""
     minimum_detectable_effect: float
+    effect: float
+    """The absolute change to detect, in the metric's unit."""
+    treatment: float
     alpha: float
     power: float
     variants: tuple[VariantPlan, ...]
     traffic_percent: float
     daily_units: int
+    daily_units_from: str
+    population: int | None
     sample_size_per_arm: int
     limiting_arm: str
     days_needed: float

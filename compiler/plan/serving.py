@@ -127,7 +127,7 @@ def plan_serving(
         cap = capacity.plan_capacity(spec, rec, stages, zones, hit, budget)
         check_slo(spec, rec, models, stages, cap.service_time_ms, budget)
         hpa, pdb = autoscaling.plan_hpa(spec, rec, cap, shape)
-    peak, average = capacity.throughput(spec)
+    peak, _ = capacity.throughput(spec)
     cache_plan = plan_cache(spec, rec, peak) if realtime else None
     plan = ServingPlan(
         mode=serving.mode,
@@ -146,8 +146,7 @@ def plan_serving(
         routing=plan_routing(spec),
         decision=rules.plan_decision(serving.decision),
         experiments=tuple(
-            experiments.plan_experiment(spec, rec, i, e, average)
-            for i, e in enumerate(serving.experiments)
+            experiments.plan_experiment(spec, rec, i, e) for i, e in enumerate(serving.experiments)
         ),
         batch=batching.plan_batch_job(spec, rec, models),
     )

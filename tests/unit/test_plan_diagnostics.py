@@ -15,6 +15,7 @@ import pytest
 from mlopsgen.diagnostics import Level
 from mlopsgen.plan import build_plan
 from mlopsgen.spec.loader import LoadedSpec
+from mlopsgen.spec.serving_models import Effect
 from tests.unit.test_plan_support import (
     FRAUD,
     NLP,
@@ -161,7 +162,14 @@ def test_defensive_errors_for_specs_built_without_checks() -> None:
     edited = dataclasses.replace(base, spec=unpartitionable)
     assert "E504" in codes(build_plan(edited))
     fraud = loaded(FRAUD)
-    exp = fraud.spec.serving.experiments[0].model_copy(update={"minimum_detectable_effect": 1000})
+    exp = fraud.spec.serving.experiments[0].model_copy(
+        update={
+            "baseline_rate": 0.5,
+            "baseline_mean": None,
+            "baseline_stddev": None,
+            "minimum_detectable_effect": Effect(relative=10),
+        }
+    )
     serving = fraud.spec.serving.model_copy(update={"experiments": [exp]})
     bad = LoadedSpec(fraud.spec.model_copy(update={"serving": serving}), fraud.source_map, "0")
     assert "E505" in codes(build_plan(bad))

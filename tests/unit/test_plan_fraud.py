@@ -210,20 +210,55 @@ def test_training_that_cannot_fit_its_window_names_the_rows_that_would() -> None
 
 
 def test_experiment_sample_size_and_duration() -> None:
-    # p1 = 0.001, p2 = 0.001 × 1.1 = 0.0011, δ = 0.0001
-    # (1.959964 + 0.841621)² = 2.801585² = 7.848879
-    # p1(1−p1) + p2(1−p2) = 0.000999 + 0.00109879 = 0.00209779
-    # n = 7.848879 × 0.00209779 / 0.00000001 = 1,646,531 per arm
-    # treatment gets 10 % of 20M units a day = 2M/day → 0.82 days → one week = 7 days
+    # fraud_loss_usd is a mean in USD per user: mean 0.5, σ 25, relative effect 0.10
+    #   → δ = 0.05 USD; (1.959964 + 0.841621)² = 2.801585² = 7.848879
+    # n = 2 × 7.848879 × 25² / 0.05² = 2 × 7.848879 × 625 / 0.0025 = 3,924,439.6 → 3,924,440
+    # treatment gets 10 % of 20M users a day = 2M/day → 1.962 days → one week = 7 days
     # labels arrive 30 days later → read-out on day 37, within the 60-day maximum
+    # population: min(20M × 60, 50M users) × 10 % = 5M ≥ n, so no W522
     exp = plan(FRAUD).serving.experiments[0]
-    assert exp.sample_size_per_arm == 1646531
+    assert (exp.metric_kind, exp.effect_kind, exp.effect) == ("mean", "relative", 0.05)
+    assert exp.sample_size_per_arm == 3924440
     assert exp.limiting_arm == "treatment"
-    assert exp.days_needed == pytest.approx(0.8233, abs=1e-4)
+    assert exp.days_needed == pytest.approx(1.9622, abs=1e-4)
+    assert (exp.daily_units, exp.population) == (20_000_000, 50_000_000)
     assert exp.duration_days == 7
     assert exp.readout_days == 37
     assert exp.fits
     assert exp.salt == "lgbm_heavier"
+
+
+def test_experiment_on_a_rate_with_an_absolute_effect() -> None:
+    # the case: 0.02 on a 0.30 baseline read as absolute: p2 = 0.32, δ = 0.02
+    # n = 7.848879 × (0.21 + 0.2176) / 0.0004 = 8,390.5 → 8,391 (relative would be 92,086)
+    ex = ("serving", "experiments", 0)
+    edits = [
+        ((*ex, "baseline_mean"), None),
+        ((*ex, "baseline_stddev"), None),
+        ((*ex, "baseline_rate"), 0.30),
+        ((*ex, "minimum_detectable_effect"), {"absolute": 0.02}),
+    ]
+    assert variant(FRAUD, edits).plan.serving.experiments[0].sample_size_per_arm == 8391
+    relative = [*edits[:3], ((*ex, "minimum_detectable_effect"), {"relative": 0.02})]
+    assert variant(FRAUD, relative).plan.serving.experiments[0].sample_size_per_arm == 92086
+
+
+def test_experiment_without_daily_units_counts_users_not_requests() -> None:
+    # no daily_units: the user entity's 50M cardinality (every user active daily, an upper
+    # bound), never 3e9 requests a day
+    outcome = variant(FRAUD, [(("serving", "experiments", 0, "daily_units"), None)])
+    exp = outcome.plan.serving.experiments[0]
+    assert exp.daily_units == 50_000_000
+    assert "cardinality" in exp.daily_units_from
+
+
+def test_experiment_larger_than_the_population_warns() -> None:
+    # σ 250: n = 2 × 7.848879 × 250² / 0.05² = 392,443,950 per arm, but only
+    # min(20M × 60, 50M) × 10 % = 5M users can reach the treatment arm in 60 days
+    outcome = variant(FRAUD, [(("serving", "experiments", 0, "baseline_stddev"), 250)])
+    assert "W522" in codes(outcome)
+    warning = next(d for d in outcome.diagnostics if d.code == "W522")
+    assert "only 5000000 distinct units in 60 days" in warning.message
 
 
 def test_rules_keep_order_text_and_references() -> None:

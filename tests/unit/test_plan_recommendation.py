@@ -90,14 +90,15 @@ def test_online_store_holds_features_and_cache() -> None:
 
 
 def test_experiment_runs_a_week() -> None:
-    # p1 = 0.05, p2 = 0.05 × 1.02 = 0.051, δ = 0.001
+    # p1 = 0.05, relative effect 0.02: δ = 0.05 × 0.02 = 0.001, p2 = 0.051
     # variance 0.05 × 0.95 + 0.051 × 0.949 = 0.0475 + 0.048399 = 0.095899
     # n = 7.848879 × 0.095899 / 0.000001 = 752,700 per arm
     # each arm: 4,000,000 × 20 % × 50 % = 400,000 units/day → 1.88 days → 7 days
     # no label delay on interactions → read-out on day 7 (max 28)
     exp = plan(RECOMMENDATION).serving.experiments[0]
     assert exp.name == "ranker_v2"
-    assert exp.treatment_rate == 0.051
+    assert (exp.metric_kind, exp.effect_kind, exp.effect) == ("rate", "relative", 0.001)
+    assert exp.treatment == 0.051
     assert exp.sample_size_per_arm == 752700
     assert exp.days_needed == pytest.approx(1.8818, abs=1e-4)
     assert exp.duration_days == 7
