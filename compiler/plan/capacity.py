@@ -101,25 +101,36 @@ def _record_load(spec: Spec, rec: Recorder, peak: float, average: float) -> None
 def _record_path(
     rec: Recorder, stages: tuple[StagePlan, ...], hit: float, service: float, rps: float
 ) -> None:
+    alternatives = sorted({s.alternative_of for s in stages if s.alternative_of})
     rec.add(
         "serving.service_time_ms",
         clean(service),
         unit="ms",
-        formula="S = Σ service time of the stages of a cache miss",
-        computed=" + ".join(fmt(s.service_time_ms) for s in stages) + f" = {fmt(service)}",
+        formula="S = Σ service time of the stages of a cache miss (the slowest of an "
+        "experiment's alternative models)",
+        computed=" + ".join(fmt(s.service_time_ms) for s in stages if not s.alternative_of)
+        + "".join(
+            " + max("
+            + ", ".join(fmt(s.service_time_ms) for s in stages if s.alternative_of == group)
+            + ")"
+            for group in alternatives
+        )
+        + f" = {fmt(service)}",
         inputs={s.name: s.service_time_ms for s in stages},
         sources=[("serving", "models"), ("models",), ("serving", "cache")],
         reason="a miss pays every stage in turn, and the p95 is made of misses",
     )
     terms = " + ".join(
-        f"{fmt(1 - hit) if s.applies_to == 'misses' else 1}/{fmt(s.per_replica_rps)}"
+        f"{fmt(clean((1 - hit if s.applies_to == 'misses' else 1) * s.share))}"
+        f"/{fmt(s.per_replica_rps)}"
         for s in stages
     )
     rec.add(
         "serving.per_replica_rps",
         clean(rps),
         unit="rps/replica",
-        formula="1 / Σ(share_i / rps_i); share = 1 − hit_ratio for stages only misses take",
+        formula="1 / Σ(share_i / rps_i); share = (1 − hit_ratio for stages only misses take) "
+        "× the share of requests an experiment routes to a model",
         computed=f"1 / ({terms}) = {fmt(rps)}",
         inputs={"cache_hit_ratio": hit, **{s.name: s.per_replica_rps for s in stages}},
         sources=[("serving", "models"), ("models",), ("serving", "cache", "hit_ratio")],
@@ -143,6 +154,35 @@ def slo_utilisation(service_ms: float, budget_ms: float | None) -> tuple[float, 
     return raw, target_utilisation(service_ms, budget_ms), True
 
 
+def _record_model_rps(
+    rec: Recorder, stages: tuple[StagePlan, ...], hit: float, peak: float
+) -> None:
+    """Peak requests per second reaching each model on the path."""
+    for stage in stages:
+        if stage.kind != "model":
+            continue
+        name = stage.name.removeprefix("model:")
+        miss = 1 - hit if stage.applies_to == "misses" else 1.0
+        value = clean(peak * miss * stage.share)
+        why = (
+            f"experiment {stage.alternative_of}: only its arms (and, for the control, requests "
+            "outside it) call this model"
+            if stage.alternative_of
+            else "every request that reaches the models calls it (ensemble members, routing "
+            "targets once per request through one partition)"
+        )
+        rec.add(
+            f"serving.models.{name}.peak_rps",
+            value,
+            unit="rps",
+            formula="peak_rps × (1 − hit_ratio) × share of requests routed to the model",
+            computed=f"{fmt(peak)} × {fmt(miss)} × {fmt(stage.share)} = {fmt(value)}",
+            inputs={"peak_rps": clean(peak), "cache_hit_ratio": hit, "share": stage.share},
+            sources=[("serving", "models"), ("serving", "experiments"), ("slo", "throughput")],
+            reason=why,
+        )
+
+
 def plan_capacity(
     spec: Spec,
     rec: Recorder,
@@ -157,6 +197,7 @@ def plan_capacity(
     service = path_service_time_ms(stages)
     rps = path_replica_rps(stages, hit)
     _record_path(rec, stages, hit, service, rps)
+    _record_model_rps(rec, stages, hit, peak)
     p95 = spec.slo.latency_p95_ms
     raw, rho, met = slo_utilisation(service, budget.queue_budget_ms)
     _record_rho(rec, service, budget, raw, rho, met)

@@ -25,6 +25,11 @@ class StagePlan(PlanModel):
     per_replica_rps: float
     applies_to: str
     batchable: bool
+    share: float = 1.0
+    """Share of the requests taking this step that call it: an experiment arm's model is
+    called only for its arm (and, for the control, for requests outside the experiment)."""
+    alternative_of: str | None = None
+    """The experiment whose arms call this model or another: a request pays only one."""
 
 
 class CapacityPlan(PlanModel):
