@@ -120,6 +120,35 @@ CACHE_PER_WORKER = Figures(0.5, 5000, 0)
 RULES_PER_WORKER = Figures(0.1, 12500, 0)
 """Ensemble arithmetic, thresholds and a handful of compiled rules."""
 
+#: Entries measured as described above, as (device, framework, workload, size); every other
+#: entry is scaled from them by model size, and the plan says its figure is an assumption.
+MEASURED: frozenset[tuple[str, str, str, str]] = frozenset(
+    {
+        ("cpu", "xgboost", "tabular", "small"),
+        ("cpu", "lightgbm", "tabular", "small"),
+        ("cpu", "sklearn", "tabular", "small"),
+        ("cpu", "sklearn", "text", "small"),
+        ("cpu", "pytorch", "tabular", "medium"),
+        ("cpu", "pytorch", "text", "medium"),
+        ("cpu", "pytorch", "image", "medium"),
+        ("cpu", "statsforecast", "tabular", "small"),
+        ("gpu", "pytorch", "tabular", "medium"),
+        ("gpu", "pytorch", "text", "medium"),
+        ("gpu", "pytorch", "image", "medium"),
+    }
+    | {("cpu", "langdetect", "text", size) for size in ("small", "medium", "large")}
+)
+
+#: Largest network, in parameters, the table's rows stand for (the large class: a
+#: BERT-large-class encoder, a ResNet-152-class CNN, a wide MLP). Beyond it the model is of a
+#: kind the table does not model — a generative model answers token by token, so its time
+#: per request depends on the tokens it writes — and the plan refuses to size it (E506).
+MODELLED_PARAMETERS: dict[tuple[str, str], int] = {
+    ("pytorch", "text"): 340_000_000,
+    ("pytorch", "image"): 60_000_000,
+    ("pytorch", "tabular"): 100_000_000,
+}
+
 #: Partitions (series, languages) trained together in one shard, by framework.
 PARTITIONS_PER_SHARD: dict[str, int] = {
     "statsforecast": 1000,
@@ -220,6 +249,10 @@ def model_calibration(model: ModelSpec, gpu_class: str | None) -> CalibrationPla
         notes.append("pruning: no speed-up assumed (dense kernels ignore unstructured zeros)")
     if model.calibration is not None:
         return _measured(model, device, memory, table_key)
+    assumed = (device if gpu_row else "cpu", model.framework, kind, model.size) not in MEASURED
+    if kind != workload(model.task):
+        notes.append(f"no {workload(model.task)} row for {model.framework}: {kind} figures used")
+        assumed = True
     return CalibrationPlan(
         device=device,
         service_time_ms=round(service, 4),
@@ -228,7 +261,17 @@ def model_calibration(model: ModelSpec, gpu_class: str | None) -> CalibrationPla
         origin="table",
         table_key=table_key,
         adjustments=tuple(notes),
+        assumed=assumed,
     )
+
+
+def outside_table(model: ModelSpec) -> int | None:
+    """The largest parameter count the table models for this model, when it states more."""
+    limit = MODELLED_PARAMETERS.get((model.framework, workload(model.task)))
+    count = model.parameter_count
+    if limit is None or count is None or count <= limit:
+        return None
+    return limit
 
 
 def _measured(model: ModelSpec, device: str, memory: float, table_key: str) -> CalibrationPlan:

@@ -180,6 +180,8 @@ class CalibrationPlan(PlanModel):
     origin: str
     table_key: str
     adjustments: tuple[str, ...]
+    assumed: bool = False
+    """The table has no measured entry for this kind and size: the figure is scaled."""
 
 
 class StepPlan(PlanModel):

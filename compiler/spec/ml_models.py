@@ -87,6 +87,9 @@ class ModelSpec(SpecModel):
     framework: Framework
     size: ModelSize = "medium"
     """Drives the calibration table's service time when no measured calibration is given."""
+    parameter_count: int | None = Field(default=None, ge=1, le=10**13)
+    """Trainable parameters of the network; a count beyond what the calibration table models
+    (e.g. a multi-billion-parameter text model) is refused unless calibration: is measured."""
     description: Text | None = None
     target: FieldName | None = None
     """Label column predicted; anomaly detection and language identification may omit it."""

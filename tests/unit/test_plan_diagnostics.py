@@ -24,6 +24,7 @@ from tests.unit.test_plan_support import (
     VISION,
     codes,
     loaded,
+    result,
     variant,
 )
 
@@ -142,7 +143,7 @@ def test_gpu_class_the_cloud_lacks() -> None:
     infra = base.spec.infrastructure.model_copy(update={"gpu_class": "a10g"})
     spec = base.spec.model_copy(update={"infrastructure": infra})
     outcome = build_plan(dataclasses.replace(base, spec=spec))
-    assert codes(outcome) == ["W508"]
+    assert codes(outcome) == ["W523", "W508"]
     assert outcome.plan.infrastructure.gpu_class == "l4"
 
 
@@ -179,3 +180,30 @@ def test_reference_specs_plan_without_errors() -> None:
     for stem in (FRAUD, RECOMMENDATION, VISION, NLP, TIME_SERIES):
         outcome = build_plan(loaded(stem))
         assert outcome.ok, stem
+
+
+def test_calibration_outside_the_measured_table_is_an_assumption() -> None:
+    # cpu/sklearn/text/medium is scaled from the measured small entry: 4 ms, 1500 rps
+    outcome = result(NLP)
+    assert codes(outcome) == ["W523"]
+    warning = outcome.diagnostics[0]
+    assert "sentiment_multilingual" in warning.message and "assumptions" in warning.message
+    assert outcome.plan.model("sentiment_multilingual").calibration.assumed
+    decision = outcome.plan.decision("models.sentiment_multilingual.service_time_ms")
+    assert decision.reason.startswith("an assumption")
+    # measured entries raise nothing
+    assert not outcome.plan.model("sentiment").calibration.assumed
+
+
+def test_generative_scale_model_is_refused_unless_measured() -> None:
+    # a 7-billion-parameter network is far beyond the 60M-parameter CNN class the image
+    # rows stand for: the plan refuses to size it from the table (E506)
+    count = (("models", 0, "parameter_count"), 7_000_000_000)
+    outcome = variant(VISION, [count])
+    assert "E506" in codes(outcome)
+    error = next(d for d in outcome.diagnostics if d.code == "E506")
+    assert "7000000000 parameters" in error.message
+    assert error.hint is not None and "calibration:" in error.hint
+    # with measured figures the plan sizes it from them
+    measured = (("models", 0, "calibration"), {"service_time_ms": 40, "per_replica_rps": 50})
+    assert "E506" not in codes(variant(VISION, [count, measured]))

@@ -110,4 +110,4 @@ def test_training_schedule_and_diagnostics() -> None:
     assert training.max_workers == 16
     assert plan(NLP).monitoring.quality[0].by == "language"
     assert plan(NLP).cost.total_usd_month < 12000
-    assert codes(result(NLP)) == []
+    assert codes(result(NLP)) == ["W523"]  # the medium text fallback is scaled, not measured
