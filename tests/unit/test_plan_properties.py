@@ -64,10 +64,10 @@ def test_zone_spread_keeps_n_after_losing_a_zone(a: int, b: int, zones: int, spa
 
 
 @PLAN
-@given(st.integers(1, 2_000_000), st.integers(1, 2_000_000))
-def test_plan_more_peak_never_fewer_replicas(a: int, b: int) -> None:
+@given(st.sampled_from(REFERENCE), st.integers(1, 2_000_000), st.integers(1, 2_000_000))
+def test_plan_more_peak_never_fewer_replicas(stem: str, a: int, b: int) -> None:
     low, high = sorted((a, b))
-    plans = [variant(FRAUD, [(("slo", "throughput", "peak_rps"), r)]).plan for r in (low, high)]
+    plans = [variant(stem, [(("slo", "throughput", "peak_rps"), r)]).plan for r in (low, high)]
     caps = [p.serving.capacity for p in plans]
     hpas = [p.serving.hpa for p in plans]
     assert caps[0] is not None and caps[1] is not None
