@@ -6,23 +6,22 @@ BentoML's dispatcher releases a batch when the time a request has waited plus th
 estimated execution time would pass ``max_latency_ms``, and sheds requests it cannot serve
 in time with HTTP 503. So ``max_latency_ms`` is a deadline for the batched stage, and it must
 come from the SLO: the library default of 60 s would let a request queue for a minute. The
-plan gives the batched stage half of the p95 budget left after the unbatched stages (the other
-half absorbs queueing ahead of it), and sizes batches so one executes within half that window.
+window is planned with the rest of the p95 budget (``latency_budget``); here batches are sized
+so one executes within half that window.
 """
 
 from __future__ import annotations
 
 import math
 
-from mlopsgen.diagnostics import delete_key
 from mlopsgen.plan import schedules
 from mlopsgen.plan.ir_data import ModelPlan
 from mlopsgen.plan.ir_serving import BatchingPlan, BatchJobPlan, StagePlan
+from mlopsgen.plan.latency_budget import LatencyBudget
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.spec.models import Spec
 
 MAX_BATCH_SIZE = 1024
-DEFAULT_WINDOW_MS = 100.0
 BATCH_WINDOW_SHARE = 0.5
 """A batch job plans to finish in half its window, so one failed attempt can be retried."""
 
@@ -34,11 +33,13 @@ def floor_power_of_two(value: float) -> int:
     return 1 if value < 2 else 2 ** math.floor(math.log2(value))
 
 
-def plan_batching(spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...]) -> BatchingPlan:
-    """Batch window and size for the batchable model stages of the request path."""
+def plan_batching(
+    spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...], budget: LatencyBudget
+) -> BatchingPlan:
+    """Batch size for the batchable model stages, within the window the latency budget gives."""
     spec_batching = spec.serving.batching
     batched = [s for s in stages if s.batchable]
-    if not spec_batching.enabled or not batched or not spec.serving.models:
+    if not stages or not budget.batched:
         why = "no real-time path" if not stages else "no batchable model on the path"
         if not spec_batching.enabled:
             why = "disabled in the spec"
@@ -54,7 +55,7 @@ def plan_batching(spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...]) -> B
         return BatchingPlan(
             enabled=False, max_batch_size=None, max_latency_ms=None, batched_models=()
         )
-    window = _window(spec, rec, stages, batched)
+    window = budget.window_ms
     size = _size(spec, rec, batched, window)
     return BatchingPlan(
         enabled=True,
@@ -62,37 +63,6 @@ def plan_batching(spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...]) -> B
         max_latency_ms=window,
         batched_models=tuple(s.name.removeprefix("model:") for s in batched),
     )
-
-
-def _window(
-    spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...], batched: list[StagePlan]
-) -> float:
-    p95 = spec.slo.latency_p95_ms
-    rest = sum(s.service_time_ms for s in stages if s not in batched)
-    stated = spec.serving.batching.max_latency_ms
-    derived = float(max(1, math.floor((p95 - rest) * 0.5))) if p95 else DEFAULT_WINDOW_MS
-    window = stated if stated is not None else derived
-    if stated is not None and p95 is not None and stated > p95 - rest:
-        rec.warn(
-            "W505",
-            f"batching max_latency_ms {fmt(stated)} exceeds the {fmt(p95 - rest)} ms of the p95 "
-            "budget left for the batched stage",
-            (*_BATCHING, "max_latency_ms"),
-            hint=f"remove it to let the plan derive {fmt(derived)} ms from the SLO",
-            fix=[delete_key((*_BATCHING, "max_latency_ms"))],
-        )
-    rec.add(
-        "serving.batching.max_latency_ms",
-        clean(window),
-        unit="ms",
-        formula="floor((p95 − S_unbatched) / 2), unless stated",
-        computed=[f"floor(({fmt(p95)} − {fmt(rest)}) / 2) = {fmt(derived)}"]
-        + ([] if stated is None else [f"stated in the spec: {fmt(stated)}"]),
-        inputs={"latency_p95_ms": p95, "unbatched_ms": clean(rest), "stated": stated},
-        sources=[("slo", "latency_p95_ms"), (*_BATCHING, "max_latency_ms")],
-        reason="the dispatcher's deadline (wait + execution); never the library's 60 s default",
-    )
-    return clean(window)
 
 
 def _size(spec: Spec, rec: Recorder, batched: list[StagePlan], window: float) -> int:

@@ -33,6 +33,7 @@ from mlopsgen.plan.names import K8sName, PythonIdentifier
 from mlopsgen.plan.record import Recorder
 from mlopsgen.plan.serving import plan_serving
 from mlopsgen.plan.training import plan_training
+from mlopsgen.plan.training_size import with_training_resources
 from mlopsgen.spec.loader import LoadedSpec
 from mlopsgen.spec.models import Spec
 
@@ -156,7 +157,8 @@ def build_plan(loaded: LoadedSpec) -> PlanResult:
     zones = plan_zones(spec, rec)
     region, zone_list = _zones(spec, rec, zones)
     models = plan_models(spec, rec, gpu_class)
-    training = plan_training(spec, rec, models)
+    training = plan_training(spec, rec, models, gpu_class)
+    models = with_training_resources(models, training.models)
     serving = plan_serving(spec, rec, models, zones, gpu_class)
     served = serving.plan
     features = plan_features(spec, rec, zones, serving.cache_bytes)

@@ -121,6 +121,35 @@ CACHE_PER_WORKER = Figures(0.5, 5000, 0)
 RULES_PER_WORKER = Figures(0.1, 12500, 0)
 """Ensemble arithmetic, thresholds and a handful of compiled rules."""
 
+#: Entries measured as described above, as (device, framework, workload, size); every other
+#: entry is scaled from them by model size, and the plan says its figure is an assumption.
+MEASURED: frozenset[tuple[str, str, str, str]] = frozenset(
+    {
+        ("cpu", "xgboost", "tabular", "small"),
+        ("cpu", "lightgbm", "tabular", "small"),
+        ("cpu", "sklearn", "tabular", "small"),
+        ("cpu", "sklearn", "text", "small"),
+        ("cpu", "pytorch", "tabular", "medium"),
+        ("cpu", "pytorch", "text", "medium"),
+        ("cpu", "pytorch", "image", "medium"),
+        ("cpu", "statsforecast", "tabular", "small"),
+        ("gpu", "pytorch", "tabular", "medium"),
+        ("gpu", "pytorch", "text", "medium"),
+        ("gpu", "pytorch", "image", "medium"),
+    }
+    | {("cpu", "langdetect", "text", size) for size in ("small", "medium", "large")}
+)
+
+#: Largest network, in parameters, the table's rows stand for (the large class: a
+#: BERT-large-class encoder, a ResNet-152-class CNN, a wide MLP). Beyond it the model is of a
+#: kind the table does not model — a generative model answers token by token, so its time
+#: per request depends on the tokens it writes — and the plan refuses to size it (E506).
+MODELLED_PARAMETERS: dict[tuple[str, str], int] = {
+    ("pytorch", "text"): 340_000_000,
+    ("pytorch", "image"): 60_000_000,
+    ("pytorch", "tabular"): 100_000_000,
+}
+
 #: Partitions (series, languages) trained together in one shard, by framework.
 PARTITIONS_PER_SHARD: dict[str, int] = {
     "statsforecast": 1000,
@@ -131,15 +160,32 @@ PARTITIONS_PER_SHARD: dict[str, int] = {
     "langdetect": 1,
 }
 
-#: Planning estimate of node-hours per shard per training run, by framework and size.
-TRAINING_HOURS_PER_SHARD: dict[str, dict[str, float]] = {
-    "sklearn": {"small": 0.1, "medium": 0.25, "large": 1.0},
-    "xgboost": {"small": 0.25, "medium": 0.5, "large": 2.0},
-    "lightgbm": {"small": 0.25, "medium": 0.5, "large": 2.0},
-    "pytorch": {"small": 0.5, "medium": 2.0, "large": 8.0},
-    "statsforecast": {"small": 0.25, "medium": 0.5, "large": 1.0},
-    "langdetect": {"small": 0.0, "medium": 0.0, "large": 0.0},
+TRAINING_CALIBRATION_DATE = "2026-11"
+#: Training throughput of a whole run (every tree, epoch or fit), in rows × features per
+#: second per vCPU (per GPU for GPU-trained PyTorch), keyed by (framework, workload).
+#: Estimates, not measurements: order-of-magnitude figures for histogram GBTs (~300 trees),
+#: scikit-learn linear and tree models, TF-IDF text pipelines (a feature is a document),
+#: PyTorch MLPs, DistilBERT-class fine-tuning and ResNet-50-class CNNs over ~10 epochs, and
+#: per-series statistical fits. A measured run replaces them once a pipeline has trained.
+TRAINING_THROUGHPUT: dict[tuple[str, str], dict[str, float]] = {
+    ("xgboost", "tabular"): {"small": 2e5, "medium": 1e5, "large": 3e4},
+    ("lightgbm", "tabular"): {"small": 4e5, "medium": 2e5, "large": 6e4},
+    ("sklearn", "tabular"): {"small": 5e5, "medium": 1e5, "large": 2e4},
+    ("sklearn", "text"): {"small": 2e4, "medium": 5e3, "large": 1e3},
+    ("pytorch", "tabular"): {"small": 1e5, "medium": 2e4, "large": 5e3},
+    ("pytorch", "text"): {"small": 50, "medium": 10, "large": 2},
+    ("pytorch", "image"): {"small": 5, "medium": 1.5, "large": 0.5},
+    ("statsforecast", "tabular"): {"small": 1e6, "medium": 5e5, "large": 2e5},
 }
+GPU_TRAINING_SPEEDUP = 40.0
+"""One T4 against one vCPU on PyTorch training (scaled further by the GPU class)."""
+#: Bytes per row × feature of the in-memory training matrix: float32 cells for tables, a
+#: sparse TF-IDF row for a document. PyTorch streams batches from storage, so its memory is
+#: the spec's ``resources.memory_gib`` rather than the data size.
+MATRIX_BYTES: dict[str, float] = {"tabular": 4.0, "text": 600.0, "image": 0.0}
+MATRIX_OVERHEAD = 3.0
+"""Copies alive during a fit: the loaded frame, the framework's matrix, its binned copy."""
+STREAMING_FRAMEWORKS = frozenset({"pytorch"})
 
 #: Frameworks whose models ship pre-trained (langdetect's language profiles).
 PRETRAINED_FRAMEWORKS = frozenset({"langdetect"})
@@ -204,6 +250,10 @@ def model_calibration(model: ModelSpec, gpu_class: str | None) -> CalibrationPla
         notes.append("pruning: no speed-up assumed (dense kernels ignore unstructured zeros)")
     if model.calibration is not None:
         return _measured(model, device, memory, table_key)
+    assumed = (device if gpu_row else "cpu", model.framework, kind, model.size) not in MEASURED
+    if kind != workload(model.task):
+        notes.append(f"no {workload(model.task)} row for {model.framework}: {kind} figures used")
+        assumed = True
     return CalibrationPlan(
         device=device,
         service_time_ms=round(service, 4),
@@ -212,7 +262,17 @@ def model_calibration(model: ModelSpec, gpu_class: str | None) -> CalibrationPla
         origin="table",
         table_key=table_key,
         adjustments=tuple(notes),
+        assumed=assumed,
     )
+
+
+def outside_table(model: ModelSpec) -> int | None:
+    """The largest parameter count the table models for this model, when it states more."""
+    limit = MODELLED_PARAMETERS.get((model.framework, workload(model.task)))
+    count = model.parameter_count
+    if limit is None or count is None or count <= limit:
+        return None
+    return limit
 
 
 def _measured(model: ModelSpec, device: str, memory: float, table_key: str) -> CalibrationPlan:

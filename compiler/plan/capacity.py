@@ -20,15 +20,16 @@ import math
 
 from mlopsgen.plan import calibration
 from mlopsgen.plan.ir_serving import CapacityPlan, StagePlan
+from mlopsgen.plan.latency_budget import LN20, RHO_CAP, LatencyBudget, record_split
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.serving_path import path_replica_rps, path_service_time_ms
 from mlopsgen.spec.models import Spec
 
-LN20 = math.log(20)
-RHO_CAP = 0.7
+__all__ = ["LN20", "RHO_CAP", "RHO_FLOOR", "RHO_LOW"]
+
 RHO_LOW = 0.3
 RHO_FLOOR = 0.05
-"""Utilisation used when the SLO cannot be met, so the plan stays finite (with an error)."""
+"""Below this the replicas would idle 95 % of the time: the SLO counts as not met (E502)."""
 
 _P95 = ("slo", "latency_p95_ms")
 _THROUGHPUT = ("slo", "throughput")
@@ -100,25 +101,36 @@ def _record_load(spec: Spec, rec: Recorder, peak: float, average: float) -> None
 def _record_path(
     rec: Recorder, stages: tuple[StagePlan, ...], hit: float, service: float, rps: float
 ) -> None:
+    alternatives = sorted({s.alternative_of for s in stages if s.alternative_of})
     rec.add(
         "serving.service_time_ms",
         clean(service),
         unit="ms",
-        formula="S = Σ service time of the stages of a cache miss",
-        computed=" + ".join(fmt(s.service_time_ms) for s in stages) + f" = {fmt(service)}",
+        formula="S = Σ service time of the stages of a cache miss (the slowest of an "
+        "experiment's alternative models)",
+        computed=" + ".join(fmt(s.service_time_ms) for s in stages if not s.alternative_of)
+        + "".join(
+            " + max("
+            + ", ".join(fmt(s.service_time_ms) for s in stages if s.alternative_of == group)
+            + ")"
+            for group in alternatives
+        )
+        + f" = {fmt(service)}",
         inputs={s.name: s.service_time_ms for s in stages},
         sources=[("serving", "models"), ("models",), ("serving", "cache")],
         reason="a miss pays every stage in turn, and the p95 is made of misses",
     )
     terms = " + ".join(
-        f"{fmt(1 - hit) if s.applies_to == 'misses' else 1}/{fmt(s.per_replica_rps)}"
+        f"{fmt(clean((1 - hit if s.applies_to == 'misses' else 1) * s.share))}"
+        f"/{fmt(s.per_replica_rps)}"
         for s in stages
     )
     rec.add(
         "serving.per_replica_rps",
         clean(rps),
         unit="rps/replica",
-        formula="1 / Σ(share_i / rps_i); share = 1 − hit_ratio for stages only misses take",
+        formula="1 / Σ(share_i / rps_i); share = (1 − hit_ratio for stages only misses take) "
+        "× the share of requests an experiment routes to a model",
         computed=f"1 / ({terms}) = {fmt(rps)}",
         inputs={"cache_hit_ratio": hit, **{s.name: s.per_replica_rps for s in stages}},
         sources=[("serving", "models"), ("models",), ("serving", "cache", "hit_ratio")],
@@ -127,8 +139,57 @@ def _record_path(
     )
 
 
+def slo_utilisation(service_ms: float, budget_ms: float | None) -> tuple[float, float, bool]:
+    """(raw ρ, planned ρ, whether the SLO is met) for S against the budget p95 − W.
+
+    When the budget cannot be met (raw ρ under the 0.05 floor) replicas are sized for
+    throughput at the 0.7 cap: no replica count fixes the latency, and a fleet sized at the
+    floor would only add a cost warning to the error that names the real fix.
+    """
+    if budget_ms is None:
+        return RHO_CAP, RHO_CAP, True
+    raw = utilisation_raw(service_ms, max(budget_ms, 1e-3))
+    if raw < RHO_FLOOR:
+        return raw, RHO_CAP, False
+    return raw, target_utilisation(service_ms, budget_ms), True
+
+
+def _record_model_rps(
+    rec: Recorder, stages: tuple[StagePlan, ...], hit: float, peak: float
+) -> None:
+    """Peak requests per second reaching each model on the path."""
+    for stage in stages:
+        if stage.kind != "model":
+            continue
+        name = stage.name.removeprefix("model:")
+        miss = 1 - hit if stage.applies_to == "misses" else 1.0
+        value = clean(peak * miss * stage.share)
+        why = (
+            f"experiment {stage.alternative_of}: only its arms (and, for the control, requests "
+            "outside it) call this model"
+            if stage.alternative_of
+            else "every request that reaches the models calls it (ensemble members, routing "
+            "targets once per request through one partition)"
+        )
+        rec.add(
+            f"serving.models.{name}.peak_rps",
+            value,
+            unit="rps",
+            formula="peak_rps × (1 − hit_ratio) × share of requests routed to the model",
+            computed=f"{fmt(peak)} × {fmt(miss)} × {fmt(stage.share)} = {fmt(value)}",
+            inputs={"peak_rps": clean(peak), "cache_hit_ratio": hit, "share": stage.share},
+            sources=[("serving", "models"), ("serving", "experiments"), ("slo", "throughput")],
+            reason=why,
+        )
+
+
 def plan_capacity(
-    spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...], zones: int, hit: float
+    spec: Spec,
+    rec: Recorder,
+    stages: tuple[StagePlan, ...],
+    zones: int,
+    hit: float,
+    budget: LatencyBudget,
 ) -> CapacityPlan:
     """Utilisation target, replicas by Little's law and their spread over zones."""
     peak, average = throughput(spec)
@@ -136,10 +197,11 @@ def plan_capacity(
     service = path_service_time_ms(stages)
     rps = path_replica_rps(stages, hit)
     _record_path(rec, stages, hit, service, rps)
+    _record_model_rps(rec, stages, hit, peak)
     p95 = spec.slo.latency_p95_ms
-    raw = utilisation_raw(service, p95) if p95 else RHO_CAP
-    rho = target_utilisation(service, p95) if p95 else RHO_CAP
-    _record_rho(rec, service, p95, raw, rho)
+    raw, rho, met = slo_utilisation(service, budget.queue_budget_ms)
+    _record_rho(rec, service, budget, raw, rho, met)
+    queueing, latency = record_split(rec, p95, service, rho, budget) if p95 else (0.0, 0.0)
     needed = replicas_needed(peak, rps, rho)
     in_flight = peak * service / 1000
     _record_replicas(rec, peak, rps, rho, needed, in_flight, service)
@@ -156,6 +218,10 @@ def plan_capacity(
         per_replica_rps=clean(rps),
         utilisation_raw=clean(raw, 4),
         utilisation=clean(rho, 4),
+        batching_window_ms=budget.window_ms,
+        queueing_ms=queueing,
+        latency_total_ms=latency,
+        latency_slo_met=met,
         in_flight=clean(in_flight),
         replicas_needed=needed,
         zones=zones,
@@ -166,22 +232,32 @@ def plan_capacity(
     )
 
 
-def _record_rho(rec: Recorder, service: float, p95: float | None, raw: float, rho: float) -> None:
-    if p95 is None:
+def _record_rho(
+    rec: Recorder, service: float, budget: LatencyBudget, raw: float, rho: float, met: bool
+) -> None:
+    left = budget.queue_budget_ms
+    if left is None:
         computed, reason = f"= {fmt(rho)}", "no latency SLO: utilisation at the 0.7 cap"
     else:
-        computed = f"min(0.7, 1 − {fmt(LN20)} × {fmt(service)} / {fmt(p95)}) = {fmt(rho)}"
-        reason = "M/M/1: p95 ≈ ln(20)·S/(1 − ρ) must fit the budget; 0.7 caps burst queues"
-        if raw < RHO_CAP:
-            reason = "M/M/1: p95 ≈ ln(20)·S/(1 − ρ) must fit the budget, which binds below 0.7"
+        computed = f"min(0.7, 1 − {fmt(LN20)} × {fmt(service)} / {fmt(left)}) = {fmt(rho)}"
+        reason = "M/M/1: p95 ≈ ln(20)·S/(1 − ρ) must fit the p95 less the batching window; "
+        reason += "0.7 caps burst queues" if raw >= RHO_CAP else "the budget binds below 0.7"
+        if not met:
+            computed = f"1 − {fmt(LN20)} × {fmt(service)} / {fmt(left)} = {fmt(raw)} < 0.05 → 0.7"
+            reason = "the SLO cannot be met at any utilisation (see the error): replicas are "
+            reason += "sized for throughput at the 0.7 cap"
     rec.add(
         "serving.utilisation",
         clean(rho, 4),
         unit="ρ",
-        formula="ρ = min(0.7, 1 − ln(20) × S / p95)",
+        formula="ρ = min(0.7, 1 − ln(20) × S / (p95 − batching window))",
         computed=computed,
-        inputs={"service_time_ms": clean(service), "latency_p95_ms": p95},
-        sources=[_P95],
+        inputs={
+            "service_time_ms": clean(service),
+            "latency_budget_ms": left,
+            "batching_window_ms": budget.window_ms,
+        },
+        sources=[_P95, ("serving", "batching")],
         reason=reason,
     )
 

@@ -190,6 +190,7 @@ def training_pools(
 ) -> list[NodePool]:
     """Scale-from-zero pools for training shards and batch jobs, CPU and GPU."""
     cpu_needed = 0.0
+    memory_needed = 0.0
     gpus_needed = 0
     for model in models:
         train = next((s for s in model.steps if s.name == "train"), None)
@@ -200,6 +201,7 @@ def training_pools(
             gpus_needed += train.gpu * workers
         else:
             cpu_needed += train.cpu * workers
+            memory_needed += train.memory_gib * workers
     if batch is not None:
         if replica.gpu:
             gpus_needed += replica.gpu * batch.workers
@@ -207,8 +209,17 @@ def training_pools(
             cpu_needed += replica.cpu * batch.workers
     pools = []
     if cpu_needed:
-        node = CPU_FAMILIES[provider]["general"]
-        high = math.ceil(cpu_needed / (node.vcpu - RESERVED_VCPU))
+        general = CPU_FAMILIES[provider]["general"]
+        largest = max(
+            (s.memory_gib for m in models for s in m.steps if s.name == "train" and not s.gpu),
+            default=0.0,
+        )
+        fits = largest <= general.memory_gib - RESERVED_GIB
+        node = general if fits else CPU_FAMILIES[provider]["memory"]
+        high = max(
+            math.ceil(cpu_needed / (node.vcpu - RESERVED_VCPU)),
+            math.ceil(memory_needed / (node.memory_gib - RESERVED_GIB)),
+        )
         pools.append(_pool("training", "training", node, 0, (0, high, 0), "spot"))
     if gpus_needed:
         node, _ = gpu_instance(provider, gpu_class or "t4")

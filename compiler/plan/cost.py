@@ -125,26 +125,31 @@ def _items(spec: Spec, inputs: CostInputs) -> list[CostItem]:
 
 
 def _training(spec: Spec, inputs: CostInputs) -> CostItem:
+    """Jobs times their sized duration, billed by the larger of their CPU and memory share.
+
+    A job holding most of a node's memory keeps the node, whatever its vCPU request.
+    """
     provider = spec.infrastructure.cloud
     cpu_pool, gpu_pool = _pool(inputs, "training"), _pool(inputs, "gpu-training")
     total, hours = 0.0, 0.0
-    for model, train in zip(inputs.models, inputs.training, strict=True):
-        step = next((s for s in model.steps if s.name == "train"), None)
-        if step is None or not train.trainable:
+    for train in inputs.training:
+        if not train.trainable:
             continue
-        node_hours = train.runs_per_month * train.shards * train.hours_per_shard
-        if step.gpu and gpu_pool is not None:
-            share = step.gpu / max(gpu_pool.gpus, 1)
-            total += node_hours * share * _node_price(provider, gpu_pool)
+        job_hours = train.runs_per_month * train.shards * train.hours_per_shard
+        if train.gpu and gpu_pool is not None:
+            share = train.gpu / max(gpu_pool.gpus, 1)
+            total += job_hours * share * _node_price(provider, gpu_pool)
         elif cpu_pool is not None:
-            share = step.cpu / (cpu_pool.vcpu - 1)
-            total += node_hours * share * _node_price(provider, cpu_pool)
-        hours += node_hours
+            share = max(
+                train.cpu / (cpu_pool.vcpu - 1), train.memory_gib / (cpu_pool.memory_gib - 2)
+            )
+            total += job_hours * min(share, 1.0) * _node_price(provider, cpu_pool)
+        hours += job_hours
     return CostItem(
         component="training",
         monthly_usd=total,
-        basis=f"{fmt(hours)} shard-hours/month (runs × shards × hours per shard), "
-        "billed by the share of a node each shard requests",
+        basis=f"{fmt(hours)} job-hours/month × each job's share of a node "
+        "(the larger of its vCPU and memory shares)",
     )
 
 

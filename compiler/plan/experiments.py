@@ -2,8 +2,12 @@
 # ruff: noqa: RUF001, RUF002, RUF003
 """How large and how long each A/B experiment must be to detect the effect it asks for.
 
-Two-proportion z-test, two-sided: n per arm = (z₁₋α/₂ + z_power)² · [p₁(1−p₁) + p₂(1−p₂)] / δ²
-with p₂ = p₁(1 + MDE) and δ = p₂ − p₁. The smallest arm fills slowest, so it sets the
+Sample sizes are counted in the randomisation unit. A rate metric takes the two-sided
+two-proportion z-test, n per arm = (z₁₋α/₂ + z_power)² · [p₁(1−p₁) + p₂(1−p₂)] / δ² with
+p₂ = p₁ + δ; a mean metric the two-sample test on means, n = 2(z₁₋α/₂ + z_power)²σ²/δ². The
+spec states δ as relative (a fraction of the baseline) or absolute (in the metric's unit).
+Daily units are stated, or the unit entity's cardinality (every unit active daily, an upper
+bound); never the request volume. The smallest arm fills slowest, so it sets the
 duration: days = n / (daily units × traffic share × its split share), rounded up to whole
 weeks so every weekday is equally represented (weekly seasonality would otherwise bias the
 lift). The result can only be read once labels arrive, so the read-out adds the label delay
@@ -18,8 +22,9 @@ from statistics import NormalDist
 
 from mlopsgen.plan.ir_serving import ExperimentPlan, VariantPlan
 from mlopsgen.plan.record import Recorder, clean, fmt
+from mlopsgen.spec.checks_experiments import effect_size
 from mlopsgen.spec.models import Spec
-from mlopsgen.spec.serving_models import Experiment
+from mlopsgen.spec.serving_models import Effect, Experiment
 
 _NORMAL = NormalDist()
 _Path = tuple[str | int, ...]
@@ -30,18 +35,26 @@ def z_score(quantile: float) -> float:
     return _NORMAL.inv_cdf(quantile)
 
 
-def sample_size_per_arm(p1: float, mde: float, alpha: float = 0.05, power: float = 0.8) -> int:
-    """Units per arm to detect a relative change ``mde`` of a rate ``p1``.
+def sample_size_per_arm(p1: float, delta: float, alpha: float = 0.05, power: float = 0.8) -> int:
+    """Units per arm to detect an absolute change ``delta`` of a rate ``p1``.
 
     Raises:
-        ValueError: the treated rate p₁(1 + MDE) is not a probability.
+        ValueError: the treated rate p₁ + δ is not a probability.
     """
-    p2 = p1 * (1 + mde)
+    p2 = p1 + delta
     if not 0 < p2 < 1:
-        raise ValueError(f"baseline {p1:g} × (1 + {mde:g}) = {p2:g} is not a rate in (0, 1)")
+        raise ValueError(f"baseline {p1:g} + {delta:g} = {p2:g} is not a rate in (0, 1)")
     z_sum = z_score(1 - alpha / 2) + z_score(power)
     variance = p1 * (1 - p1) + p2 * (1 - p2)
-    return math.ceil(round(z_sum**2 * variance / (p2 - p1) ** 2, 6))
+    return math.ceil(round(z_sum**2 * variance / delta**2, 6))
+
+
+def sample_size_for_mean(
+    stddev: float, delta: float, alpha: float = 0.05, power: float = 0.8
+) -> int:
+    """Units per arm to detect a change ``delta`` of a mean: 2(z_a + z_b)²σ² / δ²."""
+    z_sum = z_score(1 - alpha / 2) + z_score(power)
+    return math.ceil(round(2 * z_sum**2 * stddev**2 / delta**2, 6))
 
 
 def days_for(n: int, daily_units: float, traffic_share: float, arm_share: float) -> float:
@@ -59,45 +72,86 @@ def _label_delay(spec: Spec, unit: str) -> float:
     return max(delays, default=0.0)
 
 
-def _daily_units(spec: Spec, exp: Experiment, average_rps: float) -> int:
+def _daily_units(spec: Spec, exp: Experiment) -> tuple[int, str, int | None]:
+    """Distinct units per day, where the figure came from, and the unit population."""
+    entity = next((e for e in spec.features.entities if e.key == exp.unit), None)
+    population = entity.cardinality if entity is not None else None
     if exp.daily_units is not None:
-        return exp.daily_units
-    return round(spec.slo.throughput.requests_per_day or average_rps * 86400)
+        return exp.daily_units, "stated daily_units", population
+    if entity is not None:
+        return (
+            entity.cardinality,
+            f"entity {entity.name} cardinality (all active daily)",
+            population,
+        )
+    return 1, "unknown (E332)", population
 
 
-def _sample_size(rec: Recorder, name: str, where: _Path, exp: Experiment) -> tuple[int, float]:
-    """n per arm and the treated rate p2 (E505 when p2 is not a rate)."""
-    p1, mde = exp.baseline_rate, exp.minimum_detectable_effect
-    p2 = p1 * (1 + mde)
+def _effect(exp: Experiment) -> tuple[str, float, float]:
+    """(effect kind, stated number, absolute δ); a bare number is read as relative (E330)."""
+    effect = exp.minimum_detectable_effect
+    delta = effect_size(exp)
+    if isinstance(effect, Effect) and delta is not None:
+        kind = "absolute" if effect.absolute is not None else "relative"
+        return kind, float(effect.absolute or effect.relative or 0), delta
+    baseline = exp.baseline_rate if exp.baseline_rate is not None else exp.baseline_mean
+    stated = float(effect) if not isinstance(effect, Effect) else 0.0
+    return "relative", stated, abs(baseline or 0) * stated
+
+
+def _sample_size(
+    rec: Recorder, name: str, where: _Path, exp: Experiment
+) -> tuple[int, str, float, float, tuple[str, float, float]]:
+    """n per arm, the metric kind, baseline, treated value and effect (E505: not a rate)."""
+    kind, stated, delta = _effect(exp)
+    z_a, z_b = z_score(1 - exp.alpha / 2), z_score(exp.power)
+    effect_path = (*where, "minimum_detectable_effect")
+    if exp.baseline_rate is None:
+        mean, sigma = exp.baseline_mean or 0.0, exp.baseline_stddev or 1.0
+        delta = delta or sigma
+        n = sample_size_for_mean(sigma, delta, exp.alpha, exp.power)
+        rec.add(
+            f"{name}.sample_size_per_arm",
+            n,
+            unit="units",
+            formula="n = 2 (z_{1−α/2} + z_power)² σ² / δ² (difference of two means)",
+            computed=f"2 × ({fmt(z_a, 6)} + {fmt(z_b, 6)})² × {fmt(sigma, 6)}² / "
+            f"{fmt(delta, 6)}² = {n}",
+            inputs={"mean": mean, "stddev": sigma, "delta": clean(delta), "effect": kind},
+            sources=[(*where, "baseline_mean"), (*where, "baseline_stddev"), effect_path],
+            reason=f"two-sided z-test on the mean of {exp.metric} per {exp.unit}; δ is the "
+            f"{kind} effect {fmt(stated)} in the metric's unit",
+        )
+        return n, "mean", mean, mean + delta, (kind, stated, delta)
+    p1 = exp.baseline_rate
+    p2 = p1 + delta
     if not 0 < p2 < 1:
         rec.fail(
             "E505",
-            f"experiment {exp.name}: baseline {fmt(p1)} × (1 + {fmt(mde)}) = {fmt(p2)} "
-            "is not a rate",
-            (*where, "minimum_detectable_effect"),
-            hint="the minimum detectable effect is relative: 0.05 means 5 % of the baseline",
+            f"experiment {exp.name}: baseline {fmt(p1)} + {fmt(delta)} = {fmt(p2)} is not a rate",
+            effect_path,
+            hint="keep the treated rate between 0 and 1",
         )
         p2 = min(max(p2, 1e-9), 1 - 1e-9)
-        mde = p2 / p1 - 1
-    z_a, z_b = z_score(1 - exp.alpha / 2), z_score(exp.power)
-    n = sample_size_per_arm(p1, mde, exp.alpha, exp.power)
+        delta = p2 - p1
+    n = sample_size_per_arm(p1, delta, exp.alpha, exp.power)
     variance = p1 * (1 - p1) + p2 * (1 - p2)
     rec.add(
         f"{name}.sample_size_per_arm",
         n,
         unit="units",
-        formula="n = (z_{1−α/2} + z_power)² × [p1(1−p1) + p2(1−p2)] / (p2 − p1)², p2 = p1(1+mde)",
-        computed=f"({fmt(z_a, 6)} + {fmt(z_b, 6)})² × {fmt(variance, 6)} / "
-        f"{fmt(p2 - p1, 6)}² = {n}",
-        inputs={"p1": p1, "p2": clean(p2), "alpha": exp.alpha, "power": exp.power, "mde": mde},
-        sources=[(*where, "baseline_rate"), (*where, "minimum_detectable_effect")],
-        reason=f"two-sided z-test on {exp.metric}: the smallest sample that detects the effect",
+        formula="n = (z_{1−α/2} + z_power)² × [p1(1−p1) + p2(1−p2)] / (p2 − p1)², p2 = p1 + δ",
+        computed=f"({fmt(z_a, 6)} + {fmt(z_b, 6)})² × {fmt(variance, 6)} / {fmt(delta, 6)}² = {n}",
+        inputs={"p1": p1, "p2": clean(p2), "alpha": exp.alpha, "power": exp.power, "effect": kind},
+        sources=[(*where, "baseline_rate"), effect_path],
+        reason=f"two-sided two-proportion z-test on {exp.metric}; δ = {fmt(delta)} from the "
+        f"{kind} effect {fmt(stated)}",
     )
-    return n, p2
+    return n, "rate", p1, p2, (kind, stated, delta)
 
 
 def _duration(
-    rec: Recorder, name: str, where: _Path, exp: Experiment, n: int, daily: int
+    rec: Recorder, name: str, where: _Path, exp: Experiment, n: int, daily: int, origin: str
 ) -> tuple[str, float, int]:
     """The slowest-filling arm, the days it needs, and that rounded up to whole weeks."""
     traffic = exp.traffic_percent / 100
@@ -114,7 +168,8 @@ def _duration(
         f"{fmt(needed)} d) = {duration}",
         inputs={"daily_units": daily, "traffic_share": traffic, "arm": limiting},
         sources=[(*where, "daily_units"), (*where, "split"), (*where, "traffic_percent")],
-        reason=f"arm {limiting!r} fills slowest; whole weeks balance weekday effects",
+        reason=f"arm {limiting!r} fills slowest; whole weeks balance weekday effects; "
+        f"daily units from {origin}, counted in {exp.unit}, never in requests",
     )
     return limiting, needed, duration
 
@@ -147,15 +202,35 @@ def _readout(
     return delay, readout
 
 
-def plan_experiment(
-    spec: Spec, rec: Recorder, index: int, exp: Experiment, average_rps: float
-) -> ExperimentPlan:
-    """Sample size, duration and read-out day of one experiment."""
+def _population_check(
+    rec: Recorder, where: _Path, exp: Experiment, n: int, daily: int, population: int | None
+) -> None:
+    """W522 when the smallest arm cannot enrol n distinct units within max_duration_days."""
+    reach = daily * exp.max_duration_days
+    if population is not None:
+        reach = min(reach, population)
+    arm_share = min(exp.split.values()) / sum(exp.split.values())
+    available = math.floor(reach * exp.traffic_percent / 100 * arm_share)
+    if n > available:
+        rec.warn(
+            "W522",
+            f"experiment {exp.name} needs {n} {exp.unit} per arm, but its smallest arm can enrol "
+            f"only {available} distinct units in {exp.max_duration_days} days (population "
+            f"{min(reach, population or reach)})",
+            (*where, "minimum_detectable_effect"),
+            hint="detect a larger effect, raise traffic_percent or balance the split; units "
+            "return every day, so more days do not add new ones past the population",
+        )
+
+
+def plan_experiment(spec: Spec, rec: Recorder, index: int, exp: Experiment) -> ExperimentPlan:
+    """Sample size in the randomisation unit, duration and read-out day of one experiment."""
     where: _Path = ("serving", "experiments", index)
     name = f"experiments.{exp.name}"
-    n, p2 = _sample_size(rec, name, where, exp)
-    daily = _daily_units(spec, exp, average_rps)
-    limiting, needed, duration = _duration(rec, name, where, exp, n, daily)
+    n, kind, baseline, treated, (effect_kind, stated, delta) = _sample_size(rec, name, where, exp)
+    daily, origin, population = _daily_units(spec, exp)
+    limiting, needed, duration = _duration(rec, name, where, exp, n, daily, origin)
+    _population_check(rec, where, exp, n, daily, population)
     delay, readout = _readout(spec, rec, name, where, exp, duration)
     return ExperimentPlan(
         name=exp.name,
@@ -163,14 +238,20 @@ def plan_experiment(
         metric=exp.metric,
         direction=next((m.direction for m in spec.business.metrics if m.name == exp.metric), None),
         salt=exp.name,
-        baseline_rate=exp.baseline_rate,
-        treatment_rate=clean(p2),
-        minimum_detectable_effect=exp.minimum_detectable_effect,
+        metric_kind=kind,
+        baseline=baseline,
+        baseline_stddev=exp.baseline_stddev,
+        effect_kind=effect_kind,
+        minimum_detectable_effect=stated,
+        effect=clean(delta),
+        treatment=clean(treated),
         alpha=exp.alpha,
         power=exp.power,
         variants=_variants(exp, sum(exp.split.values())),
         traffic_percent=exp.traffic_percent,
         daily_units=daily,
+        daily_units_from=origin,
+        population=population,
         sample_size_per_arm=n,
         limiting_arm=limiting,
         days_needed=clean(needed),

@@ -180,6 +180,8 @@ class CalibrationPlan(PlanModel):
     origin: str
     table_key: str
     adjustments: tuple[str, ...]
+    assumed: bool = False
+    """The table has no measured entry for this kind and size: the figure is scaled."""
 
 
 class StepPlan(PlanModel):
@@ -251,6 +253,13 @@ class TrainingModelPlan(PlanModel):
     waves: int
     runs_per_month: float
     hours_per_shard: float
+    rows_per_shard: int
+    features: int
+    window_minutes: float
+    cpu: float
+    memory_gib: float
+    gpu: int
+    fits_window: bool
 
 
 class TrainingPlan(PlanModel):

@@ -25,6 +25,11 @@ class StagePlan(PlanModel):
     per_replica_rps: float
     applies_to: str
     batchable: bool
+    share: float = 1.0
+    """Share of the requests taking this step that call it: an experiment arm's model is
+    called only for its arm (and, for the control, for requests outside the experiment)."""
+    alternative_of: str | None = None
+    """The experiment whose arms call this model or another: a request pays only one."""
 
 
 class CapacityPlan(PlanModel):
@@ -37,6 +42,13 @@ class CapacityPlan(PlanModel):
     per_replica_rps: float
     utilisation_raw: float
     utilisation: float
+    batching_window_ms: float
+    """The dispatcher's window, taken from the p95 before queueing (0: no batching)."""
+    queueing_ms: float
+    """Queueing part of the M/M/1 sojourn p95 at the planned utilisation (p95 less S)."""
+    latency_total_ms: float
+    """S + queueing + batching window: at most the p95 when the SLO is met."""
+    latency_slo_met: bool
     in_flight: float
     replicas_needed: int
     zones: int
@@ -170,14 +182,23 @@ class ExperimentPlan(PlanModel):
     metric: str
     direction: str | None
     salt: str
-    baseline_rate: float
-    treatment_rate: float
+    metric_kind: str
+    """``rate`` (two-proportion test) or ``mean`` (two-sample test on a mean)."""
+    baseline: float
+    baseline_stddev: float | None
+    effect_kind: str
+    """How the spec stated the effect: ``relative`` or ``absolute``."""
     minimum_detectable_effect: float
+    effect: float
+    """The absolute change to detect, in the metric's unit."""
+    treatment: float
     alpha: float
     power: float
     variants: tuple[VariantPlan, ...]
     traffic_percent: float
     daily_units: int
+    daily_units_from: str
+    population: int | None
     sample_size_per_arm: int
     limiting_arm: str
     days_needed: float

@@ -180,11 +180,38 @@ def pipeline_steps(model: ModelSpec, trainable: bool) -> tuple[StepPlan, ...]:
 
 
 def _calibration(
-    rec: Recorder, index: int, model: ModelSpec, gpu_class: str | None
+    rec: Recorder, index: int, model: ModelSpec, gpu_class: str | None, served: bool
 ) -> CalibrationPlan:
     """The model's serving figures, recorded with where they came from."""
     cal = calibration.model_calibration(model, gpu_class)
     where = "the spec's measured calibration" if cal.origin == "spec" else f"table {cal.table_key}"
+    reason = "the planning figure until a load test measures it; set calibration: to override"
+    limit = calibration.outside_table(model) if model.calibration is None else None
+    if limit is not None:
+        rec.fail(
+            "E506",
+            f"model {model.name} has {model.parameter_count} parameters; the calibration table "
+            f"models {model.framework} {calibration.workload(model.task)} models up to {limit} "
+            "(encoder and classifier classes), not generative models that answer token by "
+            "token: the plan will not size it from the table",
+            ("models", index, "parameter_count"),
+            hint="load-test the model and set calibration: {service_time_ms: ..., "
+            "per_replica_rps: ...} with the measured figures",
+        )
+    elif cal.assumed:
+        reason = (
+            f"an assumption: the table has no measured entry for {cal.table_key} and scales "
+            "it from a measured size; " + reason
+        )
+    if limit is None and cal.assumed and served:
+        rec.warn(
+            "W523",
+            f"model {model.name}: {fmt(cal.service_time_ms)} ms and {fmt(cal.per_replica_rps)} "
+            f"rps are assumptions, not measurements (no measured entry for {cal.table_key})",
+            ("models", index, "size"),
+            hint=f"load-test {model.name} and set calibration: {{service_time_ms: ..., "
+            "per_replica_rps: ...}",
+        )
     rec.add(
         f"models.{model.name}.service_time_ms",
         cal.service_time_ms,
@@ -199,7 +226,7 @@ def _calibration(
         inputs={"framework": model.framework, "size": model.size, "device": cal.device},
         sources=[("models", index, "framework"), ("models", index, "size")]
         + ([("models", index, "calibration")] if model.calibration else []),
-        reason="the planning figure until a load test measures it; set calibration: to override",
+        reason=reason,
     )
     return cal
 
@@ -245,7 +272,7 @@ def plan_models(spec: Spec, rec: Recorder, gpu_class: str | None) -> tuple[Model
                 seasonality_days=tuple(model.seasonality_days),
                 embedding_dim=model.embedding_dim,
                 params=dict(sorted(model.params.items())),
-                calibration=_calibration(rec, index, model, gpu_class),
+                calibration=_calibration(rec, index, model, gpu_class, model.name in served),
                 trainable=trainable,
                 served=model.name in served,
                 steps=pipeline_steps(model, trainable),

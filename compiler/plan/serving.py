@@ -16,9 +16,15 @@ from dataclasses import dataclass
 from mlopsgen.plan import autoscaling, batching, capacity, data, experiments, rules
 from mlopsgen.plan.ir_data import ModelPlan
 from mlopsgen.plan.ir_serving import CachePlan, RoutingPlan, ServingPlan
+from mlopsgen.plan.latency_budget import LatencyBudget, plan_latency_budget
 from mlopsgen.plan.names import K8sName
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.plan.serving_path import build_stages, online_views, replica_shape
+from mlopsgen.plan.serving_path import (
+    build_stages,
+    online_views,
+    path_service_time_ms,
+    replica_shape,
+)
 from mlopsgen.plan.slo_check import check_slo
 from mlopsgen.spec.models import Spec
 from mlopsgen.spec.types import duration_seconds
@@ -115,11 +121,13 @@ def plan_serving(
     cache = serving.cache
     hit = cache.hit_ratio if cache is not None and cache.enabled else 0.0
     cap = hpa = pdb = None
+    budget = LatencyBudget(window_ms=0.0, queue_budget_ms=None, batched=False)
     if realtime:
-        cap = capacity.plan_capacity(spec, rec, stages, zones, hit)
-        check_slo(spec, rec, models, stages, cap.service_time_ms)
+        budget = plan_latency_budget(spec, rec, stages, path_service_time_ms(stages))
+        cap = capacity.plan_capacity(spec, rec, stages, zones, hit, budget)
+        check_slo(spec, rec, models, stages, cap.service_time_ms, budget)
         hpa, pdb = autoscaling.plan_hpa(spec, rec, cap, shape)
-    peak, average = capacity.throughput(spec)
+    peak, _ = capacity.throughput(spec)
     cache_plan = plan_cache(spec, rec, peak) if realtime else None
     plan = ServingPlan(
         mode=serving.mode,
@@ -133,13 +141,12 @@ def plan_serving(
         hpa=hpa,
         pdb=pdb,
         replica=autoscaling.plan_replica(spec, rec, cap, shape, models, gpu_class),
-        batching=batching.plan_batching(spec, rec, stages if realtime else ()),
+        batching=batching.plan_batching(spec, rec, stages if realtime else (), budget),
         cache=cache_plan,
         routing=plan_routing(spec),
         decision=rules.plan_decision(serving.decision),
         experiments=tuple(
-            experiments.plan_experiment(spec, rec, i, e, average)
-            for i, e in enumerate(serving.experiments)
+            experiments.plan_experiment(spec, rec, i, e) for i, e in enumerate(serving.experiments)
         ),
         batch=batching.plan_batch_job(spec, rec, models),
     )

@@ -54,7 +54,13 @@ def online_views(spec: Spec, models: tuple[ModelPlan, ...]) -> list[str]:
 
 
 def _stage(
-    name: str, kind: str, figures: Figures, workers: int, applies_to: str, batchable: bool = False
+    name: str,
+    kind: str,
+    figures: Figures,
+    workers: int,
+    applies_to: str,
+    batchable: bool = False,
+    share: tuple[float, str | None] = (1.0, None),
 ) -> StagePlan:
     return StagePlan(
         name=name,
@@ -63,7 +69,43 @@ def _stage(
         per_replica_rps=clean(figures.per_replica_rps * workers),
         applies_to=applies_to,
         batchable=batchable,
+        share=clean(share[0]),
+        alternative_of=share[1],
     )
+
+
+def model_shares(spec: Spec) -> dict[str, tuple[float, str | None]]:
+    """Share of requests reaching each served model that an experiment routes elsewhere.
+
+    In an experiment whose arms call different models, a request calls its arm's model only:
+    the first variant is the control, which also answers requests outside the experiment,
+    and an arm naming no model calls the control's. Ensemble members and the anomaly model
+    are called for every request whatever the arm; a routing target is called once per
+    request (one of its partitions), so both keep a share of 1. A model that alternates in
+    several experiments keeps the largest share (an upper bound).
+    """
+    always: set[str] = set()
+    decision = spec.serving.decision
+    if decision is not None:
+        always |= set(decision.ensemble)
+        if decision.anomaly_model is not None:
+            always.add(decision.anomaly_model)
+    shares: dict[str, tuple[float, str | None]] = {}
+    for exp in spec.serving.experiments:
+        arms = list(exp.variants)
+        control = exp.variants[arms[0]].model
+        chosen = {arm: exp.variants[arm].model or control for arm in arms}
+        models = {m for m in chosen.values() if m is not None}
+        if len(models) < 2:
+            continue
+        traffic, total = exp.traffic_percent / 100, sum(exp.split.values())
+        for model in sorted(models - always):
+            share = (1 - traffic) * (model == control) + traffic * sum(
+                exp.split.get(arm, 0) / total for arm in arms if chosen[arm] == model
+            )
+            if model not in shares or share > shares[model][0]:
+                shares[model] = (share, shares.get(model, (0.0, exp.name))[1] or exp.name)
+    return shares
 
 
 def build_stages(
@@ -83,6 +125,7 @@ def build_stages(
         per_entity = Figures(lookup.service_time_ms, lookup.per_replica_rps / len(entities), 0)
         stages.append(_stage("features", "features", per_entity, shape.workers, miss))
     by_name = {m.name: m for m in models}
+    shares = model_shares(spec)
     for name in spec.serving.models:
         model = by_name[name]
         cal = model.calibration
@@ -91,23 +134,32 @@ def build_stages(
             rps = rps * shape.workers / calibration.CPU_REPLICA_WORKERS
         batchable = model.framework not in calibration.UNBATCHABLE_FRAMEWORKS
         figures = Figures(cal.service_time_ms, rps, cal.memory_mb)
-        stages.append(_stage(f"model:{name}", "model", figures, 1, miss, batchable))
+        share = shares.get(name, (1.0, None))
+        stages.append(_stage(f"model:{name}", "model", figures, 1, miss, batchable, share))
     if spec.serving.decision is not None:
         stages.append(_stage("rules", "rules", calibration.RULES_PER_WORKER, shape.workers, miss))
     return tuple(stages)
 
 
 def path_service_time_ms(stages: tuple[StagePlan, ...]) -> float:
-    """S of a cache miss: every stage in turn (a miss is what the p95 sees)."""
-    return sum(s.service_time_ms for s in stages)
+    """S of a cache miss: every stage in turn (a miss is what the p95 sees); of an
+    experiment's alternative models only the slowest, since a request calls one of them."""
+    alone = sum(s.service_time_ms for s in stages if s.alternative_of is None)
+    groups: dict[str, float] = {}
+    for s in stages:
+        if s.alternative_of is not None:
+            groups[s.alternative_of] = max(groups.get(s.alternative_of, 0.0), s.service_time_ms)
+    return alone + sum(groups.values())
 
 
 def path_replica_rps(stages: tuple[StagePlan, ...], hit_ratio: float) -> float:
     """Requests per second one replica sustains: 1 / Σ replica time per request.
 
-    Stages every request takes count fully; stages only misses take count (1 − hit ratio).
+    Stages every request takes count fully; stages only misses take count (1 − hit ratio);
+    a model an experiment arm calls counts by its share of the requests.
     """
     seconds = sum(
-        (1 - hit_ratio if s.applies_to == "misses" else 1.0) / s.per_replica_rps for s in stages
+        (1 - hit_ratio if s.applies_to == "misses" else 1.0) * s.share / s.per_replica_rps
+        for s in stages
     )
     return 1 / seconds

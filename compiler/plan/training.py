@@ -22,6 +22,7 @@ from mlopsgen.plan.ir_data import (
     TriggerPlan,
 )
 from mlopsgen.plan.record import Recorder, clean, fmt
+from mlopsgen.plan.training_size import TrainingSize, rows_that_fit_every_model, size_training
 from mlopsgen.spec.ml_models import DriftTrigger, PerformanceTrigger, Trigger
 from mlopsgen.spec.models import Spec
 
@@ -107,6 +108,14 @@ def _trigger_runs(
     return best, why
 
 
+def window_minutes(cadence: str, check_minutes: int, rollout_minutes: int) -> float:
+    """Time between runs a training job must fit: the schedule's interval, or (continuous)
+    the pace a retrain can keep at all: the rollout, and at least one trigger check."""
+    if cadence == "continuous":
+        return float(max(rollout_minutes, check_minutes))
+    return _MINUTES_PER_MONTH / schedules.runs_per_month(schedules.cadence_cron(cadence))
+
+
 def _model_training(
     spec: Spec,
     rec: Recorder,
@@ -115,11 +124,19 @@ def _model_training(
     triggers: tuple[TriggerPlan, ...],
     check_minutes: int,
     rollout_minutes: int,
+    gpu_speed: float,
+    suggest_rows: int | None,
 ) -> TrainingModelPlan:
     cadence = spec.training.cadence
     cron = schedules.cadence_cron(cadence)
     scheduled = 0.0 if cadence == "continuous" else schedules.runs_per_month(cron)
-    hours_per_shard = calibration.TRAINING_HOURS_PER_SHARD[model.framework][model.size]
+    window = window_minutes(cadence, check_minutes, rollout_minutes)
+    size = (
+        size_training(spec, rec, index, model, window, gpu_speed, suggest_rows)
+        if model.trainable
+        else TrainingSize(0, 0, 0.0, 0.0, 0, 0.0, True)
+    )
+    hours_per_shard = size.hours_per_shard
     waves = model.partition.waves if model.partition else 1
     cooldown = max(rollout_minutes, math.ceil(hours_per_shard * waves * 60))
     triggered, why = _trigger_runs(triggers, model.target is not None, check_minutes, cooldown)
@@ -164,6 +181,13 @@ def _model_training(
         waves=partition.waves if partition else 1,
         runs_per_month=clean(runs),
         hours_per_shard=hours_per_shard,
+        rows_per_shard=size.rows_per_shard,
+        features=size.features,
+        window_minutes=clean(window),
+        cpu=size.cpu,
+        memory_gib=size.memory_gib,
+        gpu=size.gpu,
+        fits_window=size.fits,
     )
 
 
@@ -189,8 +213,10 @@ def _rollout(spec: Spec, rec: Recorder) -> RolloutPlan:
     )
 
 
-def plan_training(spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...]) -> TrainingPlan:
-    """Schedules, triggers, rollout and per-model run counts."""
+def plan_training(
+    spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...], gpu_class: str | None = None
+) -> TrainingPlan:
+    """Schedules, triggers, rollout, per-model run counts and training jobs sized from data."""
     training = spec.training
     cron = schedules.cadence_cron(training.cadence)
     continuous = training.cadence == "continuous"
@@ -221,8 +247,13 @@ def plan_training(spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...]) -> T
         triggers.append(_trigger_plan(rec, seen.get(trigger.kind, 0), index, trigger, rows))
         seen[trigger.kind] = seen.get(trigger.kind, 0) + 1
     rollout = _rollout(spec, rec)
+    speed = calibration.GPU_CLASSES[gpu_class or calibration.DEFAULT_GPU_CLASS][0]
+    window = window_minutes(training.cadence, check, rollout.total_minutes)
+    suggest = rows_that_fit_every_model(spec, rec, models, window, speed)
     plans = tuple(
-        _model_training(spec, rec, i, m, tuple(triggers), check, rollout.total_minutes)
+        _model_training(
+            spec, rec, i, m, tuple(triggers), check, rollout.total_minutes, speed, suggest
+        )
         for i, m in enumerate(models)
     )
     return TrainingPlan(

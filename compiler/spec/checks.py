@@ -23,7 +23,7 @@ E311   metric unknown: not a business metric (experiments), nor one any model pr
 E312   metric not produced by the model's task (gates, quality monitors, triggers)
 E313   experiment split and variants name different variants
 E314   experiment split does not sum to 100
-E315   baseline_rate * (1 + minimum_detectable_effect) reaches 1
+E315   baseline_rate plus the minimum detectable effect reaches 1
 E316   a supervised model names no target
 E317   a model takes its own target as input (label leakage)
 E318   a stream-computed view reads a source that is not a stream
@@ -37,6 +37,9 @@ E326   continuous retraining without triggers
 E327   cloud without a region
 W328   region given for the local stack
 E329   availability above what one region can promise (its regional SLA)
+E330   minimum_detectable_effect is a bare number: it must say relative or absolute
+E331   an experiment's baseline is neither a rate nor a mean with its standard deviation
+E332   an experiment without daily_units whose unit no entity with a cardinality keys
 E401   decision rule does not parse
 E402   decision rule reads an unknown field or feature
 E403   decision rule types do not fit

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 
-from mlopsgen.diagnostics import rename_key
+from mlopsgen.diagnostics import rename_key, set_value
 from mlopsgen.spec.checks_context import CheckContext, closest, listing, suggest, use_closest
 from mlopsgen.spec.checks_metrics import produces, producible
 from mlopsgen.spec.checks_models import check_model_metric
 from mlopsgen.spec.checks_serving import check_ensemble_weights
-from mlopsgen.spec.serving_models import Experiment
+from mlopsgen.spec.serving_models import Effect, Experiment
 from mlopsgen.spec.source_map import Path
 
 SPLIT_TOLERANCE = 1e-6
@@ -23,7 +23,7 @@ SPLIT_TOLERANCE = 1e-6
 
 
 def check_experiments(ctx: CheckContext) -> None:
-    """E304/E306/E307/E309/E311/E313/E314/E315 for every experiment."""
+    """E304/E306/E307/E309/E311/E313/E314/E315/E330/E331/E332 for every experiment."""
     for x, experiment in enumerate(ctx.spec.serving.experiments):
         base: Path = ("serving", "experiments", x)
         if experiment.metric not in ctx.business_metrics:
@@ -39,17 +39,80 @@ def check_experiments(ctx: CheckContext) -> None:
         _check_unit(ctx, (*base, "unit"), experiment.unit)
         _check_variants(ctx, base, experiment)
         _check_split(ctx, base, experiment)
-        treated = experiment.baseline_rate * (1 + experiment.minimum_detectable_effect)
+        _check_metric(ctx, base, experiment)
+        _check_daily_units(ctx, base, experiment)
+
+
+def effect_size(experiment: Experiment) -> float | None:
+    """The absolute change δ to detect, or None when the spec does not say which kind."""
+    effect = experiment.minimum_detectable_effect
+    if not isinstance(effect, Effect):
+        return None
+    if effect.absolute is not None:
+        return effect.absolute
+    baseline = experiment.baseline_rate
+    if baseline is None:
+        baseline = experiment.baseline_mean
+    return abs(baseline or 0) * (effect.relative or 0)
+
+
+def _check_metric(ctx: CheckContext, base: Path, experiment: Experiment) -> None:
+    """E330/E331/E315: the effect says its kind; the baseline says the metric's kind."""
+    effect = experiment.minimum_detectable_effect
+    if not isinstance(effect, Effect):
+        ctx.error(
+            "E330",
+            f"minimum_detectable_effect must say relative or absolute: write "
+            f"{{relative: {effect:g}}} ({effect * 100:g} % of the baseline) or "
+            f"{{absolute: {effect:g}}} (in the metric's unit)",
+            (*base, "minimum_detectable_effect"),
+            "a bare number was read as relative before; write {relative: ...} to keep that",
+            fix=[set_value((*base, "minimum_detectable_effect"), {"relative": effect})],
+        )
+    rate = experiment.baseline_rate is not None
+    mean = experiment.baseline_mean is not None or experiment.baseline_stddev is not None
+    complete_mean = experiment.baseline_mean is not None and experiment.baseline_stddev is not None
+    if rate == mean or (mean and not complete_mean):
+        ctx.error(
+            "E331",
+            f"experiment {experiment.name!r} must give its metric's baseline as a rate "
+            "(baseline_rate) or as a mean (baseline_mean and baseline_stddev), one of the two",
+            base,
+            "a proportion per unit (conversion, CTR) is a rate; an amount per unit (USD lost "
+            "per user) is a mean with its standard deviation from history",
+        )
+        return
+    delta = effect_size(experiment)
+    if rate and delta is not None and experiment.baseline_rate is not None:
+        treated = experiment.baseline_rate + delta
         if treated >= 1:
-            ceiling = 1 / experiment.baseline_rate - 1
             ctx.error(
                 "E315",
-                f"baseline_rate {experiment.baseline_rate:g} raised by "
-                f"{experiment.minimum_detectable_effect:g} gives {treated:g}, "
-                "but a rate cannot reach 1",
+                f"baseline_rate {experiment.baseline_rate:g} raised by {delta:g} gives "
+                f"{treated:g}, but a rate cannot reach 1",
                 (*base, "minimum_detectable_effect"),
-                f"minimum_detectable_effect is relative (0.05 = 5 %); keep it below {ceiling:.4g}",
+                f"keep the absolute change below {1 - experiment.baseline_rate:.4g}",
             )
+
+
+def _check_daily_units(ctx: CheckContext, base: Path, experiment: Experiment) -> None:
+    """E332: distinct units per day are stated or follow from the unit entity's cardinality."""
+    column = ctx.columns.get(experiment.unit)
+    if experiment.daily_units is not None or column is None:
+        return  # an unknown unit is reported once, as E304
+    if column.field.role not in ("id", "entity"):
+        return  # a unit of the wrong role is reported once, as E307
+    if any(e.key == experiment.unit for e in ctx.spec.features.entities):
+        return
+    ctx.error(
+        "E332",
+        f"experiment {experiment.name!r} needs daily_units, the distinct {experiment.unit} "
+        f"values per day: sample sizes count units, not requests, and no entity keyed by "
+        f"{experiment.unit} declares a cardinality",
+        base,
+        f"add `daily_units: <distinct {experiment.unit} per day>`, or declare an entity with "
+        f"`key: {experiment.unit}` and its cardinality",
+    )
 
 
 def _check_unit(ctx: CheckContext, path: Path, unit: str) -> None:

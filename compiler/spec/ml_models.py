@@ -90,6 +90,9 @@ class ModelSpec(SpecModel):
     framework: Framework
     size: ModelSize = "medium"
     """Drives the calibration table's service time when no measured calibration is given."""
+    parameter_count: int | None = Field(default=None, ge=1, le=10**13)
+    """Trainable parameters of the network; a count beyond what the calibration table models
+    (e.g. a multi-billion-parameter text model) is refused unless calibration: is measured."""
     description: Text | None = None
     target: FieldName | None = None
     """Label column predicted; anomaly detection and language identification may omit it."""
@@ -188,6 +191,9 @@ class Training(SpecModel):
     triggers: list[Trigger] = Field(default_factory=list, max_length=20)
     lookback_days: int = Field(default=90, ge=1, le=3650)
     """Training window of historical data."""
+    max_rows: int | None = Field(default=None, ge=1, le=10**13)
+    """Most rows one training job reads, sampled from the lookback window (each shard of a
+    partitioned model reads at most this many); unset, a job reads every row."""
     parallelism: Parallelism = Parallelism()
     rollout: Rollout = Rollout()
     schedule_timezone: Label = "UTC"

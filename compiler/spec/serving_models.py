@@ -74,24 +74,50 @@ class Variant(SpecModel):
     description: Text | None = None
 
 
+class Effect(SpecModel):
+    """The smallest change worth detecting, saying whether it is relative or absolute."""
+
+    relative: float | None = Field(default=None, gt=0, le=10)
+    """A fraction of the baseline: 0.05 detects a 5 % change (0.30 → 0.315)."""
+    absolute: float | None = Field(default=None, gt=0, le=10**9)
+    """In the metric's own unit: 0.02 on a 0.30 rate detects 0.30 → 0.32."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Effect:
+        if (self.relative is None) == (self.absolute is None):
+            raise ValueError("a minimum detectable effect sets exactly one of relative or absolute")
+        return self
+
+
 class Experiment(SpecModel):
-    """A randomised controlled trial on a business metric."""
+    """A randomised controlled trial on a business metric.
+
+    The metric is a rate (``baseline_rate``: a proportion per unit, such as conversion) or a
+    mean (``baseline_mean`` and ``baseline_stddev`` per unit, such as dollars lost); the two
+    need different sample-size formulas, so exactly one kind is given.
+    """
 
     name: Name
     unit: FieldName
     """Randomisation unit (a user or entity id): assignment is sticky by its hash."""
     metric: Name
-    baseline_rate: float = Field(gt=0, lt=1)
-    """The metric's current rate (a proportion: CTR, fraud rate, conversion)."""
-    minimum_detectable_effect: float = Field(gt=0, le=10)
-    """Smallest relative change worth detecting (0.05 = 5 %)."""
+    baseline_rate: float | None = Field(default=None, gt=0, lt=1)
+    """A rate metric's current value per unit (a proportion: CTR, conversion)."""
+    baseline_mean: float | None = Field(default=None, ge=-(10**12), le=10**12)
+    """A mean metric's current value per unit, in the metric's unit (USD lost per user)."""
+    baseline_stddev: float | None = Field(default=None, gt=0, le=10**12)
+    """Standard deviation of a mean metric per unit, from history."""
+    minimum_detectable_effect: Effect | float
+    """``{relative: 0.05}`` (5 % of the baseline) or ``{absolute: 0.002}`` (metric units).
+    A bare number is rejected with the fix (E330): it does not say which it is."""
     variants: dict[Name, Variant] = Field(min_length=2, max_length=10)
     split: dict[Name, float] = Field(min_length=2, max_length=10)
     """Percent of experiment traffic per variant; sums to 100."""
     traffic_percent: float = Field(default=100, gt=0, le=100)
     """Share of all traffic enrolled in the experiment."""
     daily_units: int | None = Field(default=None, ge=1, le=10**11)
-    """Distinct units per day; defaults to the daily request volume."""
+    """Distinct units per day; unset, the unit entity's cardinality (every unit active daily,
+    an upper bound). Never the request volume: a user sends many requests."""
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     power: float = Field(default=0.8, ge=0.5, lt=1)
     max_duration_days: int = Field(default=56, ge=1, le=730)

@@ -45,7 +45,7 @@ EXPERIMENT = {
     "unit": "user_id",
     "metric": "approval_rate",
     "baseline_rate": 0.3,
-    "minimum_detectable_effect": 0.05,
+    "minimum_detectable_effect": {"relative": 0.05},
     "variants": {"control": {"model": "scorer"}, "treatment": {"model": "backup"}},
     "split": {"control": 50, "treatment": 50},
 }

@@ -82,7 +82,54 @@ CASES: list[tuple[str, list[Edit], set[str]]] = [
     ("experiment", WITH_EXPERIMENT, set()),
     ("experiment metric unknown", [*WITH_EXPERIMENT, ((*EX, "metric"), "approvals")], {"E311"}),
     ("experiment unit unknown", [*WITH_EXPERIMENT, ((*EX, "unit"), "usr")], {"E304"}),
-    ("experiment unit by id", [*WITH_EXPERIMENT, ((*EX, "unit"), "event_id")], set()),
+    (
+        "experiment unit by id",
+        [*WITH_EXPERIMENT, ((*EX, "unit"), "event_id"), ((*EX, "daily_units"), 5000)],
+        set(),
+    ),
+    (
+        "experiment unit by id, units per day unknown",
+        [*WITH_EXPERIMENT, ((*EX, "unit"), "event_id")],
+        {"E332"},
+    ),
+    (
+        "effect as a bare number",
+        [*WITH_EXPERIMENT, ((*EX, "minimum_detectable_effect"), 0.05)],
+        {"E330"},
+    ),
+    (
+        "effect absolute",
+        [*WITH_EXPERIMENT, ((*EX, "minimum_detectable_effect"), {"absolute": 0.02})],
+        set(),
+    ),
+    (
+        "effect both kinds",
+        [
+            *WITH_EXPERIMENT,
+            ((*EX, "minimum_detectable_effect"), {"absolute": 0.02, "relative": 0.1}),
+        ],
+        {"E204"},
+    ),
+    (
+        "mean metric",
+        [
+            *WITH_EXPERIMENT,
+            ((*EX, "baseline_rate"), None),
+            ((*EX, "baseline_mean"), 3.0),
+            ((*EX, "baseline_stddev"), 9.0),
+        ],
+        set(),
+    ),
+    (
+        "mean without stddev",
+        [*WITH_EXPERIMENT, ((*EX, "baseline_rate"), None), ((*EX, "baseline_mean"), 3.0)],
+        {"E331"},
+    ),
+    (
+        "rate and mean",
+        [*WITH_EXPERIMENT, ((*EX, "baseline_mean"), 3.0), ((*EX, "baseline_stddev"), 9.0)],
+        {"E331"},
+    ),
     ("experiment unit not an id", [*WITH_EXPERIMENT, ((*EX, "unit"), "country")], {"E307"}),
     (
         "variant model unknown",
@@ -122,7 +169,11 @@ CASES: list[tuple[str, list[Edit], set[str]]] = [
         ],
         set(),
     ),
-    ("effect too large", [*WITH_EXPERIMENT, ((*EX, "minimum_detectable_effect"), 3.0)], {"E315"}),
+    (
+        "effect too large",
+        [*WITH_EXPERIMENT, ((*EX, "minimum_detectable_effect"), {"relative": 3.0})],
+        {"E315"},
+    ),
     # guardrails and quality monitors
     (
         "guardrail business",

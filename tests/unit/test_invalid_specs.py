@@ -78,6 +78,9 @@ EXPECTED_CODES: dict[str, set[str]] = {
     # independent mistakes in different sections, reported in one pass
     "three-mistakes.yaml": {"E202", "E306", "E314"},
     "baseline-effect.yaml": {"E315"},
+    "effect-bare-number.yaml": {"E330"},
+    "experiment-no-baseline.yaml": {"E331"},
+    "experiment-no-daily-units.yaml": {"E332"},
     "missing-target.yaml": {"E316"},
     "label-leakage.yaml": {"E317"},
     "stream-view.yaml": {"E318"},

@@ -15,6 +15,7 @@ import pytest
 from mlopsgen.diagnostics import Level, SpecError
 from mlopsgen.plan import build_plan
 from mlopsgen.spec.loader import LoadedSpec
+from mlopsgen.spec.serving_models import Effect
 from tests.unit.test_plan_support import (
     FRAUD,
     NLP,
@@ -23,6 +24,7 @@ from tests.unit.test_plan_support import (
     VISION,
     codes,
     loaded,
+    result,
     variant,
 )
 
@@ -31,7 +33,8 @@ CPU_VISION = (("models", 0, "gpu", "serving"), 0)
 
 def test_low_utilisation_names_the_fixes() -> None:
     # ResNet-class model on CPU with int8: 45 ms ÷ 1.5 = 30 ms, + 1 ms server = 31 ms
-    # ρ = 1 − 2.9957 × 31 / 100 = 0.071 < 0.3 → W501, still plannable
+    # no room for a batching window at ρ = 0.7, so the 1 ms minimum: 99 ms left
+    # ρ = 1 − 2.9957 × 31 / 99 = 0.0619 < 0.3 → W501, still plannable
     outcome = variant(VISION, [CPU_VISION, (("slo", "latency_p95_ms"), 100)])
     assert codes(outcome) == ["W501"]
     found = outcome.diagnostics[0]
@@ -43,18 +46,38 @@ def test_low_utilisation_names_the_fixes() -> None:
     assert "quantize" not in found.hint  # already int8
     cap = outcome.plan.serving.capacity
     assert cap is not None
-    assert cap.utilisation == pytest.approx(0.07132, abs=1e-5)
+    assert cap.utilisation == pytest.approx(0.06194, abs=1e-5)
+    assert cap.latency_slo_met
+    assert cap.latency_total_ms <= 100
 
 
 def test_unmet_slo_is_an_error_when_a_fix_exists() -> None:
-    # p95 50 ms: ρ = 1 − 2.9957 × 31 / 50 = −0.86 → no replica count helps → E502
+    # p95 50 ms: ρ = 1 − 2.9957 × 31 / 49 = −0.90 → no replica count helps → E502
     # with a GPU the same model would fit: 1 + 5 / 4 / 1.8 = 1.69 ms on an H100 with int8
     outcome = variant(VISION, [CPU_VISION, (("slo", "latency_p95_ms"), 50)])
-    assert codes(outcome) == ["E502"]
+    assert codes(outcome) == ["E502"]  # and no cost warning from a fleet sized at ρ = 0.05
     assert not outcome.ok
-    # the plan stays finite: the utilisation floor keeps replicas computable
+    error = outcome.diagnostics[0]
+    assert error.hint is not None and "serve image_classifier on a GPU" in error.hint
+    # the minimum p95 at ρ = 0.3: 2.9957 × 31 / 0.7 + 1 = 133.7 → 134 ms
+    assert "relax latency_p95_ms to at least 134" in error.hint
+    # replicas are sized for throughput at the cap: no count of them fixes the latency
     cap = outcome.plan.serving.capacity
-    assert cap is not None and cap.utilisation == 0.05
+    assert cap is not None and cap.utilisation == 0.7 and not cap.latency_slo_met
+
+
+def test_p95_below_one_request_says_so_and_never_asks_for_a_set_calibration() -> None:
+    # measured 80 ms per request against a 50 ms p95: 1 + 80 = 81 ms ≥ 50
+    edits = [
+        CPU_VISION,
+        (("slo", "latency_p95_ms"), 50),
+        (("models", 0, "calibration"), {"service_time_ms": 80}),
+    ]
+    outcome = variant(VISION, edits)
+    assert codes(outcome) == ["E502"]
+    error = outcome.diagnostics[0]
+    assert "the p95 of 50 ms is below the time one request takes: 81 ms" in error.message
+    assert error.hint is not None and "calibration" not in error.hint
 
 
 def test_impossible_slo_says_so() -> None:
@@ -102,10 +125,16 @@ def test_experiment_that_cannot_read_out_in_time() -> None:
 
 
 def test_stated_batch_window_longer_than_the_budget() -> None:
-    # 200 ms window > 100 − 3 = 97 ms left after the unbatched stages
-    outcome = variant(RECOMMENDATION, [(("serving", "batching", "max_latency_ms"), 200)])
+    # the derived window is 15 ms; 60 ms leaves 40 ms: ρ = 1 − 2.9957 × 8.5 / 40 = 0.363
+    outcome = variant(RECOMMENDATION, [(("serving", "batching", "max_latency_ms"), 60)])
     assert codes(outcome) == ["W505"]
-    assert outcome.plan.serving.batching.max_latency_ms == 200
+    assert outcome.plan.serving.batching.max_latency_ms == 60
+    cap = outcome.plan.serving.capacity
+    assert cap is not None and cap.utilisation == pytest.approx(0.3634, abs=1e-4)
+    # 200 ms passes the p95 itself: nothing is left for one request
+    outcome = variant(RECOMMENDATION, [(("serving", "batching", "max_latency_ms"), 200)])
+    assert codes(outcome) == ["E502", "W505"]
+    assert "leaves -100 ms of the 100 ms p95" in outcome.diagnostics[0].message
 
 
 def test_view_that_expires_before_it_refreshes() -> None:
@@ -126,7 +155,7 @@ def test_gpu_class_the_cloud_lacks() -> None:
     infra = base.spec.infrastructure.model_copy(update={"gpu_class": "a10g"})
     spec = base.spec.model_copy(update={"infrastructure": infra})
     outcome = build_plan(dataclasses.replace(base, spec=spec))
-    assert codes(outcome) == ["W508"]
+    assert codes(outcome) == ["W523", "W508"]
     assert outcome.plan.infrastructure.gpu_class == "l4"
 
 
@@ -146,7 +175,14 @@ def test_defensive_errors_for_specs_built_without_checks() -> None:
     edited = dataclasses.replace(base, spec=unpartitionable)
     assert "E504" in codes(build_plan(edited))
     fraud = loaded(FRAUD)
-    exp = fraud.spec.serving.experiments[0].model_copy(update={"minimum_detectable_effect": 1000})
+    exp = fraud.spec.serving.experiments[0].model_copy(
+        update={
+            "baseline_rate": 0.5,
+            "baseline_mean": None,
+            "baseline_stddev": None,
+            "minimum_detectable_effect": Effect(relative=10),
+        }
+    )
     serving = fraud.spec.serving.model_copy(update={"experiments": [exp]})
     bad = LoadedSpec(fraud.spec.model_copy(update={"serving": serving}), fraud.source_map, "0")
     assert "E505" in codes(build_plan(bad))
@@ -156,3 +192,30 @@ def test_reference_specs_plan_without_errors() -> None:
     for stem in (FRAUD, RECOMMENDATION, VISION, NLP, TIME_SERIES):
         outcome = build_plan(loaded(stem))
         assert outcome.ok, stem
+
+
+def test_calibration_outside_the_measured_table_is_an_assumption() -> None:
+    # cpu/sklearn/text/medium is scaled from the measured small entry: 4 ms, 1500 rps
+    outcome = result(NLP)
+    assert codes(outcome) == ["W523"]
+    warning = outcome.diagnostics[0]
+    assert "sentiment_multilingual" in warning.message and "assumptions" in warning.message
+    assert outcome.plan.model("sentiment_multilingual").calibration.assumed
+    decision = outcome.plan.decision("models.sentiment_multilingual.service_time_ms")
+    assert decision.reason.startswith("an assumption")
+    # measured entries raise nothing
+    assert not outcome.plan.model("sentiment").calibration.assumed
+
+
+def test_generative_scale_model_is_refused_unless_measured() -> None:
+    # a 7-billion-parameter network is far beyond the 60M-parameter CNN class the image
+    # rows stand for: the plan refuses to size it from the table (E506)
+    count = (("models", 0, "parameter_count"), 7_000_000_000)
+    outcome = variant(VISION, [count])
+    assert "E506" in codes(outcome)
+    error = next(d for d in outcome.diagnostics if d.code == "E506")
+    assert "7000000000 parameters" in error.message
+    assert error.hint is not None and "calibration:" in error.hint
+    # with measured figures the plan sizes it from them
+    measured = (("models", 0, "calibration"), {"service_time_ms": 40, "per_replica_rps": 50})
+    assert "E506" not in codes(variant(VISION, [count, measured]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_plan_support import FRAUD, codes, loaded, plan, result
+from tests.unit.test_plan_support import FRAUD, codes, loaded, plan, result, variant
 
 SPEC = "specs/fraud-detection.yaml"
 
@@ -38,13 +38,14 @@ def test_request_path_service_time_and_throughput() -> None:
 
 
 def test_replicas_by_littles_law_with_zone_headroom() -> None:
-    # ρ = min(0.7, 1 − ln 20 × 4.6 / 50) = min(0.7, 1 − 2.9957 × 0.092 = 0.7244) = 0.7
+    # the batching window of 4 ms comes out of the p95 first, 46 ms are left:
+    # ρ = min(0.7, 1 − ln 20 × 4.6 / 46) = min(0.7, 1 − 2.9957 × 0.1 = 0.7004) = 0.7
     # N = ceil(100000 / (1421.8 × 0.7)) = ceil(100000 / 995.26) = ceil(100.48) = 101
     # 3 zones, one may fail: ceil(101 / 2) = 51 per zone, + 1 spare at 99.99 % = 52
     # replicas = 52 × 3 = 156; HPA target = 0.7 × 101 / 156 = 0.4532 → 45 %
     cap = plan(FRAUD).serving.capacity
     assert cap is not None
-    assert cap.utilisation_raw == pytest.approx(0.7244, abs=1e-4)
+    assert cap.utilisation_raw == pytest.approx(0.7004, abs=1e-4)
     assert cap.utilisation == 0.7
     assert cap.replicas_needed == 101
     assert cap.replicas_per_zone == 52
@@ -88,14 +89,21 @@ def test_replica_limits_and_timeout() -> None:
 
 
 def test_batching_from_the_latency_budget() -> None:
-    # unbatched stages: server 1.0 + features 1.5 + rules 0.1 = 2.6 ms
-    # window = floor((50 − 2.6) / 2) = floor(23.7) = 23 ms (not BentoML's 60 s default)
+    # S = 4.6 ms; at ρ = 0.7 the M/M/1 p95 is ln 20 × 4.6 / 0.3 = 45.935 ms
+    # window = floor(min(50 − 45.935, (50 − 4.6) / 2)) = floor(min(4.065, 22.7)) = 4 ms
     # batched models: S = 0.5 + 0.5 + 1.0 = 2 ms; rps = 1 / (1/15000 + 1/15000 + 1/10000)
-    #   = 4285.7; fits 1 + (23/2 − 2) × 4.2857 per ms = 41.7 → power of two 32
-    batching = plan(FRAUD).serving.batching
-    assert batching.max_latency_ms == 23
-    assert batching.max_batch_size == 32
+    #   = 4285.7; fits 1 + (4/2 − 2) × 4.2857 per ms = 1 → batches of 1: the budget has
+    #   no room for a batch to fill without costing replicas
+    serving = plan(FRAUD).serving
+    batching = serving.batching
+    assert batching.max_latency_ms == 4
+    assert batching.max_batch_size == 1
     assert batching.batched_models == ("fraud_xgb", "fraud_lgbm", "txn_anomaly")
+    # the p95 split: S 4.6 + queueing (45.935 − 4.6 = 41.335) + window 4 = 49.935 ≤ 50
+    cap = serving.capacity
+    assert cap is not None and cap.latency_slo_met
+    assert (cap.batching_window_ms, cap.queueing_ms) == (4, pytest.approx(41.335, abs=1e-3))
+    assert cap.latency_total_ms == pytest.approx(49.935, abs=1e-3)
 
 
 def test_availability_three_zones_and_error_budget() -> None:
@@ -146,8 +154,8 @@ def test_gates_merge_the_false_positive_guardrail() -> None:
 def test_continuous_training_checks_triggers_every_quarter_hour() -> None:
     # new_labels: 100,000 rows at 3,000,000,000 rows/day → every 100000/3e9 × 24 h = 0.0008 h,
     # so it would fire at every 15-minute check (2880 a month), but a retrain waits for the
-    # previous one's canary rollout, 4 steps × 30 min = 120 min (training one shard of a
-    # small xgboost takes 0.25 h = 15 min): 30 × 24 × 60 / 120 = 360 runs a month.
+    # previous one's canary rollout, 4 steps × 30 min = 120 min (training fraud_xgb takes
+    # 21.7 min, below): 30 × 24 × 60 / 120 = 360 runs a month.
     training = plan(FRAUD).training
     assert training.continuous
     assert training.cron == "*/15 * * * *"
@@ -161,21 +169,96 @@ def test_continuous_training_checks_triggers_every_quarter_hour() -> None:
     assert training.rollout.total_minutes == 120  # 4 canary steps × 30 min
 
 
+def test_training_jobs_sized_from_the_data() -> None:
+    # 3e9 rows/day × 180 days = 5.4e11 rows, sampled to max_rows 50,000,000
+    # fraud_xgb: 8 inputs → 4e8 cells; window 120 min (the pace of continuous retraining),
+    #   half of it 3600 s: vCPU = clamp(ceil(4e8 / (2e5 × 3600)) = 1, 2, 15) = 2
+    #   4e8 / (2e5 × 2) = 1000 s = 16.67 min + 5 min start-up = 21.67 min = 0.3611 h
+    #   memory: 4e8 cells × 4 B × 3 copies = 4.47 GiB + 1 GiB → 6 GiB
+    # fraud_lgbm: same data at 4e5 → 500 s + 5 min = 13.33 min = 0.2222 h
+    # txn_anomaly: 4 inputs, sklearn 5e5 → 2e8 / 1e6 = 200 s + 5 min = 0.1389 h; 3.0 GiB → 4
+    jobs = {m.name: m for m in plan(FRAUD).training.models}
+    xgb = jobs["fraud_xgb"]
+    assert (xgb.rows_per_shard, xgb.features, xgb.cpu, xgb.memory_gib) == (50_000_000, 8, 2, 6)
+    assert xgb.hours_per_shard == pytest.approx(0.3611, abs=1e-4)
+    assert xgb.window_minutes == 120 and xgb.fits_window
+    assert jobs["fraud_lgbm"].hours_per_shard == pytest.approx(0.2222, abs=1e-4)
+    anomaly = jobs["txn_anomaly"]
+    assert (anomaly.memory_gib, anomaly.hours_per_shard) == (4, pytest.approx(0.1389, abs=1e-4))
+    # the train step requests what was sized
+    train = next(s for s in plan(FRAUD).model("fraud_xgb").steps if s.name == "train")
+    assert (train.cpu, train.memory_gib) == (2, 6)
+    # billed: (360 × 0.3611 × max(2/15, 6/62) + 360 × 0.2222 × 2/15 + 30 × 0.1389 × 2/15)
+    #   × $0.8064/h on m7i.4xlarge = (17.333 + 10.667 + 0.5556) × 0.8064 = $23.03
+    items = {i.component: i.monthly_usd for i in plan(FRAUD).cost.items}
+    assert items["training"] == pytest.approx(23.03, abs=0.01)
+
+
+def test_training_that_cannot_fit_its_window_names_the_rows_that_would() -> None:
+    # without sampling, fraud_xgb reads 5.4e11 rows × 8 → 24,006 min against 120 min (W521);
+    # the hint's max_rows = 2e5 × 15 vCPU × (3600 − 300) s / 8 = 1,237,500,000 rows
+    edits = [(("training", "max_rows"), None)]
+    outcome = variant(FRAUD, edits)
+    warnings = [d for d in outcome.diagnostics if d.code == "W521"]
+    xgb = next(d for d in warnings if "fraud_xgb" in d.message)
+    assert "do not fit the 120 min window" in xgb.message
+    assert xgb.hint is not None and "set training.max_rows to 1237500000" in xgb.hint
+    # applied, the hint works: no model warns any more
+    fixed = variant(FRAUD, [(("training", "max_rows"), 1_237_500_000)])
+    assert "W521" not in codes(fixed)
+    assert all(m.fits_window for m in fixed.plan.training.models)
+
+
 def test_experiment_sample_size_and_duration() -> None:
-    # p1 = 0.001, p2 = 0.001 × 1.1 = 0.0011, δ = 0.0001
-    # (1.959964 + 0.841621)² = 2.801585² = 7.848879
-    # p1(1−p1) + p2(1−p2) = 0.000999 + 0.00109879 = 0.00209779
-    # n = 7.848879 × 0.00209779 / 0.00000001 = 1,646,531 per arm
-    # treatment gets 10 % of 20M units a day = 2M/day → 0.82 days → one week = 7 days
+    # fraud_loss_usd is a mean in USD per user: mean 0.5, σ 25, relative effect 0.10
+    #   → δ = 0.05 USD; (1.959964 + 0.841621)² = 2.801585² = 7.848879
+    # n = 2 × 7.848879 × 25² / 0.05² = 2 × 7.848879 × 625 / 0.0025 = 3,924,439.6 → 3,924,440
+    # treatment gets 10 % of 20M users a day = 2M/day → 1.962 days → one week = 7 days
     # labels arrive 30 days later → read-out on day 37, within the 60-day maximum
+    # population: min(20M × 60, 50M users) × 10 % = 5M ≥ n, so no W522
     exp = plan(FRAUD).serving.experiments[0]
-    assert exp.sample_size_per_arm == 1646531
+    assert (exp.metric_kind, exp.effect_kind, exp.effect) == ("mean", "relative", 0.05)
+    assert exp.sample_size_per_arm == 3924440
     assert exp.limiting_arm == "treatment"
-    assert exp.days_needed == pytest.approx(0.8233, abs=1e-4)
+    assert exp.days_needed == pytest.approx(1.9622, abs=1e-4)
+    assert (exp.daily_units, exp.population) == (20_000_000, 50_000_000)
     assert exp.duration_days == 7
     assert exp.readout_days == 37
     assert exp.fits
     assert exp.salt == "lgbm_heavier"
+
+
+def test_experiment_on_a_rate_with_an_absolute_effect() -> None:
+    # the case: 0.02 on a 0.30 baseline read as absolute: p2 = 0.32, δ = 0.02
+    # n = 7.848879 × (0.21 + 0.2176) / 0.0004 = 8,390.5 → 8,391 (relative would be 92,086)
+    ex = ("serving", "experiments", 0)
+    edits = [
+        ((*ex, "baseline_mean"), None),
+        ((*ex, "baseline_stddev"), None),
+        ((*ex, "baseline_rate"), 0.30),
+        ((*ex, "minimum_detectable_effect"), {"absolute": 0.02}),
+    ]
+    assert variant(FRAUD, edits).plan.serving.experiments[0].sample_size_per_arm == 8391
+    relative = [*edits[:3], ((*ex, "minimum_detectable_effect"), {"relative": 0.02})]
+    assert variant(FRAUD, relative).plan.serving.experiments[0].sample_size_per_arm == 92086
+
+
+def test_experiment_without_daily_units_counts_users_not_requests() -> None:
+    # no daily_units: the user entity's 50M cardinality (every user active daily, an upper
+    # bound), never 3e9 requests a day
+    outcome = variant(FRAUD, [(("serving", "experiments", 0, "daily_units"), None)])
+    exp = outcome.plan.serving.experiments[0]
+    assert exp.daily_units == 50_000_000
+    assert "cardinality" in exp.daily_units_from
+
+
+def test_experiment_larger_than_the_population_warns() -> None:
+    # σ 250: n = 2 × 7.848879 × 250² / 0.05² = 392,443,950 per arm, but only
+    # min(20M × 60, 50M) × 10 % = 5M users can reach the treatment arm in 60 days
+    outcome = variant(FRAUD, [(("serving", "experiments", 0, "baseline_stddev"), 250)])
+    assert "W522" in codes(outcome)
+    warning = next(d for d in outcome.diagnostics if d.code == "W522")
+    assert "only 5000000 distinct units in 60 days" in warning.message
 
 
 def test_rules_keep_order_text_and_references() -> None:
@@ -224,7 +307,7 @@ def test_node_pools_and_cost_within_budget() -> None:
 
 def test_decisions_point_back_into_the_spec() -> None:
     by_name = {d.name: d for d in plan(FRAUD).decisions}
-    assert by_name["serving.utilisation"].sources == ("slo.latency_p95_ms",)
+    assert by_name["serving.utilisation"].sources == ("serving.batching", "slo.latency_p95_ms")
     assert "slo.availability" in by_name["availability.zones"].sources
     locate = loaded(FRAUD).source_map.locate
     # latency_p95_ms is written on line 11 of the fraud spec, availability on line 12

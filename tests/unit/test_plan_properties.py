@@ -65,10 +65,10 @@ def test_zone_spread_keeps_n_after_losing_a_zone(a: int, b: int, zones: int, spa
 
 
 @PLAN
-@given(st.integers(1, 2_000_000), st.integers(1, 2_000_000))
-def test_plan_more_peak_never_fewer_replicas(a: int, b: int) -> None:
+@given(st.sampled_from(REFERENCE), st.integers(1, 2_000_000), st.integers(1, 2_000_000))
+def test_plan_more_peak_never_fewer_replicas(stem: str, a: int, b: int) -> None:
     low, high = sorted((a, b))
-    plans = [variant(FRAUD, [(("slo", "throughput", "peak_rps"), r)]).plan for r in (low, high)]
+    plans = [variant(stem, [(("slo", "throughput", "peak_rps"), r)]).plan for r in (low, high)]
     caps = [p.serving.capacity for p in plans]
     hpas = [p.serving.hpa for p in plans]
     assert caps[0] is not None and caps[1] is not None
@@ -85,7 +85,37 @@ def test_plan_tighter_slo_never_higher_utilisation(a: int, b: int) -> None:
     plans = [variant(FRAUD, [(("slo", "latency_p95_ms"), p)]).plan for p in (tight, loose)]
     caps = [p.serving.capacity for p in plans]
     assert caps[0] is not None and caps[1] is not None
-    assert caps[0].utilisation <= caps[1].utilisation
+    if caps[0].latency_slo_met:  # an unmet SLO is sized for throughput at the cap
+        assert caps[1].latency_slo_met
+        assert caps[0].utilisation <= caps[1].utilisation
+
+
+@PLAN
+@given(
+    st.sampled_from(REFERENCE),
+    st.integers(1, 3000),
+    st.one_of(st.none(), st.floats(min_value=0.5, max_value=500, allow_nan=False)),
+)
+def test_plan_service_queueing_and_window_fit_the_p95_when_met(
+    stem: str, p95: int, window: float | None
+) -> None:
+    edits: list[tuple[tuple[str | int, ...], object]] = [(("slo", "latency_p95_ms"), p95)]
+    if window is not None:
+        edits.append((("serving", "batching", "max_latency_ms"), window))
+    try:
+        outcome = variant(stem, edits)
+    except SpecError:
+        return  # batch-only reference specs take no latency SLO
+    cap = outcome.plan.serving.capacity
+    if cap is None:
+        return
+    unmet = {"E501", "E502"} & {d.code for d in outcome.diagnostics}
+    assert cap.latency_slo_met == (not unmet)
+    if cap.latency_slo_met:
+        total = cap.service_time_ms + cap.queueing_ms + cap.batching_window_ms
+        slack = p95 * 1e-5  # stored figures keep six significant digits
+        assert total <= p95 + slack
+        assert cap.latency_total_ms <= p95 + slack
 
 
 @PLAN
@@ -143,3 +173,39 @@ def test_any_spec_that_loads_also_plans(
         assert 0 < cap.utilisation <= 0.7
     assert math.isfinite(plan.cost.total_usd_month)
     assert [d.name for d in plan.decisions] == sorted(d.name for d in plan.decisions)
+
+
+def _training_bill(stem: str, rows_per_day: int, lookback: int) -> tuple[float, float, float]:
+    """(monthly training cost, Σ vCPU-hours per run, Σ memory GiB per job) of a variant."""
+    edits: list[tuple[tuple[str | int, ...], object]] = [
+        (("data", "sources", 0, "rows_per_day"), rows_per_day),
+        (("training", "lookback_days"), lookback),
+        (("training", "max_rows"), None),
+    ]
+    plan = variant(stem, edits).plan
+    cost = next(i.monthly_usd for i in plan.cost.items if i.component == "training")
+    jobs = [j for j in plan.training.models if j.trainable]
+    return (
+        cost,
+        sum(j.cpu * j.hours_per_shard * j.shards for j in jobs),
+        sum(j.memory_gib for j in jobs),
+    )
+
+
+@PLAN
+@given(
+    st.integers(1_000, 10**10),
+    st.integers(1_000, 10**10),
+    st.integers(1, 3650),
+    st.integers(1, 3650),
+)
+def test_plan_more_data_never_cheaper_training(a: int, b: int, c: int, d: int) -> None:
+    # the recommendation spec retrains daily (a drift trigger only), so runs stay fixed and
+    # the month's bill follows the jobs; more rows per day and a longer lookback, each alone
+    # and both together, never lower the bill, the vCPU-hours of a run or the memory
+    low_rows, high_rows = sorted((a, b))
+    short, long = sorted((c, d))
+    base = _training_bill(RECOMMENDATION, low_rows, short)
+    for bigger in ((high_rows, short), (low_rows, long), (high_rows, long)):
+        grown = _training_bill(RECOMMENDATION, *bigger)
+        assert all(x <= y * (1 + 1e-5) for x, y in zip(base, grown, strict=True))

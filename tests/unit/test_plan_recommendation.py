@@ -59,11 +59,12 @@ def test_availability_budget_and_zone_names() -> None:
 
 
 def test_batching_window_and_size() -> None:
-    # unbatched: server 1 + cache 0.5 + features 1.5 = 3 ms → floor((100 − 3) / 2) = 48 ms
+    # S = server 1 + cache 0.5 + features 1.5 + 5.0 + 0.5 = 8.5 ms; at ρ = 0.7 the M/M/1
+    # p95 is 2.9957 × 8.5 / 0.3 = 84.88 ms → window floor(min(15.12, 91.5 / 2)) = 15 ms
     # batched: 5.0 + 0.5 = 5.5 ms; rps 1 / (1/1200 + 1/15000) = 1111.1
-    # fits 1 + (24 − 5.5) × 1.1111 = 21.6 → 16
+    # fits 1 + (7.5 − 5.5) × 1.1111 = 3.2 → 2
     batching = plan(RECOMMENDATION).serving.batching
-    assert (batching.max_latency_ms, batching.max_batch_size) == (48, 16)
+    assert (batching.max_latency_ms, batching.max_batch_size) == (15, 2)
 
 
 def test_cache_size() -> None:
@@ -89,14 +90,15 @@ def test_online_store_holds_features_and_cache() -> None:
 
 
 def test_experiment_runs_a_week() -> None:
-    # p1 = 0.05, p2 = 0.05 × 1.02 = 0.051, δ = 0.001
+    # p1 = 0.05, relative effect 0.02: δ = 0.05 × 0.02 = 0.001, p2 = 0.051
     # variance 0.05 × 0.95 + 0.051 × 0.949 = 0.0475 + 0.048399 = 0.095899
     # n = 7.848879 × 0.095899 / 0.000001 = 752,700 per arm
     # each arm: 4,000,000 × 20 % × 50 % = 400,000 units/day → 1.88 days → 7 days
     # no label delay on interactions → read-out on day 7 (max 28)
     exp = plan(RECOMMENDATION).serving.experiments[0]
     assert exp.name == "ranker_v2"
-    assert exp.treatment_rate == 0.051
+    assert (exp.metric_kind, exp.effect_kind, exp.effect) == ("rate", "relative", 0.001)
+    assert exp.treatment == 0.051
     assert exp.sample_size_per_arm == 752700
     assert exp.days_needed == pytest.approx(1.8818, abs=1e-4)
     assert exp.duration_days == 7

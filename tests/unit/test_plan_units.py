@@ -99,13 +99,18 @@ def test_series_and_parallel_composition() -> None:
 
 
 def test_sample_size_textbook_case() -> None:
-    # p1 = 0.10, MDE 20 % → p2 = 0.12; variance 0.09 + 0.1056 = 0.1956; δ² = 0.0004
+    # p1 = 0.10, δ = 0.02 (20 % relative) → p2 = 0.12; variance 0.09 + 0.1056 = 0.1956
     # n = 7.848879 × 0.1956 / 0.0004 = 3838.1 → 3839 per arm
-    assert experiments.sample_size_per_arm(0.10, 0.20) == 3839
+    assert experiments.sample_size_per_arm(0.10, 0.02) == 3839
     assert experiments.z_score(0.975) == pytest.approx(1.959964, abs=1e-6)
     assert experiments.z_score(0.8) == pytest.approx(0.841621, abs=1e-6)
     with pytest.raises(ValueError, match="not a rate"):
-        experiments.sample_size_per_arm(0.6, 1.0)
+        experiments.sample_size_per_arm(0.6, 0.6)
+
+
+def test_sample_size_for_a_mean() -> None:
+    # σ = 10, δ = 1: n = 2 × 7.848879 × 100 / 1 = 1569.8 → 1570 per arm
+    assert experiments.sample_size_for_mean(10, 1) == 1570
 
 
 def test_whole_weeks() -> None:

@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from tests.unit.test_plan_support import FRAUD, RECOMMENDATION, TIME_SERIES, codes, variant
+from tests.conftest import REPO
+from tests.unit.test_plan_support import FRAUD, RECOMMENDATION, TIME_SERIES, codes, label, variant
 
 
 def test_local_profile_has_no_pools_and_no_bill() -> None:
@@ -48,8 +50,9 @@ def test_measured_calibration_overrides_the_table() -> None:
     cap = outcome.plan.serving.capacity
     assert cap is not None
     assert cap.service_time_ms == 6.1
-    # ρ = 1 − 2.9957 × 6.1 / 50 = 0.6345 (below the 0.7 cap now)
-    assert cap.utilisation == pytest.approx(0.6345, abs=1e-4)
+    # no room for a window at ρ = 0.7 (2.9957 × 6.1 / 0.3 = 60.9 ms > 50): the 1 ms minimum
+    # ρ = 1 − 2.9957 × 6.1 / (50 − 1) = 0.6271 (below the 0.7 cap now)
+    assert cap.utilisation == pytest.approx(0.6271, abs=1e-4)
 
 
 def test_measured_service_time_alone_gives_throughput_per_worker() -> None:
@@ -74,3 +77,30 @@ def test_more_traffic_more_replicas_on_the_same_path() -> None:
     cap = outcome.plan.serving.capacity
     assert cap is not None
     assert (cap.replicas_needed, cap.replicas_per_zone, cap.replicas) == (201, 102, 306)
+
+
+def test_experiment_arms_share_the_traffic_of_their_models() -> None:
+    # ranker_v2 answers the treatment arm: 20 % of traffic enrolled, split 50/50
+    # ranker (control): 80 % outside + 10 % in control = 0.9 of the misses; ranker_v2: 0.1
+    # replica time per request: 1/4000 + 1/20000 + 0.65/5000 + 0.65/1200
+    #   + 0.65 × 0.9/15000 + 0.65 × 0.1/15000 = 1/985.22: as if one ranker were called
+    #   (charging both on every request would give 1/(1/985.22 + 0.65/15000) = 944.9)
+    # S = 1 + 0.5 + 1.5 + 5 + max(0.5, 0.5) = 8.5 ms: a request pays one of the two
+    models = yaml.safe_load((REPO / label(RECOMMENDATION)).read_text(encoding="utf-8"))["models"]
+    v2 = {**models[1], "name": "ranker_v2"}
+    experiment = ("serving", "experiments", 0)
+    edits = [
+        (("models",), [*models, v2]),
+        (("serving", "models"), ["two_tower", "ranker", "ranker_v2"]),
+        ((*experiment, "variants", "treatment"), {"model": "ranker_v2"}),
+    ]
+    plan = variant(RECOMMENDATION, edits).plan
+    stages = {s.name: s for s in plan.serving.stages}
+    assert (stages["model:ranker"].share, stages["model:ranker_v2"].share) == (0.9, 0.1)
+    assert stages["model:two_tower"].share == 1
+    cap = plan.serving.capacity
+    assert cap is not None
+    assert cap.per_replica_rps == pytest.approx(985.222, abs=1e-3)
+    assert cap.service_time_ms == 8.5
+    # per-model peak: 1736.11 rps × 0.65 misses × share
+    assert plan.decision("serving.models.ranker_v2.peak_rps").value == pytest.approx(112.847, 1e-4)

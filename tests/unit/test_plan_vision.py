@@ -53,11 +53,12 @@ def test_gpu_never_scales_to_zero() -> None:
 
 
 def test_adaptive_batching_from_the_budget() -> None:
-    # window = floor((200 − 1) / 2) = 99 ms, not BentoML's 60,000 ms default
-    # batch fits 1 + (49.5 − 5.556) × 1.25 per ms = 55.9 → 32
+    # S = 1 + 5.556 = 6.556 ms; at ρ = 0.7 the M/M/1 p95 is 2.9957 × 6.556 / 0.3 = 65.46 ms
+    # window = floor(min(200 − 65.46, (200 − 6.556) / 2)) = 96 ms, not BentoML's 60,000 ms
+    # batch fits 1 + (48 − 5.556) × 1.25 per ms = 54.1 → 32
     batching = plan(VISION).serving.batching
     assert batching.enabled
-    assert batching.max_latency_ms == 99
+    assert batching.max_latency_ms == 96
     assert batching.max_batch_size == 32
 
 
@@ -73,13 +74,19 @@ def test_batch_job_fits_its_window() -> None:
 
 
 def test_new_data_trigger_outpaces_the_weekly_schedule() -> None:
-    # 50,000 new images at 1,000,000 a day fill in 1.2 h; checked hourly, the trigger fires
-    # every 2 h → 30 × 24 / 2 = 360 runs a month, far more than weekly (30 / 7 = 4.3)
+    # 50,000 new images at 1,000,000 a day fill in 1.2 h, but a retrain waits for the
+    # previous one: 5,000,000 sampled images × 1 feature at 1.5 images/s per vCPU × 40 (one
+    # T4) = 60/s → 83,333 s = 23.15 h + 5 min start-up = 23.23 h = 1394 min; checked hourly
+    # → every 1440 min → 30 runs a month, still more than weekly (30 / 7 = 4.3)
     training = plan(VISION).training
     assert training.cron == "0 3 * * 0"
     assert training.trigger_check_cron == "0 * * * *"
     assert training.triggers[0].expected_interval_hours == 1.2
-    assert training.models[0].runs_per_month == 360
+    job = training.models[0]
+    assert (job.rows_per_shard, job.features, job.gpu) == (5_000_000, 1, 1)
+    assert job.hours_per_shard == pytest.approx(23.23, abs=1e-2)
+    assert job.runs_per_month == 30
+    assert job.fits_window  # 1394 min within the weekly 10,080 min
 
 
 def test_model_plan_keeps_training_details() -> None:
