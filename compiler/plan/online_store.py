@@ -16,8 +16,8 @@ refresh interval, and each cache miss writes its answer.
   routing, each sized for the whole load (writes replicate to both).
 - DynamoDB bills request units: an eventually consistent read of up to 4 KB is half a read
   unit, a write of up to 1 KB one write unit. On-demand capacity is priced at the day's
-  average, provisioned capacity at the peak over the 70 % auto-scaling target; the cheaper
-  mode is chosen.
+  average (writes from freshness are daily means already), provisioned capacity at the peak
+  over the 70 % auto-scaling target; the cheaper mode is chosen.
 
 Published SLAs (monthly uptime, 2026-11): ElastiCache Multi-AZ 99.99 %, single-AZ 99.9 %
 (aws.amazon.com/elasticache/sla); Memorystore for Redis Cluster multi-zone 99.99 %,
@@ -140,8 +140,9 @@ def load(
     )
 
 
-def _sla(key: str, multi_zone: bool, form: str) -> tuple[str, float, str]:
-    service, single, multi, source = SERVICES[key]
+def _sla(key: str, multi_zone: bool, form: str, suffix: str = "") -> tuple[str, float, str]:
+    name, single, multi, source = SERVICES[key]
+    service = name + suffix
     sla = multi if multi_zone else single
     return service, sla, f"{service} {form}: {fmt(sla)} % published SLA ({source})"
 
@@ -156,11 +157,12 @@ def _redis(provider: str, zones: int, need: StoreLoad) -> StoreSize:
     replicas = max(1, zones - 1)
     total = shards * (1 + replicas)
     price = prices.REDIS_HOURLY[name]
-    service, sla, basis = _sla(
-        f"{provider}/redis", zones >= 2, "multi-zone" if zones >= 2 else "single-zone"
-    )
+    multi = zones >= 2
+    suffix = "-multi-az" if provider == "aws" and multi else ""
+    form = "multi-zone" if multi else "single-zone"
+    service, sla, basis = _sla(f"{provider}/redis", multi, form, suffix)
     return StoreSize(
-        service=service + ("-multi-az" if provider == "aws" and zones >= 2 else ""),
+        service=service,
         node_type=name,
         node_memory_gb=size,
         shards=shards,
@@ -213,10 +215,13 @@ def _dynamodb(need: StoreLoad) -> StoreSize:
     write_units = max(1, math.ceil(item_kb))
     reads = need.reads_per_second * DYNAMODB_READ_UNITS
     writes = need.writes_per_second * write_units
-    seconds = SECONDS_PER_MONTH * need.average_fraction
+    # reads follow the traffic (billed at the day's average); writes are already daily means
     on_demand = (
-        reads * seconds * prices.DYNAMODB_ON_DEMAND_READ_PER_MILLION
-        + writes * seconds * prices.DYNAMODB_ON_DEMAND_WRITE_PER_MILLION
+        reads
+        * SECONDS_PER_MONTH
+        * need.average_fraction
+        * prices.DYNAMODB_ON_DEMAND_READ_PER_MILLION
+        + writes * SECONDS_PER_MONTH * prices.DYNAMODB_ON_DEMAND_WRITE_PER_MILLION
     ) / 1e6
     provisioned = (
         reads / TARGET_UTILISATION * prices.DYNAMODB_RCU_HOURLY
