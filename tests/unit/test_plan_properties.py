@@ -4,7 +4,8 @@ More throughput never gives fewer replicas; a tighter latency SLO never gives a 
 utilisation target; higher availability never lowers the minimum zone count; more series
 never give fewer training shards. Each property is checked on the building block and on
 whole plans of edited reference specs (through the real loader), so a later change to any
-step between the spec and the number cannot break it unnoticed. Finally, any spec that loads also plans.
+step between the spec and the number cannot break it unnoticed. Finally, any spec that
+loads also plans.
 """
 
 from __future__ import annotations
