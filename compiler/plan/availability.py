@@ -14,6 +14,10 @@ error budget, less than a typical zone incident, so one zone cannot hold it; a 9
 has 4.32 minutes, less than the time to rebalance two zones after losing one, so three zones
 with enough capacity for one to fail are needed. 99.99 % is also the providers' regional
 SLA: a single-region design cannot be promised beyond it, which the plan warns about.
+That minimum is not the answer by itself: capacity that survives a zone loss is
+N·z/(z − 1), so the fewest zones carry the most headroom. The plan prices every count from
+the minimum up to what the region has and takes the cheapest expected month; a spec that
+states ``zones`` keeps its count (raised to the minimum).
 """
 
 from __future__ import annotations

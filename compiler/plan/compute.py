@@ -122,8 +122,34 @@ def serving_pool(
     high = traffic.nodes_for(load.hpa.max_replicas, load.zones, per_node)
     role = "gpu-serving" if replica.gpu else "serving"
     _record_choice(rec, role, pod, choice, "the day's fleet at list price")
+    if replica.gpu:
+        _warn_idle_gpus(rec, provider, node, load, fleet.floor_nodes)
     nodes = (fleet.floor_nodes, high, fleet.peak_nodes, fleet.expected_nodes)
     return _pool(role, role, node, per_node, nodes, "on_demand")
+
+
+IDLE_GPU_WARNING = 0.5
+"""Share of a GPU serving pool's GPUs idle at the HPA floor above which the plan warns."""
+
+
+def _warn_idle_gpus(
+    rec: Recorder, provider: str, node: Instance, load: ServingLoad, nodes: int
+) -> None:
+    """W513 when most GPUs of the serving floor sit idle (a class sold only in big nodes)."""
+    used = load.hpa.min_replicas * load.replica.gpu
+    idle = 1 - used / (nodes * node.gpus)
+    if idle < IDLE_GPU_WARNING:
+        return
+    monthly = nodes * prices.node_hourly(provider, node.name) * HOURS_PER_MONTH
+    rec.warn(
+        "W513",
+        f"{fmt(round(idle * 100, 1))} % of the serving GPUs are idle at the floor: "
+        f"{load.hpa.min_replicas} replicas of {load.replica.gpu} GPU on {nodes} × {node.name} "
+        f"({node.gpus} GPUs each, ${fmt(round(monthly))}/month at list price)",
+        (*_INFRA, "gpu_class"),
+        hint=f"{provider} sells {node.gpu_class} only {node.gpus} to a node; a class with "
+        "one-GPU nodes (t4, l4) costs a fraction of it at this load",
+    )
 
 
 def _record_choice(rec: Recorder, role: str, pod: Pod, choice: Choice, priced: str) -> None:

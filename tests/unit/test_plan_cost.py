@@ -184,3 +184,15 @@ def test_an_eight_gpu_pod_goes_on_an_eight_gpu_node_or_is_refused() -> None:
     small = instances.Pod(cpu=4, memory_gib=8, gpus=1)
     picked = instances.choose("aws", small, "t4", lambda n: prices.node_hourly("aws", n.name))
     assert picked is not None and picked.node.name == "g4dn.2xlarge"
+
+
+def test_a_gpu_class_sold_eight_to_a_node_is_warned_about() -> None:
+    # AWS sells A100s only as p4d.24xlarge (8 GPUs): 2 one-GPU replicas over 2 zones need
+    #   a node per zone, 2 × 8 = 16 GPUs for 2: 1 − 2 / 16 = 87.5 % idle,
+    #   2 × $21.9576 × 730 = $32,058/month
+    outcome = variant(VISION, [(("infrastructure", "gpu_class"), "a100")])
+    warning = next(d for d in outcome.diagnostics if d.code == "W513")
+    assert warning.message.startswith("87.5 % of the serving GPUs are idle at the floor")
+    assert "2 × p4d.24xlarge" in warning.message
+    assert "$32058/month" in warning.message
+    assert "W513" not in codes(variant(VISION, []))
