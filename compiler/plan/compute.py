@@ -122,10 +122,37 @@ def serving_pool(
     high = traffic.nodes_for(load.hpa.max_replicas, load.zones, per_node)
     role = "gpu-serving" if replica.gpu else "serving"
     _record_choice(rec, role, pod, choice, "the day's fleet at list price")
+    _record_profile(rec, load, fleet)
     if replica.gpu:
         _warn_idle_gpus(rec, provider, node, load, fleet.floor_nodes)
     nodes = (fleet.floor_nodes, high, fleet.peak_nodes, fleet.expected_nodes)
     return _pool(role, role, node, per_node, nodes, "on_demand")
+
+
+def _record_profile(rec: Recorder, load: ServingLoad, fleet: traffic.Fleet) -> None:
+    cap = load.capacity
+    day = traffic.profile(cap.peak_rps, cap.average_rps)
+    if day.exponent == 0:
+        shape = "flat (peak ≤ average)"
+    elif math.isinf(day.exponent):
+        shape = f"one quarter-hour at peak, the rest at {fmt(round(day.trough, 3))} rps"
+    else:
+        shape = f"k = {fmt(day.exponent)}, trough {fmt(round(day.trough, 3))} rps"
+    rec.add(
+        "serving.traffic_profile",
+        round(fleet.expected_replicas, 2),
+        unit="replicas (mean)",
+        formula="λ(t) = trough + A·((1 + cos 2πt/24 h) / 2)^k over 96 quarter-hours, max = peak, "
+        "mean = average (k = 1 up to peak = 2 × average, else trough = 0); fleet(t) = "
+        "clamp(zones × (ceil(n(t) / (zones − 1)) + spare), HPA min, HPA max)",
+        computed=f"peak {fmt(cap.peak_rps)}, average {fmt(cap.average_rps)} rps → {shape}; "
+        f"fleet mean {fmt(round(fleet.expected_replicas, 2))} replicas, "
+        f"{fmt(fleet.expected_nodes)} nodes (floor {fleet.floor_nodes}, peak {fleet.peak_nodes})",
+        inputs={"peak_rps": cap.peak_rps, "average_rps": cap.average_rps},
+        sources=[("slo", "throughput")],
+        reason="the spec gives a peak and an average, not a curve: a diurnal wave with that "
+        "maximum and mean is assumed, and the month is billed over the fleet that follows it",
+    )
 
 
 IDLE_GPU_WARNING = 0.5
