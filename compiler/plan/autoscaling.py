@@ -4,10 +4,11 @@
 
 The HPA targets the *scaling* utilisation (ρ × N / replicas), not ρ: at the planned peak the
 fleet must still hold the zone headroom, and only after a zone is lost may survivors run at
-ρ. The floor is the average load's replica count (so the morning ramp never waits for nodes),
-rounded up to whole zones; GPU services never scale to zero, because a cold GPU node plus a
-model load takes minutes that no latency SLO survives. The ``behavior`` block scales up at
-once and down slowly, at most 10 % a minute after five quiet minutes (ten for GPUs).
+ρ. The floor is the average load's fleet, spread over the zones like the peak's (so the
+morning ramp never waits for nodes); GPU services never scale to zero, because a cold GPU
+node plus a model load takes minutes that no latency SLO survives. The ``behavior`` block
+scales up at once and down slowly, at most 10 % a minute after five quiet minutes (ten for
+GPUs).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import math
 
 from mlopsgen.plan import calibration
-from mlopsgen.plan.capacity import LN20
+from mlopsgen.plan.capacity import LN20, replicas_needed, replicas_per_zone
 from mlopsgen.plan.ir_data import ModelPlan
 from mlopsgen.plan.ir_serving import (
     CapacityPlan,
@@ -99,26 +100,30 @@ def plan_hpa(
 
 
 def _bounds(spec: Spec, rec: Recorder, cap: CapacityPlan, gpu: bool) -> tuple[int, int]:
-    """HPA floor (the average load's fleet, whole zones) and ceiling (peak × 1.25)."""
+    """HPA floor (the average load's fleet, spread like the peak's) and ceiling (peak × 1.25)."""
     zones = cap.zones
     floor = max(zones, 2 if spec.slo.availability >= 99.9 else 1)
-    at_average = math.ceil(
-        round(cap.average_rps / (cap.per_replica_rps * cap.scaling_utilisation), 9)
-    )
+    needed = replicas_needed(cap.average_rps, cap.per_replica_rps, cap.utilisation)
+    at_average = replicas_per_zone(needed, zones, cap.spare_per_zone) * zones
     maximum = math.ceil(cap.replicas * HPA_BURST / zones) * zones
-    minimum = min(max(math.ceil(at_average / zones) * zones, floor), maximum)
+    minimum = min(max(at_average, floor), maximum)
     never_zero = "; a GPU service never scales to zero under a latency SLO" if gpu else ""
+    spread = f"ceil({needed} / ({zones} − 1))" if zones > 1 else f"{needed}"
     rec.add(
         "serving.hpa.min_replicas",
         minimum,
         unit="replicas",
-        formula="max(roundup_zones(ceil(avg_rps / (per_replica_rps × ρ_scale))), zones, 2)",
-        computed=f"max(roundup_{zones}(ceil({fmt(cap.average_rps)} / ({fmt(cap.per_replica_rps)}"
-        f" × {fmt(cap.scaling_utilisation)})) = {at_average}), {floor}) = {minimum}",
+        formula="max(zones × (ceil(n_avg / (zones − 1)) + spare), zones, 2); "
+        "n_avg = ceil(avg_rps / (per_replica_rps × ρ))",
+        computed=[
+            f"n_avg = ceil({fmt(cap.average_rps)} / ({fmt(cap.per_replica_rps)} × "
+            f"{fmt(cap.utilisation)})) = {needed}",
+            f"max({zones} × ({spread} + {cap.spare_per_zone}) = {at_average}, {floor}) = {minimum}",
+        ],
         inputs={"average_rps": cap.average_rps, "zones": zones, "floor": floor},
         sources=[("slo", "throughput"), _AVAIL],
-        reason="the average load's fleet with zone headroom, whole zones, ≥ 2 for the PDB"
-        + never_zero,
+        reason="the average load's fleet with the same zone headroom as the peak's, so the "
+        "morning ramp never waits for nodes; ≥ 2 for the PDB" + never_zero,
     )
     rec.add(
         "serving.hpa.max_replicas",

@@ -14,6 +14,10 @@ error budget, less than a typical zone incident, so one zone cannot hold it; a 9
 has 4.32 minutes, less than the time to rebalance two zones after losing one, so three zones
 with enough capacity for one to fail are needed. 99.99 % is also the providers' regional
 SLA: a single-region design cannot be promised beyond it, which the plan warns about.
+That minimum is not the answer by itself: capacity that survives a zone loss is
+N·z/(z − 1), so the fewest zones carry the most headroom. The plan prices every count from
+the minimum up to what the region has and takes the cheapest expected month; a spec that
+states ``zones`` keeps its count (raised to the minimum).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Iterable
 
 from mlopsgen.diagnostics import set_value
 from mlopsgen.plan import cloud
+from mlopsgen.plan.ir_data import OnlineStorePlan
 from mlopsgen.plan.ir_ops import AvailabilityPlan, BurnRateAlert, ComponentAvailability
 from mlopsgen.plan.record import Recorder, clean, count, fmt
 from mlopsgen.spec.limits import percent
@@ -87,21 +92,57 @@ def burn_rate_alerts(target_percent: float) -> tuple[BurnRateAlert, ...]:
     return tuple(alerts)
 
 
-def plan_zones(spec: Spec, rec: Recorder) -> int:
-    """Decide the number of zones: the target's minimum, raised to the spec's ``zones``."""
+def zone_candidates(spec: Spec, available: int) -> tuple[int, ...]:
+    """Zone counts the plan may choose: from the target's minimum up to what the region has.
+
+    A spec that states ``zones`` keeps it (raised to the target's minimum), so the list is
+    that one count; so it is for the local profile, which has no zones to choose from.
+    """
+    needed = zones_for_target(spec.slo.availability)
+    asked = spec.infrastructure.zones
+    if asked or spec.infrastructure.cloud == "local":
+        return (max(needed, asked or 0),)
+    return tuple(range(needed, max(needed, available) + 1))
+
+
+def plan_zones(spec: Spec, rec: Recorder, options: dict[int, tuple[int, float]]) -> int:
+    """Decide the number of zones: the cheapest expected month among those that reach the target.
+
+    ``options`` maps each candidate zone count to its (peak replicas, expected USD/month).
+    Zone-loss headroom is N·z/(z − 1), so the fewest zones are often the most expensive; ties
+    go to fewer zones (less cross-zone traffic).
+    """
     target = spec.slo.availability
     needed = zones_for_target(target)
     asked = spec.infrastructure.zones or 0
-    zones = max(needed, asked)
+    zones = min(options, key=lambda z: (round(options[z][1], 2), z))
+    table = [
+        f"{count(z, 'zones')} → {count(r, 'replicas')}, ${fmt(round(c))}/month"
+        for z, (r, c) in sorted(options.items())
+    ]
+    if asked:
+        formula = "max(zones_for(SLO), spec zones); zones_for: <99.9 → 1, <99.99 → 2, else 3"
+        computed = [f"max(zones_for({percent(target)}) = {needed}, {asked}) = {zones}", *table]
+        reason = "zones stated in the spec are kept; " + _zone_reason(target, needed)
+    else:
+        formula = (
+            "argmin over z in [zones_for(SLO), zones in the region] of the expected monthly "
+            "cost; zones_for: <99.9 → 1, <99.99 → 2, else 3"
+        )
+        computed = [f"zones_for({percent(target)}) = {needed}", *table, f"cheapest → {zones}"]
+        reason = (
+            "every count from the target's minimum holds the target; replicas N·z/(z − 1) "
+            "survive a zone loss, so more zones can cost less; " + _zone_reason(target, needed)
+        )
     rec.add(
         "availability.zones",
         zones,
         unit="zones",
-        formula="max(zones_for(SLO), spec zones); zones_for: <99.9 → 1, <99.99 → 2, else 3",
-        computed=f"max(zones_for({percent(target)}) = {needed}, {asked}) = {zones}",
+        formula=formula,
+        computed=computed,
         inputs={"slo_percent": target, "zones_for_slo": needed, "spec_zones": asked or None},
         sources=[_SLO, ("infrastructure", "zones")],
-        reason=_zone_reason(target, needed),
+        reason=reason,
     )
     return zones
 
@@ -122,7 +163,7 @@ def plan_availability(
     rec: Recorder,
     zones: int,
     replicas_per_zone: int,
-    store_on_path: bool,
+    store: OnlineStorePlan | None,
 ) -> AvailabilityPlan:
     """Error budget, burn-rate alerts and the composed availability of the serving path."""
     target = spec.slo.availability
@@ -139,7 +180,7 @@ def plan_availability(
     )
     alerts = burn_rate_alerts(target)
     _record_burn_rates(rec, target, alerts)
-    components = _components(spec, zones, replicas_per_zone, store_on_path)
+    components = _components(spec, zones, replicas_per_zone, store)
     composed = series(c.availability for c in components)
     composed_percent = clean(composed * 100)
     _record_composed(rec, components, composed_percent, zones, replicas_per_zone)
@@ -188,8 +229,13 @@ def _regional(spec: Spec) -> float:
 
 
 def _components(
-    spec: Spec, zones: int, per_zone: int, store_on_path: bool
+    spec: Spec, zones: int, per_zone: int, store: OnlineStorePlan | None
 ) -> tuple[ComponentAvailability, ...]:
+    """The request path's parts; the online store under its own kind's published SLA.
+
+    ``store`` is the planned online store when requests read it (None otherwise); a store
+    without a managed service (SQLite next to the service, locally) adds no component.
+    """
     provider = spec.infrastructure.cloud
     zone = cloud.ZONE_AVAILABILITY * parallel([cloud.POD_AVAILABILITY] * per_zone)
     service = parallel([zone] * zones)
@@ -208,12 +254,12 @@ def _components(
             ),
         ),
     ]
-    if store_on_path:
+    if store is not None and store.sla_percent is not None:
         items.append(
             ComponentAvailability(
                 name="online_store",
-                availability=clean(cloud.ONLINE_STORE_SLA_PERCENT[provider] / 100, 8),
-                basis=f"{cloud.ONLINE_STORE_SERVICE[provider]} published SLA",
+                availability=clean(store.sla_percent / 100, 8),
+                basis=store.sla_basis,
             )
         )
     return tuple(items)

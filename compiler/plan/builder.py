@@ -13,14 +13,15 @@ from dataclasses import dataclass
 
 from mlopsgen import __version__
 from mlopsgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
-from mlopsgen.plan import calibration, cloud, compute, cost, data
-from mlopsgen.plan.availability import plan_availability, plan_zones
-from mlopsgen.plan.features import plan_features
+from mlopsgen.plan import calibration, cloud, compute, cost, data, instances
+from mlopsgen.plan.availability import plan_availability, plan_zones, zone_candidates
+from mlopsgen.plan.features import StoreDemand, plan_features
 from mlopsgen.plan.ir import PLAN_VERSION, Plan
 from mlopsgen.plan.ir_data import FeaturesPlan, ModelPlan, SystemPlan, TrainingPlan
 from mlopsgen.plan.ir_ops import (
     BusinessMetricPlan,
     BusinessPlan,
+    ComputePlan,
     CostPlan,
     GuardrailPlan,
     InfrastructurePlan,
@@ -31,7 +32,8 @@ from mlopsgen.plan.model_plans import plan_models
 from mlopsgen.plan.monitoring import plan_monitoring
 from mlopsgen.plan.names import K8sName, PythonIdentifier
 from mlopsgen.plan.record import Recorder
-from mlopsgen.plan.serving import plan_serving
+from mlopsgen.plan.serving import ServingResult, plan_serving
+from mlopsgen.plan.serving_path import online_views
 from mlopsgen.plan.training import plan_training
 from mlopsgen.plan.training_size import with_training_resources
 from mlopsgen.spec.loader import LoadedSpec
@@ -61,13 +63,14 @@ def _gpu_class(spec: Spec, rec: Recorder) -> str | None:
         return None
     chosen = wanted or calibration.DEFAULT_GPU_CLASS
     provider = spec.infrastructure.cloud
-    if provider in compute.GPU_INSTANCES and chosen not in compute.GPU_INSTANCES[provider]:
-        _, chosen = compute.gpu_instance(provider, chosen)
+    table = instances.GPU_INSTANCES
+    if provider in table and chosen not in table[provider]:
+        chosen = instances.gpu_class_for(provider, chosen)
         rec.warn(
             "W508",
             f"{provider} has no {wanted} nodes; the plan uses {chosen} instead",
             (*_INFRA, "gpu_class"),
-            hint=f"set gpu_class to one of {', '.join(sorted(compute.GPU_INSTANCES[provider]))}",
+            hint=f"set gpu_class to one of {', '.join(sorted(table[provider]))}",
         )
     return chosen
 
@@ -100,6 +103,7 @@ def _zones(spec: Spec, rec: Recorder, zones: int) -> tuple[str | None, tuple[str
 
 def _pools(
     spec: Spec,
+    rec: Recorder,
     served: ServingPlan,
     models: tuple[ModelPlan, ...],
     training: TrainingPlan,
@@ -111,11 +115,13 @@ def _pools(
     if provider == "local":
         return []
     pools = []
-    if served.realtime:
-        pools.append(compute.serving_pool(provider, gpu_class, zones, served.replica, served.hpa))
+    if served.realtime and served.capacity is not None and served.hpa is not None:
+        load = compute.ServingLoad(zones, served.capacity, served.hpa, served.replica)
+        pool = compute.serving_pool(rec, provider, gpu_class, load)
+        pools += [pool] if pool is not None else []
     workers = {t.name: t.concurrent_workers for t in training.models if t.trainable}
     pools += compute.training_pools(
-        provider, gpu_class, models, workers, served.batch, served.replica
+        rec, provider, gpu_class, models, workers, served.batch, served.replica
     )
     return pools
 
@@ -148,26 +154,78 @@ def _cost(
     )
 
 
+@dataclass(frozen=True)
+class _Design:
+    """What depends on the zone count: serving, the feature store, pools and cost."""
+
+    serving: ServingResult
+    features: FeaturesPlan
+    compute: ComputePlan
+    cost: CostPlan
+
+
+def _design(
+    spec: Spec,
+    rec: Recorder,
+    zones: int,
+    models: tuple[ModelPlan, ...],
+    training: TrainingPlan,
+    gpu_class: str | None,
+) -> _Design:
+    serving = plan_serving(spec, rec, models, zones, gpu_class)
+    served = serving.plan
+    cap = served.capacity
+    demand = StoreDemand(
+        views_read=tuple(online_views(spec, models)) if serving.store_on_path else (),
+        peak_rps=cap.peak_rps if cap else 0.0,
+        average_rps=cap.average_rps if cap else 0.0,
+        cache_hit=cap.cache_hit_ratio if cap else 0.0,
+        cache_bytes=serving.cache_bytes,
+    )
+    features = plan_features(spec, rec, zones, demand)
+    pools = _pools(spec, rec, served, models, training, gpu_class, zones)
+    compute_plan = compute.plan_compute(rec, spec.infrastructure.cloud, zones, pools)
+    cost_plan = _cost(spec, rec, zones, compute_plan.pools, features, models, training, served)
+    return _Design(serving, features, compute_plan, cost_plan)
+
+
+def _zone_options(
+    loaded: LoadedSpec,
+    models: tuple[ModelPlan, ...],
+    training: TrainingPlan,
+    gpu_class: str | None,
+) -> dict[int, tuple[int, float]]:
+    """Peak replicas and expected monthly cost of each zone count the plan may choose."""
+    spec = loaded.spec
+    provider = spec.infrastructure.cloud
+    region = spec.infrastructure.region or cloud.DEFAULT_REGION.get(provider)
+    _, available, _ = cloud.zone_names(provider, region, 0)
+    options = {}
+    for zones in zone_candidates(spec, available):
+        scratch = Recorder(loaded.source_map)
+        design = _design(spec, scratch, zones, models, training, gpu_class)
+        cap = design.serving.plan.capacity
+        options[zones] = (cap.replicas if cap else 0, design.cost.total_usd_month)
+    return options
+
+
 def build_plan(loaded: LoadedSpec) -> PlanResult:
     """Plan the stack of a validated spec: every decision made, explained and located."""
     spec = loaded.spec
     rec = Recorder(loaded.source_map)
     provider = spec.infrastructure.cloud
     gpu_class = _gpu_class(spec, rec)
-    zones = plan_zones(spec, rec)
-    region, zone_list = _zones(spec, rec, zones)
     models = plan_models(spec, rec, gpu_class)
     training = plan_training(spec, rec, models, gpu_class)
     models = with_training_resources(models, training.models)
-    serving = plan_serving(spec, rec, models, zones, gpu_class)
-    served = serving.plan
-    features = plan_features(spec, rec, zones, serving.cache_bytes)
+    zones = plan_zones(spec, rec, _zone_options(loaded, models, training, gpu_class))
+    region, zone_list = _zones(spec, rec, zones)
+    design = _design(spec, rec, zones, models, training, gpu_class)
+    served, features = design.serving.plan, design.features
     per_zone = served.capacity.replicas_per_zone if served.capacity else 1
-    availability = plan_availability(spec, rec, zones, per_zone, serving.store_on_path)
-    pools = _pools(spec, served, models, training, gpu_class, zones)
-    compute_plan = compute.plan_compute(rec, provider, zones, pools)
-    cost_plan = _cost(spec, rec, zones, compute_plan.pools, features, models, training, served)
-    gpu_node = compute.gpu_instance(provider, gpu_class)[0].name if gpu_class and pools else None
+    store = features.online_store if design.serving.store_on_path else None
+    availability = plan_availability(spec, rec, zones, per_zone, store)
+    gpu_node = next((p.instance_type for p in design.compute.pools if p.gpus), None)
     plan = Plan(
         plan_version=PLAN_VERSION,
         generator_version=__version__,
@@ -179,9 +237,9 @@ def build_plan(loaded: LoadedSpec) -> PlanResult:
         training=training,
         serving=served,
         availability=availability,
-        compute=compute_plan,
+        compute=design.compute,
         monitoring=plan_monitoring(spec, rec, served.realtime),
-        cost=cost_plan,
+        cost=design.cost,
         infrastructure=InfrastructurePlan(
             cloud=provider,
             region=region,

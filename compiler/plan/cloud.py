@@ -30,14 +30,9 @@ REGION_ZONES: dict[tuple[str, str], tuple[str, ...]] = {
 ASSUMED_ZONE_LETTERS = ("a", "b", "c")
 DEFAULT_REGION = {"aws": "us-east-1", "gcp": "us-central1"}
 
-#: Published SLAs of the managed components on the request path (multi-zone forms).
+#: Published SLA of the load balancer in front of the service (the online store's SLA is
+#: its own kind's: see :mod:`mlopsgen.plan.online_store`).
 LOAD_BALANCER_SLA_PERCENT = {"aws": 99.99, "gcp": 99.99, "local": 100.0}
-ONLINE_STORE_SLA_PERCENT = {"aws": 99.99, "gcp": 99.99, "local": 100.0}
-ONLINE_STORE_SERVICE = {
-    "aws": "elasticache-redis-multi-az",
-    "gcp": "memorystore-redis-cluster",
-    "local": "sqlite",
-}
 
 ZONE_AVAILABILITY = 0.999
 """Planning assumption: a zone is unavailable ~43 minutes a month (outages, network)."""

@@ -1,13 +1,13 @@
 # Formulas and reasons are written in mathematical notation (×, −, ρ, Σ) on purpose.
 # ruff: noqa: RUF001, RUF003
-"""Node pools: instance types per cloud from a dated table (2026-11), and node counts.
+"""Node pools: node types chosen by cost for the pods they hold, and node counts.
 
 Pools are split by what they promise: ``system`` (cluster add-ons, one node per zone),
 ``serving`` (on-demand, sized from the HPA bounds, never below one node per zone), and
-``training`` / ``gpu-training`` (scale from zero, spot capacity: runs are retryable). The
-serving instance family is the cheapest whose memory per core fits the replica: compute
-optimised (2 GiB/vCPU on AWS, 1 on GCP), general purpose (4), then memory optimised (8).
-Each node keeps 1 vCPU and 2 GiB for the kubelet, the OS and daemon sets.
+``training`` / ``gpu-training`` (scale from zero, spot capacity: runs are retryable). Every
+pool's node type is the cheapest that holds its largest pod after the system reserve
+(:mod:`mlopsgen.plan.instances`); serving is priced over the day's fleet, training by the
+node-hours its concurrent pods occupy. A pod no node type holds is an error (E507).
 """
 
 from __future__ import annotations
@@ -15,126 +15,26 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mlopsgen.plan import cloud
+from mlopsgen.plan import prices, traffic
+from mlopsgen.plan.instances import (
+    INSTANCE_TABLE_DATE,
+    SYSTEM_INSTANCE,
+    Choice,
+    Instance,
+    Pod,
+    choose,
+    largest,
+    pods_per_node,
+)
 from mlopsgen.plan.ir_data import ModelPlan
 from mlopsgen.plan.ir_ops import ComputePlan, NodePool
-from mlopsgen.plan.ir_serving import BatchJobPlan, HpaPlan, ReplicaPlan
-from mlopsgen.plan.record import Recorder, count
+from mlopsgen.plan.ir_serving import BatchJobPlan, CapacityPlan, HpaPlan, ReplicaPlan
+from mlopsgen.plan.record import Recorder, count, fmt
 
-COMPUTE_TABLE_DATE = "2026-11"
-RESERVED_VCPU = 1
-RESERVED_GIB = 2
+COMPUTE_TABLE_DATE = INSTANCE_TABLE_DATE
 GPU_TAINT = "nvidia.com/gpu=present:NoSchedule"
-
-
-@dataclass(frozen=True)
-class Instance:
-    """A machine type: cores, memory and GPUs."""
-
-    name: str
-    vcpu: int
-    memory_gib: int
-    gpus: int = 0
-    gpu_class: str | None = None
-
-
-CPU_FAMILIES: dict[str, dict[str, Instance]] = {
-    "aws": {
-        "compute": Instance("c7i.4xlarge", 16, 32),
-        "general": Instance("m7i.4xlarge", 16, 64),
-        "memory": Instance("r7i.4xlarge", 16, 128),
-        "system": Instance("m7i.xlarge", 4, 16),
-    },
-    "gcp": {
-        "compute": Instance("n2-highcpu-16", 16, 16),
-        "general": Instance("n2-standard-16", 16, 64),
-        "memory": Instance("n2-highmem-16", 16, 128),
-        "system": Instance("n2-standard-4", 4, 16),
-    },
-}
-GPU_INSTANCES: dict[str, dict[str, Instance]] = {
-    "aws": {
-        "t4": Instance("g4dn.xlarge", 4, 16, 1, "t4"),
-        "l4": Instance("g6.xlarge", 4, 16, 1, "l4"),
-        "a10g": Instance("g5.xlarge", 4, 16, 1, "a10g"),
-        "a100": Instance("p4d.24xlarge", 96, 1152, 8, "a100"),
-        "h100": Instance("p5.48xlarge", 192, 2048, 8, "h100"),
-    },
-    "gcp": {
-        "t4": Instance("n1-standard-8", 8, 30, 1, "t4"),
-        "l4": Instance("g2-standard-8", 8, 32, 1, "l4"),
-        "a100": Instance("a2-highgpu-1g", 12, 85, 1, "a100"),
-        "h100": Instance("a3-highgpu-1g", 26, 234, 1, "h100"),
-    },
-}
-#: Managed Redis node types and their memory in GB, smallest first.
-REDIS_NODES: dict[str, tuple[tuple[str, float], ...]] = {
-    "aws": (
-        ("cache.r7g.large", 14.03),
-        ("cache.r7g.xlarge", 28.26),
-        ("cache.r7g.2xlarge", 56.72),
-        ("cache.r7g.4xlarge", 113.6),
-    ),
-    "gcp": (
-        ("redis-shared-core-nano", 1.4),
-        ("redis-standard-small", 6.5),
-        ("redis-highmem-medium", 13.0),
-        ("redis-highmem-xlarge", 58.0),
-    ),
-}
-
-
-def gpu_instance(provider: str, gpu_class: str) -> tuple[Instance, str]:
-    """The GPU node type for a class; a class the cloud lacks falls back to its L4 node."""
-    table = GPU_INSTANCES[provider]
-    if gpu_class in table:
-        return table[gpu_class], gpu_class
-    return table["l4"], "l4"
-
-
-def pods_per_node(node: Instance, cpu: float, memory_gib: float, gpus: int = 0) -> int:
-    """How many pods of a size fit one node after the system reservation."""
-    fits = [
-        math.floor((node.vcpu - RESERVED_VCPU) / cpu),
-        math.floor((node.memory_gib - RESERVED_GIB) / memory_gib),
-    ]
-    if gpus:
-        fits.append(node.gpus // gpus)
-    return max(0, min(fits))
-
-
-def cpu_family(provider: str, cpu: float, memory_gib: float) -> Instance:
-    """Cheapest family whose memory fits as many pods as its cores do."""
-    families = CPU_FAMILIES[provider]
-    for family in ("compute", "general", "memory"):
-        node = families[family]
-        by_cpu = math.floor((node.vcpu - RESERVED_VCPU) / cpu)
-        if pods_per_node(node, cpu, memory_gib) >= max(by_cpu, 1):
-            return node
-    return families["memory"]
-
-
-def redis_nodes(provider: str, kind: str, memory_gb: float) -> tuple[str | None, float | None, int]:
-    """Node type, its memory and shard count for a managed Redis of ``memory_gb``.
-
-    Nothing is provisioned locally, for other store kinds, or when the store would be empty
-    (no online view and no cache): an idle cluster is cost without purpose.
-    """
-    if provider == "local" or kind != "redis" or memory_gb <= 0:
-        return None, None, 0
-    nodes = REDIS_NODES[provider]
-    largest = nodes[-1][1]
-    shards = max(1, math.ceil(memory_gb / largest))
-    per_shard = memory_gb / shards
-    name, size = next(n for n in nodes if n[1] >= per_shard)
-    return name, size, shards
-
-
-def online_store_service(provider: str, kind: str) -> str:
-    """The managed service (or local substitute) holding the online store."""
-    if provider == "local":
-        return "sqlite"
-    return cloud.ONLINE_STORE_SERVICE[provider] if kind == "redis" else kind
+HOURS_PER_MONTH = 730
+_INFRA = ("infrastructure",)
 
 
 def _pool(
@@ -142,10 +42,10 @@ def _pool(
     role: str,
     node: Instance,
     per_node: int,
-    nodes: tuple[int, int, int],
+    nodes: tuple[int, int, int, float],
     capacity: str,
 ) -> NodePool:
-    low, high, planned = nodes
+    low, high, planned, expected = nodes
     return NodePool(
         name=name,
         role=role,
@@ -158,29 +58,178 @@ def _pool(
         min_nodes=low,
         max_nodes=high,
         planned_nodes=planned,
+        expected_nodes=round(expected, 4),
         capacity_type=capacity,
         taints=(GPU_TAINT,) if node.gpus else (),
     )
 
 
+@dataclass(frozen=True)
+class ServingLoad:
+    """What the serving pool must hold over the day."""
+
+    zones: int
+    capacity: CapacityPlan
+    hpa: HpaPlan
+    replica: ReplicaPlan
+
+
+def serving_fleet(load: ServingLoad, per_node: int) -> traffic.Fleet:
+    """Floor, traffic-weighted and peak nodes of the serving fleet for a node size."""
+    cap, hpa = load.capacity, load.hpa
+    day = traffic.profile(cap.peak_rps, cap.average_rps)
+    return traffic.fleet(
+        day,
+        cap.per_replica_rps,
+        cap.utilisation,
+        (load.zones, cap.spare_per_zone),
+        (hpa.min_replicas, hpa.max_replicas, cap.replicas),
+        per_node,
+    )
+
+
+def _no_fit(rec: Recorder, provider: str, what: str, pod: Pod, gpu_class: str | None) -> None:
+    big = largest(provider, pod, gpu_class)
+    rec.fail(
+        "E507",
+        f"no {provider} node type holds {what} ({pod.cpu:g} vCPU, {pod.memory_gib:g} GiB, "
+        f"{pod.gpus} GPU); the largest, {big.name}, leaves {big.vcpu - 1} vCPU, "
+        f"{big.memory_gib - 2} GiB and {big.gpus} GPU after the system reserve",
+        (*_INFRA, "gpu_class") if pod.gpus else ("models",),
+        hint="split the work over more, smaller pods (workers, shards), or choose a GPU class "
+        "with larger nodes",
+    )
+
+
 def serving_pool(
-    provider: str, gpu_class: str | None, zones: int, replica: ReplicaPlan, hpa: HpaPlan | None
-) -> NodePool:
-    """The serving pool: whole nodes per zone for the HPA floor and ceiling."""
-    if replica.gpu:
-        node, _ = gpu_instance(provider, gpu_class or "t4")
-    else:
-        node = cpu_family(provider, replica.cpu, replica.memory_gib)
-    per_node = max(1, pods_per_node(node, replica.cpu, replica.memory_gib, replica.gpu))
-    low_pods = hpa.min_replicas if hpa else 1
-    high_pods = hpa.max_replicas if hpa else 1
-    low = zones * math.ceil(low_pods / zones / per_node)
-    high = zones * math.ceil(high_pods / zones / per_node)
+    rec: Recorder, provider: str, gpu_class: str | None, load: ServingLoad
+) -> NodePool | None:
+    """The serving pool: the node type whose day's fleet costs least, whole nodes per zone."""
+    replica = load.replica
+    pod = Pod(replica.cpu, replica.memory_gib, replica.gpu)
+
+    def monthly(node: Instance) -> float:
+        fleet = serving_fleet(load, pods_per_node(node, pod))
+        return fleet.expected_nodes * prices.node_hourly(provider, node.name) * HOURS_PER_MONTH
+
+    choice = choose(provider, pod, gpu_class, monthly)
+    if choice is None:
+        _no_fit(rec, provider, "a serving replica", pod, gpu_class)
+        return None
+    node = choice.node
+    per_node = pods_per_node(node, pod)
+    fleet = serving_fleet(load, per_node)
+    high = traffic.nodes_for(load.hpa.max_replicas, load.zones, per_node)
     role = "gpu-serving" if replica.gpu else "serving"
-    return _pool(role, role, node, per_node, (low, high, low), "on_demand")
+    _record_choice(rec, role, pod, choice, "the day's fleet at list price")
+    _record_profile(rec, load, fleet)
+    if replica.gpu:
+        _warn_idle_gpus(rec, provider, node, load, fleet.floor_nodes)
+    nodes = (fleet.floor_nodes, high, fleet.peak_nodes, fleet.expected_nodes)
+    return _pool(role, role, node, per_node, nodes, "on_demand")
+
+
+def _record_profile(rec: Recorder, load: ServingLoad, fleet: traffic.Fleet) -> None:
+    cap = load.capacity
+    day = traffic.profile(cap.peak_rps, cap.average_rps)
+    if day.exponent == 0:
+        shape = "flat (peak ≤ average)"
+    elif math.isinf(day.exponent):
+        shape = f"one quarter-hour at peak, the rest at {fmt(round(day.trough, 3))} rps"
+    else:
+        shape = f"k = {fmt(day.exponent)}, trough {fmt(round(day.trough, 3))} rps"
+    rec.add(
+        "serving.traffic_profile",
+        round(fleet.expected_replicas, 2),
+        unit="replicas (mean)",
+        formula=[
+            "λ(t) = trough + A·((1 + cos 2πt/24 h) / 2)^k over 96 quarter-hours, max = peak, "
+            "mean = average (k = 1 up to peak = 2 × average, else trough = 0)",
+            "fleet(t) = clamp(zones × (ceil(n(t) / (zones − 1)) + spare), HPA min, HPA max)",
+        ],
+        computed=[
+            f"peak {fmt(cap.peak_rps)}, average {fmt(cap.average_rps)} rps → {shape}",
+            f"fleet mean {fmt(round(fleet.expected_replicas, 2))} replicas, "
+            f"{fmt(fleet.expected_nodes)} nodes (floor {fleet.floor_nodes}, "
+            f"peak {fleet.peak_nodes})",
+        ],
+        inputs={"peak_rps": cap.peak_rps, "average_rps": cap.average_rps},
+        sources=[("slo", "throughput")],
+        reason="the spec gives a peak and an average, not a curve: a diurnal wave with that "
+        "maximum and mean is assumed, and the month is billed over the fleet that follows it",
+    )
+
+
+IDLE_GPU_WARNING = 0.5
+"""Share of a GPU serving pool's GPUs idle at the HPA floor above which the plan warns."""
+
+
+def _warn_idle_gpus(
+    rec: Recorder, provider: str, node: Instance, load: ServingLoad, nodes: int
+) -> None:
+    """W513 when most GPUs of the serving floor sit idle (a class sold only in big nodes)."""
+    used = load.hpa.min_replicas * load.replica.gpu
+    idle = 1 - used / (nodes * node.gpus)
+    if idle < IDLE_GPU_WARNING:
+        return
+    monthly = nodes * prices.node_hourly(provider, node.name) * HOURS_PER_MONTH
+    rec.warn(
+        "W513",
+        f"{fmt(round(idle * 100, 1))} % of the serving GPUs are idle at the floor: "
+        f"{load.hpa.min_replicas} replicas of {load.replica.gpu} GPU on {nodes} × {node.name} "
+        f"({node.gpus} GPUs each, ${fmt(round(monthly))}/month at list price)",
+        (*_INFRA, "gpu_class"),
+        hint=f"{provider} sells {node.gpu_class} only {node.gpus} to a node; a class with "
+        "one-GPU nodes (t4, l4) costs a fraction of it at this load",
+    )
+
+
+def _record_choice(rec: Recorder, role: str, pod: Pod, choice: Choice, priced: str) -> None:
+    node = choice.node
+    rec.add(
+        f"compute.{role}.instance_type",
+        node.name,
+        formula="argmin over node types that hold the pod of monthly cost; ties: least idle "
+        "GPUs, then least idle cores; allocatable = node − 1 vCPU − 2 GiB",
+        computed=[
+            f"pod {fmt(pod.cpu)} vCPU, {fmt(pod.memory_gib)} GiB, {pod.gpus} GPU → {node.name}",
+            *choice.summary(),
+        ],
+        inputs={"cpu": pod.cpu, "memory_gib": pod.memory_gib, "gpus": pod.gpus},
+        sources=[(*_INFRA, "cloud"), (*_INFRA, "gpu_class")],
+        reason=f"cheapest for {priced} among the types whose allocatable resources hold the pod; "
+        "least waste alone could make more load cheaper",
+    )
+
+
+def _training_pods(
+    models: tuple[ModelPlan, ...],
+    training_workers: dict[str, int],
+    batch: BatchJobPlan | None,
+    replica: ReplicaPlan,
+) -> list[tuple[Pod, int]]:
+    """Every pipeline step's pod and how many run at once.
+
+    A pipeline's steps run one after another, so its train shards are the pods that run
+    together; every other step must fit a node but adds nothing to the concurrent load.
+    """
+    pods = []
+    for model in models:
+        for step in model.steps:
+            count = training_workers.get(model.name, 1) if step.name == "train" else 0
+            pods.append((Pod(step.cpu, step.memory_gib, step.gpu), count))
+    if batch is not None:
+        pods.append((Pod(replica.cpu, replica.memory_gib, replica.gpu), batch.workers))
+    return pods
+
+
+def _whole_nodes(node: Instance, pods: list[tuple[Pod, int]]) -> int:
+    """Whole nodes for the concurrent pods: ceil(Σ pods / pods per node), shapes mixed."""
+    return max(1, math.ceil(round(sum(n / pods_per_node(node, p) for p, n in pods), 9)))
 
 
 def training_pools(
+    rec: Recorder,
     provider: str,
     gpu_class: str | None,
     models: tuple[ModelPlan, ...],
@@ -189,42 +238,35 @@ def training_pools(
     replica: ReplicaPlan,
 ) -> list[NodePool]:
     """Scale-from-zero pools for training shards and batch jobs, CPU and GPU."""
-    cpu_needed = 0.0
-    memory_needed = 0.0
-    gpus_needed = 0
-    for model in models:
-        train = next((s for s in model.steps if s.name == "train"), None)
-        workers = training_workers.get(model.name, 1)
-        if train is None:
-            continue
-        if train.gpu:
-            gpus_needed += train.gpu * workers
-        else:
-            cpu_needed += train.cpu * workers
-            memory_needed += train.memory_gib * workers
-    if batch is not None:
-        if replica.gpu:
-            gpus_needed += replica.gpu * batch.workers
-        else:
-            cpu_needed += replica.cpu * batch.workers
     pools = []
-    if cpu_needed:
-        general = CPU_FAMILIES[provider]["general"]
-        largest = max(
-            (s.memory_gib for m in models for s in m.steps if s.name == "train" and not s.gpu),
-            default=0.0,
+    all_pods = _training_pods(models, training_workers, batch, replica)
+    for role, gpu in (("training", False), ("gpu-training", True)):
+        pods = [(p, n) for p, n in all_pods if bool(p.gpus) == gpu]
+        if not pods:
+            continue
+        biggest = max(pods, key=lambda pn: (pn[0].gpus, pn[0].cpu, pn[0].memory_gib))[0]
+
+        def monthly(node: Instance, pods: list[tuple[Pod, int]] = pods) -> float:
+            if any(pods_per_node(node, p) < 1 for p, _ in pods):
+                return math.inf
+            return (
+                _whole_nodes(node, pods) * prices.node_hourly(provider, node.name) * HOURS_PER_MONTH
+            )
+
+        choice = choose(provider, biggest, gpu_class, monthly)
+        if choice is None or math.isinf(choice.alternatives[0][1]):
+            _no_fit(rec, provider, f"a {role} pod", biggest, gpu_class)
+            continue
+        node = choice.node
+        _record_choice(
+            rec,
+            role,
+            biggest,
+            choice,
+            "the concurrent pods (train shards, batch workers) on whole nodes",
         )
-        fits = largest <= general.memory_gib - RESERVED_GIB
-        node = general if fits else CPU_FAMILIES[provider]["memory"]
-        high = max(
-            math.ceil(cpu_needed / (node.vcpu - RESERVED_VCPU)),
-            math.ceil(memory_needed / (node.memory_gib - RESERVED_GIB)),
-        )
-        pools.append(_pool("training", "training", node, 0, (0, high, 0), "spot"))
-    if gpus_needed:
-        node, _ = gpu_instance(provider, gpu_class or "t4")
-        high = math.ceil(gpus_needed / node.gpus)
-        pools.append(_pool("gpu-training", "gpu-training", node, 0, (0, high, 0), "spot"))
+        high = _whole_nodes(node, pods)
+        pools.append(_pool(role, role, node, 0, (0, high, 0, 0.0), "spot"))
     return pools
 
 
@@ -237,8 +279,10 @@ def plan_compute(
     """The cluster's pools (with a system pool), or the local profile without any."""
     if provider == "local":
         return ComputePlan(profile="local", instance_table_date=COMPUTE_TABLE_DATE, pools=())
-    system_node = CPU_FAMILIES[provider]["system"]
-    system = _pool("system", "system", system_node, 0, (zones, 2 * zones, zones), "on_demand")
+    system_node = SYSTEM_INSTANCE[provider]
+    system = _pool(
+        "system", "system", system_node, 0, (zones, 2 * zones, zones, zones), "on_demand"
+    )
     everything = (system, *pools)
     for pool in everything:
         rec.add(
@@ -247,13 +291,13 @@ def plan_compute(
             unit="nodes (max)",
             formula=[
                 "serving: zones × ceil(pods per zone / pods per node)",
-                "training: ceil(Σ concurrent requests / node capacity)",
+                "training: ceil(Σ concurrent pods / pods per node)",
             ],
-            computed=f"{pool.instance_type}: min {pool.min_nodes}, max "
-            f"{count(pool.max_nodes, 'nodes')}"
+            computed=f"{pool.instance_type}: min {pool.min_nodes}, planned {pool.planned_nodes}, "
+            f"mean {fmt(pool.expected_nodes)}, max {count(pool.max_nodes, 'nodes')}"
             + (f", {count(pool.pods_per_node, 'pods')} per node" if pool.pods_per_node else ""),
             inputs={"zones": zones, "instance": pool.instance_type},
-            sources=[("infrastructure", "cloud"), ("infrastructure", "gpu_class")],
+            sources=[(*_INFRA, "cloud"), (*_INFRA, "gpu_class")],
             reason=_pool_reason(pool),
         )
     return ComputePlan(profile="cloud", instance_table_date=COMPUTE_TABLE_DATE, pools=everything)
@@ -264,5 +308,8 @@ def _pool_reason(pool: NodePool) -> str:
         return "one node per zone for cluster add-ons, kept apart from serving"
     if pool.role.endswith("serving"):
         never = "; never zero: a cold GPU node breaks the latency SLO" if pool.gpus else ""
-        return "whole nodes per zone for the HPA's floor and ceiling, on demand" + never
+        return (
+            "whole nodes per zone for the HPA's floor and ceiling, on demand; planned = the "
+            "peak fleet, mean = the fleet over the day's traffic" + never
+        )
     return "scales from zero for training and batch runs; spot capacity, since runs retry"

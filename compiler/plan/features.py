@@ -17,11 +17,12 @@ under three quarters of ``maxmemory`` (replication buffers, fork for snapshots).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-from mlopsgen.plan import compute
+from mlopsgen.plan import online_store
 from mlopsgen.plan.ir_data import EntityPlan, FeaturePlan, FeaturesPlan, OnlineStorePlan, ViewPlan
 from mlopsgen.plan.model_plans import feature_type
-from mlopsgen.plan.record import Recorder, count, fmt
+from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.spec.models import Spec
 from mlopsgen.spec.types import duration_seconds
 
@@ -133,8 +134,20 @@ def online_data_bytes(spec: Spec) -> tuple[int, int, int]:
     return keys, values, total
 
 
-def _online_store(spec: Spec, rec: Recorder, zones: int, cache_bytes: int) -> OnlineStorePlan:
+@dataclass(frozen=True)
+class StoreDemand:
+    """What the serving path asks of the online store: views read, rates and cache."""
+
+    views_read: tuple[str, ...]
+    peak_rps: float
+    average_rps: float
+    cache_hit: float
+    cache_bytes: int
+
+
+def _online_store(spec: Spec, rec: Recorder, zones: int, demand: StoreDemand) -> OnlineStorePlan:
     provider = spec.infrastructure.cloud
+    cache_bytes = demand.cache_bytes
     keys, values, data = online_data_bytes(spec)
     memory_gb = math.ceil((data + cache_bytes) * FRAGMENTATION / FILL / 1e8) / 10
     kind = "sqlite" if provider == "local" else spec.features.online_store
@@ -147,38 +160,45 @@ def _online_store(spec: Spec, rec: Recorder, zones: int, cache_bytes: int) -> On
         f"= {fmt(memory_gb)}",
         inputs={"keys": keys, "feature_values": values, "cache_bytes": cache_bytes},
         sources=[("features", "entities"), ("features", "views"), ("serving", "cache")],
-        reason="Redis keeps every key in memory; fragmentation and fork headroom come on top",
+        reason="the in-memory footprint (Redis holds every key in memory; fragmentation and "
+        "fork headroom come on top); disk-backed stores bill the data itself",
     )
-    node, node_gb, shards = compute.redis_nodes(provider, kind, memory_gb)
-    replicas = 0 if node is None else max(1, zones - 1)
-    if node is not None:
-        rec.add(
-            "features.online_store.node_type",
-            node,
-            formula="smallest node ≥ memory / shards; replicas = max(1, zones − 1)",
-            computed=f"{fmt(memory_gb)} GB → {shards} × {node} ({fmt(node_gb)} GB) + "
-            f"{count(replicas, 'replicas')} each",
-            inputs={"memory_gb": memory_gb, "zones": zones},
-            sources=[("features", "online_store"), ("infrastructure", "cloud")],
-            reason="a replica in another zone takes over on a zone loss (Multi-AZ failover)",
-        )
+    need = online_store.load(
+        spec,
+        demand.views_read,
+        (demand.peak_rps, demand.average_rps, demand.cache_hit if cache_bytes else 0.0),
+        (keys, data + cache_bytes, memory_gb),
+        lambda ttl: refresh_interval(ttl)[0],
+    )
+    sized = online_store.size(provider, kind, zones, need)
+    if provider != "local":
+        online_store.record(rec, kind, need, sized)
     return OnlineStorePlan(
         kind=kind,
-        service=compute.online_store_service(provider, kind),
+        service=sized.service,
         keys=keys,
         feature_values=values,
         data_bytes=data,
         cache_bytes=cache_bytes,
         memory_gb=memory_gb,
-        node_type=node,
-        node_memory_gb=node_gb,
-        shards=shards,
-        replicas_per_shard=replicas,
+        reads_per_second=clean(need.reads_per_second),
+        writes_per_second=clean(need.writes_per_second),
+        node_type=sized.node_type,
+        node_memory_gb=sized.node_memory_gb,
+        shards=sized.shards,
+        replicas_per_shard=sized.replicas_per_shard,
+        nodes=sized.nodes,
+        clusters=sized.clusters,
+        capacity_mode=sized.capacity_mode,
+        sla_percent=sized.sla_percent,
+        sla_basis=sized.sla_basis,
+        monthly_usd=clean(sized.monthly_usd, 6),
+        cost_basis=sized.basis,
         path="data/online_store.db" if provider == "local" else None,
     )
 
 
-def plan_features(spec: Spec, rec: Recorder, zones: int, cache_bytes: int) -> FeaturesPlan:
+def plan_features(spec: Spec, rec: Recorder, zones: int, demand: StoreDemand) -> FeaturesPlan:
     """Entities, views and both stores, sized for the cloud or substituted locally."""
     provider = spec.infrastructure.cloud
     offline = "parquet" if provider == "local" else spec.features.offline_store
@@ -190,7 +210,7 @@ def plan_features(spec: Spec, rec: Recorder, zones: int, cache_bytes: int) -> Fe
     else:
         location = f"{offline}://{spec.system.name.replace('-', '_')}"
     return FeaturesPlan(
-        online_store=_online_store(spec, rec, zones, cache_bytes),
+        online_store=_online_store(spec, rec, zones, demand),
         offline_store=offline,
         offline_location=location,
         entities=_entities(spec),

@@ -109,7 +109,12 @@ class ViewPlan(PlanModel):
 
 
 class OnlineStorePlan(PlanModel):
-    """The online store: which service, and how much memory it must hold."""
+    """The online store: which service, its load, how it is provisioned, its price and SLA.
+
+    ``nodes`` counts billed nodes (Redis shards x (1 + replicas), Bigtable nodes over all
+    clusters); ``monthly_usd`` is at the reference region's list price, before the region
+    factor the cost estimate applies; ``sla_percent`` is None when no managed store exists.
+    """
 
     kind: str
     service: str
@@ -118,10 +123,19 @@ class OnlineStorePlan(PlanModel):
     data_bytes: int
     cache_bytes: int
     memory_gb: float
+    reads_per_second: float
+    writes_per_second: float
     node_type: str | None
     node_memory_gb: float | None
     shards: int
     replicas_per_shard: int
+    nodes: int
+    clusters: int
+    capacity_mode: str | None
+    sla_percent: float | None
+    sla_basis: str
+    monthly_usd: float
+    cost_basis: str
     path: str | None
 
 

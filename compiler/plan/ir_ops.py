@@ -48,8 +48,9 @@ class NodePool(PlanModel):
     """A Kubernetes node pool: instance type, per-node packing and node counts.
 
     ``pods_per_node`` is the serving replicas one node holds (0 for pools whose pods vary:
-    system add-ons, training shards, batch workers); ``planned_nodes`` is what the cost
-    estimate bills (the HPA floor for serving, zero for pools that scale from zero).
+    system add-ons, training shards, batch workers); ``planned_nodes`` is the planned peak
+    fleet and ``expected_nodes`` the mean over the day's traffic, which the cost estimate
+    bills (zero for pools that scale from zero: they are billed by node-hours).
     """
 
     name: str
@@ -63,6 +64,7 @@ class NodePool(PlanModel):
     min_nodes: int
     max_nodes: int
     planned_nodes: int
+    expected_nodes: float
     capacity_type: str
     taints: tuple[str, ...]
 
@@ -167,15 +169,38 @@ class CostItem(PlanModel):
     basis: str
 
 
+class ServingCost(PlanModel):
+    """The serving fleet's month: at the HPA floor, over the day's profile, and at peak."""
+
+    floor_nodes: int
+    expected_nodes: float
+    peak_nodes: int
+    floor_usd_month: float
+    expected_usd_month: float
+    peak_usd_month: float
+
+
 class CostPlan(PlanModel):
-    """Monthly estimate from an offline, dated list-price table, against the budget."""
+    """Monthly estimate from an offline, dated list-price table, against the budget.
+
+    ``total_usd_month`` is the expected month (serving over the day's traffic profile);
+    ``floor_usd_month`` and ``peak_usd_month`` replace serving by its floor or its peak.
+    ``price_region`` and ``region_factor`` say which prices were used.
+    """
 
     price_table_date: str
+    price_source: str
+    price_region: str | None
+    region_factor: float
     currency: str
     items: tuple[CostItem, ...]
+    serving: ServingCost | None
     total_usd_month: float
+    floor_usd_month: float
+    peak_usd_month: float
     budget_usd_month: float | None
     over_budget: bool
+    over_budget_at_peak: bool
     budget_used_percent: float | None
 
 

@@ -51,6 +51,7 @@ def fmt(value: float | int | None, digits: int = 4) -> str:
 #: Count nouns a plan prints after a number, by their plural. Units that are measures
 #: (``ms``, ``GB``, ``USD/month``) read the same for one and for many and are not listed.
 SINGULAR = {
+    "clusters": "cluster",
     "days": "day",
     "entries": "entry",
     "gateways": "gateway",

@@ -123,10 +123,15 @@ def size_training(
     rec.add(
         f"training.{model.name}.job",
         f"{fmt(cpu)} vCPU, {fmt(memory)} GiB, {fmt(hours * 60)} min",
-        formula="rows = rows_per_day × lookback (÷ shards), ≤ max_rows; vCPU = min(15, max("
-        "resources.cpu, ceil(rows × features / (throughput × window × 0.5 / waves)), "
-        "ceil(memory / 4 GiB))); memory = "
-        "rows × features × bytes × 3 + 1 GiB; minutes = rows × features / (throughput × vCPU)",
+        formula=[
+            "rows = rows_per_day × lookback (÷ shards), ≤ max_rows",
+            f"vCPU = min({MAX_TRAIN_VCPU}, max(resources.cpu, ceil(rows × features / "
+            f"(throughput × window × {WINDOW_SHARE} / waves)), "
+            f"ceil(memory / {GIB_PER_VCPU} GiB)))",
+            f"memory = rows × features × bytes × {fmt(calibration.MATRIX_OVERHEAD)} "
+            f"+ {fmt(RUNTIME_MEMORY_GIB)} GiB",
+            "minutes = rows × features / (throughput × vCPU)",
+        ],
         computed=[
             f"rows {sampled}",
             f"{rows} × {features} = {fmt(cells)} cells",
@@ -162,7 +167,8 @@ def size_training(
         rows_per_shard=rows,
         features=features,
         cpu=cpu,
-        memory_gib=memory,
+        # A job too large for any node is W521's to report; its pod asks for the largest.
+        memory_gib=min(memory, float(MAX_TRAIN_MEMORY_GIB)),
         gpu=gpu,
         hours_per_shard=hours,
         fits=fits,

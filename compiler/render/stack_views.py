@@ -193,12 +193,19 @@ def deploy_summary(plan: Plan) -> str:
 
 
 def cost_summary(plan: Plan) -> str:
-    """Total monthly estimate against the budget, with the price table's date."""
+    """Expected monthly estimate, its floor and peak, the prices used, against the budget."""
     cost = plan.cost
-    text = f"${cost.total_usd_month:,.0f} per month (list prices of {cost.price_table_date})"
+    where = f"{cost.price_region} " if cost.price_region else ""
+    factor = f" \N{MULTIPLICATION SIGN} {cost.region_factor:g}" if cost.region_factor != 1 else ""
+    text = f"${cost.total_usd_month:,.0f} per month expected"
+    if cost.serving is not None:
+        text += f" (floor ${cost.floor_usd_month:,.0f}, peak ${cost.peak_usd_month:,.0f})"
+    text += f", {where}list prices{factor} of {cost.price_table_date}"
     if cost.budget_usd_month is not None:
         verdict = "over" if cost.over_budget else "within"
         text += f", {verdict} the ${cost.budget_usd_month:,.0f} budget"
+        if cost.over_budget_at_peak and not cost.over_budget:
+            text += " (a month at peak would exceed it)"
     return text
 
 

@@ -57,11 +57,12 @@ def test_replicas_by_littles_law_with_zone_headroom() -> None:
 
 def test_hpa_bounds_behavior_and_pdb() -> None:
     # average = 3,000,000,000 / 86400 = 34722.2 rps
-    # floor: ceil(34722.2 / (1421.8 × 0.4532)) = ceil(53.88) = 54 → multiple of 3 → 54
+    # floor: n_avg = ceil(34722.2 / (1421.8 × 0.7)) = ceil(34.89) = 35, spread like the peak:
+    #   3 zones × (ceil(35 / (3 − 1)) + 1 spare) = 3 × 19 = 57
     # ceiling: 156 × 1.25 = 195 → multiple of 3 → 195
     serving = plan(FRAUD).serving
     assert serving.hpa is not None and serving.pdb is not None
-    assert serving.hpa.min_replicas == 54
+    assert serving.hpa.min_replicas == 57
     assert serving.hpa.max_replicas == 195
     assert serving.hpa.target_cpu_percent == 45
     up, down = serving.hpa.behavior.scale_up, serving.hpa.behavior.scale_down
@@ -188,10 +189,13 @@ def test_training_jobs_sized_from_the_data() -> None:
     # the train step requests what was sized
     train = next(s for s in plan(FRAUD).model("fraud_xgb").steps if s.name == "train")
     assert (train.cpu, train.memory_gib) == (2, 6)
-    # billed: (360 × 0.3611 × max(2/15, 6/62) + 360 × 0.2222 × 2/15 + 30 × 0.1389 × 2/15)
-    #   × $0.8064/h on m7i.4xlarge = (17.333 + 10.667 + 0.5556) × 0.8064 = $23.03
+    # the training pool is the cheapest node type that holds the largest step (features:
+    # 2 vCPU, 8 GiB): c7i.4xlarge, 15 vCPU and 30 GiB allocatable, $0.714/h × 1.11 (eu-west-1)
+    # billed: 360 × 0.3611 × max(2/15, 6/30) + 360 × 0.2222 × max(2/15, 6/30)
+    #   + 30 × 0.1389 × max(2/15, 4/30) = 26.0 + 16.0 + 0.5556 = 42.556 node-hours
+    #   × $0.79254/h = $33.73
     items = {i.component: i.monthly_usd for i in plan(FRAUD).cost.items}
-    assert items["training"] == pytest.approx(23.03, abs=0.01)
+    assert items["training"] == pytest.approx(33.73, abs=0.01)
 
 
 def test_training_that_cannot_fit_its_window_names_the_rows_that_would() -> None:
@@ -278,30 +282,51 @@ def test_rules_keep_order_text_and_references() -> None:
 def test_online_store_memory_and_nodes() -> None:
     # user: 50M keys × (48 + 64 + (3 features + 1 timestamp) × 24) = 50M × 208 = 10.4 GB
     # merchant: 2M × (48 + 64 + 2 × 24) = 2M × 160 = 0.32 GB → 10.72 GB of data
-    # × 1.3 fragmentation / 0.75 fill = 18.58 → 18.6 GB → cache.r7g.xlarge (28.26 GB),
-    # one replica in each of the 2 other zones
+    # × 1.3 fragmentation / 0.75 fill = 18.58 → 18.6 GB
+    # reads at peak: 100,000 rps × 2 entities (user, merchant) = 200,000/s
+    # writes: user_velocity is a stream view: 3e9 rows / 86400 = 34,722.2/s; merchant_risk
+    #   (TTL 7 d → refresh every 1 d): 2M keys / 86400 = 23.1/s → 34,745.4/s
+    # shards = max(ceil(18.6 / 113.6) = 1, ceil(234,745.4 / (100,000 × 0.7)) = 4) = 4
+    #   → 18.6 / 4 = 4.65 GB each → cache.r7g.large (14.03 GB), a replica in each of the
+    #   2 other zones: 4 × 3 = 12 nodes; ElastiCache Multi-AZ SLA 99.99 %
     store = plan(FRAUD).features.online_store
     assert store.data_bytes == 10_720_000_000
     assert store.memory_gb == 18.6
-    assert (store.node_type, store.shards, store.replicas_per_shard) == ("cache.r7g.xlarge", 1, 2)
+    assert store.reads_per_second == 200_000
+    assert store.writes_per_second == pytest.approx(34745.4, abs=0.1)
+    assert (store.node_type, store.shards, store.replicas_per_shard) == ("cache.r7g.large", 4, 2)
+    assert (store.nodes, store.sla_percent) == (12, 99.99)
+    # 12 × $0.219 × 730 h = $1,918.44 at the us-east-1 list price
+    assert store.monthly_usd == pytest.approx(1918.44, abs=0.01)
     ttl = {v.name: v.ttl_seconds for v in plan(FRAUD).features.views}
     assert ttl == {"user_velocity": 86400, "merchant_risk": 604800}
 
 
 def test_node_pools_and_cost_within_budget() -> None:
-    # c7i.4xlarge: (16 − 1) vCPU / 4 = 3 pods per node (memory 30 GiB / 2 GiB fits 15)
-    # floor 54 replicas = 18 per zone = 6 nodes per zone → 18 nodes; 195 → 65 per zone → 22
+    # per replica pod 4 vCPU, 2 GiB. c7i.4xlarge: (16 − 1) / 4 = 3 pods per node at $0.714/h
+    #   ($0.238 a pod); c7i.8xlarge: (32 − 1) / 4 = 7 pods at $1.428/h ($0.204 a pod): cheaper
+    # floor 57 replicas = 19 per zone = ceil(19 / 7) = 3 nodes per zone → 9 nodes
+    # peak 156 = 52 per zone → 8 nodes per zone → 24; ceiling 195 → 65 per zone → 10 → 30
     pools = {p.name: p for p in plan(FRAUD).compute.pools}
     serving = pools["serving"]
-    assert (serving.instance_type, serving.pods_per_node) == ("c7i.4xlarge", 3)
-    assert (serving.min_nodes, serving.max_nodes) == (18, 66)
+    assert (serving.instance_type, serving.pods_per_node) == ("c7i.8xlarge", 7)
+    assert (serving.min_nodes, serving.planned_nodes, serving.max_nodes) == (9, 24, 30)
+    assert 9 < serving.expected_nodes < 24
     cost = plan(FRAUD).cost
+    # eu-west-1 is priced at 1.11 × us-east-1: $1.428 × 1.11 = $1.58508/h
+    assert (cost.price_region, cost.region_factor) == ("eu-west-1", 1.11)
+    assert cost.serving is not None
+    # floor 9 × 1.58508 × 730 = $10,414.0; peak 24 × 1.58508 × 730 = $27,770.6
+    assert cost.serving.floor_usd_month == pytest.approx(10414.0, abs=0.1)
+    assert cost.serving.peak_usd_month == pytest.approx(27770.6, abs=0.1)
     items = {i.component: i.monthly_usd for i in cost.items}
-    # 18 nodes × $0.714 × 730 h = $9,382.0
-    assert items["serving_nodes"] == pytest.approx(9381.96, abs=0.01)
+    expected = serving.expected_nodes * 1.58508 * 730
+    assert items["serving_nodes"] == pytest.approx(expected, rel=1e-5)
+    assert cost.floor_usd_month < cost.total_usd_month < cost.peak_usd_month
     assert cost.price_table_date == "2026-11"
     assert cost.budget_usd_month == 60000
     assert not cost.over_budget
+    assert not cost.over_budget_at_peak
     assert 5000 < cost.total_usd_month < 60000
 
 

@@ -52,11 +52,13 @@ def test_replica_memory_holds_every_language_model() -> None:
     # per worker: 52 × 40 MB (sentiment) + 52 × 40 MB (entities) + 150 MB (fallback)
     #   + 50 MB (langdetect) = 4360 MB
     # (1024 + 4 workers × 4360) × 1.25 = 23,080 MB = 22.5 GiB → 23 GiB
-    # n2-highmem-16: 3 pods by CPU ((16 − 1) / 4), 5 by memory ((128 − 2) / 23)
+    # 2 replicas over 2 zones: one node per zone whatever its size, so the cheapest type
+    # that holds one pod wins: n2-highcpu-16 has 16 − 2 = 14 GiB (too small); n2-standard-16
+    # ($0.7769/h) holds min((16 − 1) / 4, (64 − 2) / 23) = min(3, 2) = 2 pods
     serving = plan(NLP).serving
     assert serving.replica.memory_gib == 23
     pool = next(p for p in plan(NLP).compute.pools if p.role == "serving")
-    assert (pool.instance_type, pool.pods_per_node) == ("n2-highmem-16", 3)
+    assert (pool.instance_type, pool.pods_per_node) == ("n2-standard-16", 2)
 
 
 def test_langdetect_is_not_batched_nor_trained() -> None:

@@ -26,7 +26,7 @@ def _render(table: object) -> str:
 
 def test_table_has_one_row_per_decision_with_sources() -> None:
     fraud = plan(FRAUD)
-    table = plan_table(fraud, loaded(FRAUD).source_map.locate)
+    table = plan_table(fraud, loaded(FRAUD).source_map.locate, 250)
     assert [c.header for c in table.columns] == [
         "decision",
         "value",
