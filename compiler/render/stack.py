@@ -18,10 +18,12 @@ from mlopsgen.plan.report import plan_json
 from mlopsgen.render.environment import render_template
 from mlopsgen.render.stack_views import (
     FILE_PURPOSES,
+    REQUIRES_PYTHON,
     cost_summary,
     decision_rows,
     deploy_summary,
     diagram,
+    install_note,
     key_figures,
     local_profile,
     requirements,
@@ -52,12 +54,14 @@ def render_core(plan: Plan) -> dict[str, str]:
             plan=plan,
             project_name=f"{plan.system.name}-stack",
             requirements=requirements(plan),
+            requires_python=REQUIRES_PYTHON,
         ),
         "Makefile": render_template(
             "stack/Makefile.j2",
             header=_header(plan, "#"),
             plan=plan,
             spec_file=plan.system.spec_file,
+            install_note=install_note(plan),
         ),
     }
     files = [
@@ -73,6 +77,8 @@ def render_core(plan: Plan) -> dict[str, str]:
         figures=key_figures(plan),
         decisions=decision_rows(plan),
         local_profile=local_profile(plan),
+        install_note=install_note(plan),
+        requires_python=REQUIRES_PYTHON,
         deploy_summary=deploy_summary(plan),
         cost_summary=cost_summary(plan),
         explain_command=f"mlopsgen plan {plan.system.spec_file} --explain NAME",

@@ -22,11 +22,18 @@ FILE_PURPOSES = {
     "Makefile": "the stack's commands: install, plan, check, clean",
 }
 
+#: The Python versions a generated stack declares. Bounded above, because every pin below must
+#: install on each minor in the range: the test suite resolves each reference stack's pins
+#: against the package index for every one of them.
+REQUIRES_PYTHON = ">=3.11,<3.13"
+
 #: Pinned versions of what generated stacks install, per framework they use. These are the
 #: releases the functional tests run against; a stack lists only what its models need.
+#: ``xgboost-cpu`` is the same library without the CUDA build (xgboost 3.3 and later need
+#: Python 3.12, and xgboost 3.2 pulls a 470 MB NCCL package that CPU serving never loads).
 FRAMEWORK_REQUIREMENTS = {
     "sklearn": ("scikit-learn==1.9.1",),
-    "xgboost": ("xgboost==3.4.1",),
+    "xgboost": ("xgboost-cpu==3.2.0",),
     "lightgbm": ("lightgbm==4.7.0",),
     "pytorch": ("torch==2.13.0",),
     "statsforecast": ("statsforecast==2.1.1",),
@@ -217,3 +224,27 @@ def requirements(plan: Plan) -> list[str]:
     if plan.features.views:
         pins.update(FEATURE_STORE_REQUIREMENTS)
     return sorted(pins)
+
+
+def install_note(plan: Plan) -> str:
+    """What ``make install`` installs and why, while no generated code runs on it yet.
+
+    The pinned runtimes are over a gigabyte; a user who runs ``make install`` before the
+    pipelines and services are generated should learn what it is for, not wonder at a download
+    nothing uses.
+    """
+    uses = ["ZenML for the training pipelines", "BentoML for the model services"]
+    if plan.features.views:
+        uses.append("Feast for the feature store")
+    frameworks = sorted(
+        {pin.split("==")[0] for m in plan.models for pin in FRAMEWORK_REQUIREMENTS[m.framework]}
+    )
+    if frameworks:
+        uses.append(f"the models' frameworks ({', '.join(frameworks)})")
+    listed = f"{', '.join(uses[:-1])}, and {uses[-1]}"
+    return (
+        "make install sets up .venv with the runtimes this stack's pipelines and services run "
+        f"on: {listed}. Those pipelines and services are the next parts of the stack to be "
+        "generated, so nothing here runs on them yet; make plan and make check need only "
+        "mlopsgen."
+    )

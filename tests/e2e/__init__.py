@@ -1,0 +1,1 @@
+"""The compiler as a whole process: the CLI, a fresh interpreter, the wheel, a stack's Makefile."""

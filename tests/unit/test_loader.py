@@ -8,7 +8,6 @@ diagnostics that point at the right place.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -110,21 +109,23 @@ def _laughs(levels: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_alias_bomb_is_rejected_quickly() -> None:
-    start = time.perf_counter()
+def test_alias_bomb_is_rejected() -> None:
+    # How fast it is rejected is measured by bench/reject_and_plan.py, not asserted here.
     diagnostic = only(read_errors(_laughs(9)))
-    assert time.perf_counter() - start < 2.0
     assert diagnostic.code == "E108"
     assert spanned(diagnostic).line >= 1
 
 
-def test_merge_key_bomb_is_rejected_quickly() -> None:
+def merge_key_bomb(levels: int) -> str:
+    """Nested merge keys whose expansion grows nine-fold per level."""
     inner = "&m0 {x: 1}"
-    for i in range(1, 9):
+    for i in range(1, levels):
         inner = f"&m{i} {{<<: [{inner}, {', '.join([f'*m{i - 1}'] * 9)}]}}"
-    start = time.perf_counter()
-    diagnostic = only(read_errors(f"top: {inner}\n"))
-    assert time.perf_counter() - start < 2.0
+    return f"top: {inner}\n"
+
+
+def test_merge_key_bomb_is_rejected() -> None:
+    diagnostic = only(read_errors(merge_key_bomb(9)))
     assert diagnostic.code == "E108"
 
 

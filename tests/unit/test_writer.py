@@ -384,7 +384,9 @@ trees = st.dictionaries(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.lists(trees, min_size=1, max_size=5))
 def test_any_sequence_of_builds_leaves_exactly_the_last_tree(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import random
-import selectors
 import signal
 import subprocess
 import sys
@@ -52,20 +51,17 @@ def start_writer(
     )
 
 
-def wait_for_pause(proc: subprocess.Popen[bytes], point: str, timeout: float = 60) -> None:
+def wait_for_pause(proc: subprocess.Popen[bytes], point: str) -> None:
+    """Read the writer's stderr until it reports ``point``; its exit (EOF) is a failure.
+
+    No timer: the child either pauses or exits, and both end the read.
+    """
     assert proc.stderr is not None
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stderr, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
     seen = b""
-    while time.monotonic() < deadline:
-        if selector.select(timeout=deadline - time.monotonic()):
-            line = proc.stderr.readline()
-            seen += line
-            if line.strip() == f"paused:{point}".encode():
-                return
-            if not line:
-                break
+    for line in iter(proc.stderr.readline, b""):
+        seen += line
+        if line.strip() == f"paused:{point}".encode():
+            return
     proc.kill()
     raise AssertionError(f"writer never reached {point!r}; stderr: {seen.decode()}")
 
