@@ -13,11 +13,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
 from mlopsgen.diagnostics import Diagnostic, SpecError, has_errors
+from mlopsgen.output.writer import WriteReport, diff_tree, write_tree
 from mlopsgen.plan import Plan, build_plan
 from mlopsgen.render.formatting import format_tree
-from mlopsgen.render.stack import render_stack
 from mlopsgen.spec.loader import LoadedSpec, load_spec
-from mlopsgen.writer import WriteReport, diff_tree, write_tree
+from mlopsgen.targets.registry import render_stack
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import math
 
 from mlopsgen.plan import calibration
 from mlopsgen.plan.capacity import LN20
-from mlopsgen.plan.ir_data import ModelPlan
-from mlopsgen.plan.ir_serving import (
+from mlopsgen.plan.ir.data import ModelPlan
+from mlopsgen.plan.ir.serving import (
     CapacityPlan,
     HpaBehavior,
     HpaPlan,
@@ -28,7 +28,7 @@ from mlopsgen.plan.ir_serving import (
 )
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.serving_path import ReplicaShape
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 HPA_BURST = 1.25
 """HPA maximum over the planned peak: room for an unplanned surge before a hard cap."""

@@ -22,10 +22,10 @@ import math
 from collections.abc import Iterable
 
 from mlopsgen.plan import cloud
-from mlopsgen.plan.ir_ops import AvailabilityPlan, BurnRateAlert, ComponentAvailability
+from mlopsgen.plan.ir.ops import AvailabilityPlan, BurnRateAlert, ComponentAvailability
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.spec.models import Spec
-from mlopsgen.spec.types import duration_seconds
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.types import duration_seconds
 
 MINUTES_PER_30_DAYS = 30 * 24 * 60
 

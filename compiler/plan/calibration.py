@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlopsgen.plan.ir_data import CalibrationPlan
-from mlopsgen.spec.ml_models import ModelSpec
+from mlopsgen.plan.ir.data import CalibrationPlan
+from mlopsgen.spec.models.ml import ModelSpec
 
 CALIBRATION_DATE = "2026-11"
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 import math
 
 from mlopsgen.plan import calibration
-from mlopsgen.plan.ir_serving import CapacityPlan, StagePlan
+from mlopsgen.plan.ir.serving import CapacityPlan, StagePlan
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.serving_path import path_replica_rps, path_service_time_ms
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 LN20 = math.log(20)
 RHO_CAP = 0.7

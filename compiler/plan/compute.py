@@ -16,9 +16,9 @@ import math
 from dataclasses import dataclass
 
 from mlopsgen.plan import cloud
-from mlopsgen.plan.ir_data import ModelPlan
-from mlopsgen.plan.ir_ops import ComputePlan, NodePool
-from mlopsgen.plan.ir_serving import BatchJobPlan, HpaPlan, ReplicaPlan
+from mlopsgen.plan.ir.data import ModelPlan
+from mlopsgen.plan.ir.ops import ComputePlan, NodePool
+from mlopsgen.plan.ir.serving import BatchJobPlan, HpaPlan, ReplicaPlan
 from mlopsgen.plan.record import Recorder
 
 COMPUTE_TABLE_DATE = "2026-11"

@@ -14,11 +14,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from mlopsgen.plan.ir_data import ModelPlan, OnlineStorePlan, TrainingModelPlan
-from mlopsgen.plan.ir_ops import CostItem, CostPlan, NodePool
-from mlopsgen.plan.ir_serving import BatchJobPlan, ReplicaPlan
+from mlopsgen.plan.ir.data import ModelPlan, OnlineStorePlan, TrainingModelPlan
+from mlopsgen.plan.ir.ops import CostItem, CostPlan, NodePool
+from mlopsgen.plan.ir.serving import BatchJobPlan, ReplicaPlan
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 PRICE_TABLE_DATE = "2026-11"
 HOURS_PER_MONTH = 730

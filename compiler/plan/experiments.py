@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-from mlopsgen.plan.ir_serving import ExperimentPlan, VariantPlan
+from mlopsgen.plan.ir.serving import ExperimentPlan, VariantPlan
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.spec.models import Spec
-from mlopsgen.spec.serving_models import Experiment
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.serving import Experiment
 
 _NORMAL = NormalDist()
 _Path = tuple[str | int, ...]

@@ -19,11 +19,11 @@ from __future__ import annotations
 import math
 
 from mlopsgen.plan import compute
-from mlopsgen.plan.ir_data import EntityPlan, FeaturePlan, FeaturesPlan, OnlineStorePlan, ViewPlan
+from mlopsgen.plan.ir.data import EntityPlan, FeaturePlan, FeaturesPlan, OnlineStorePlan, ViewPlan
 from mlopsgen.plan.model_plans import feature_type
 from mlopsgen.plan.record import Recorder, fmt
-from mlopsgen.spec.models import Spec
-from mlopsgen.spec.types import duration_seconds
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.types import duration_seconds
 
 KEY_BYTES = 48
 KEY_OVERHEAD_BYTES = 64

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mlopsgen.diagnostics import Diagnostic, error, warning
-from mlopsgen.plan.ir_base import Decision, Value
-from mlopsgen.spec.source_map import Path, SourceMap, dotted
+from mlopsgen.plan.ir.base import DecisionRecord, Value
+from mlopsgen.spec.source_map import SourceMap, SpecPath, dotted
 
 
 def clean(value: float, digits: int = 6) -> float:
@@ -52,10 +52,10 @@ class Recorder:
     """Decisions and diagnostics of one planning run, with the spec's source map."""
 
     source_map: SourceMap
-    decisions: list[Decision] = field(default_factory=list)
+    decisions: list[DecisionRecord] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def loc(self, path: Path) -> str:
+    def loc(self, path: SpecPath) -> str:
         """The dotted spec path a decision cites (``slo.availability``).
 
         The Plan cites paths, not lines, so it does not change when keys are reordered or
@@ -71,14 +71,14 @@ class Recorder:
         formula: str,
         computed: str,
         inputs: Mapping[str, Value],
-        sources: Sequence[Path],
+        sources: Sequence[SpecPath],
         reason: str,
         unit: str | None = None,
     ) -> None:
         """Record one decision; sources are spec paths, cited sorted and unique."""
         locations = sorted(set(map(self.loc, sources)))
         self.decisions.append(
-            Decision(
+            DecisionRecord(
                 name=name,
                 value=value,
                 unit=unit,
@@ -90,15 +90,15 @@ class Recorder:
             )
         )
 
-    def warn(self, code: str, message: str, path: Path, hint: str | None = None) -> None:
+    def warn(self, code: str, message: str, path: SpecPath, hint: str | None = None) -> None:
         """Record a planning warning pointing at ``path`` in the spec."""
         self.diagnostics.append(warning(code, message, self.source_map.key_span(path), hint, path))
 
-    def fail(self, code: str, message: str, path: Path, hint: str | None = None) -> None:
+    def fail(self, code: str, message: str, path: SpecPath, hint: str | None = None) -> None:
         """Record a planning error: the spec asks for something the plan cannot deliver."""
         self.diagnostics.append(error(code, message, self.source_map.key_span(path), hint, path))
 
-    def sorted_decisions(self) -> tuple[Decision, ...]:
+    def sorted_decisions(self) -> tuple[DecisionRecord, ...]:
         """Decisions ordered by name; a duplicate name is a planner bug, so it raises."""
         names = [d.name for d in self.decisions]
         duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -11,8 +11,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mlopsgen.plan.ir import Decision, Plan
-from mlopsgen.plan.ir_base import Value
+from mlopsgen.plan.ir.base import Value
+from mlopsgen.plan.ir.root import DecisionRecord, Plan
 from mlopsgen.plan.record import fmt
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def _cite(path: str, locate: Locate | None) -> str:
     return path if locate is None else f"{locate(path)} {path}"
 
 
-def _locations(decision: Decision, locate: Locate | None) -> list[str]:
+def _locations(decision: DecisionRecord, locate: Locate | None) -> list[str]:
     """The decision's sources as ``file:line`` (unique, in file order), or as dotted paths."""
     if locate is None:
         return list(decision.sources)
@@ -76,7 +76,7 @@ def plan_table(plan: Plan, locate: Locate | None = None) -> Table:
     return table
 
 
-def _derivation(decision: Decision, locate: Locate | None) -> str:
+def _derivation(decision: DecisionRecord, locate: Locate | None) -> str:
     inputs = ", ".join(f"{k} = {format_value(v)}" for k, v in decision.inputs.items())
     lines = [
         f"{decision.name} = {format_value(decision.value, decision.unit)}",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from mlopsgen.plan import calibration, schedules
-from mlopsgen.plan.ir_data import (
+from mlopsgen.plan.ir.data import (
     ModelPlan,
     RolloutPlan,
     TrainingModelPlan,
@@ -22,8 +22,8 @@ from mlopsgen.plan.ir_data import (
     TriggerPlan,
 )
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.spec.ml_models import DriftTrigger, PerformanceTrigger, Trigger
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.ml import DriftTrigger, PerformanceTrigger, Trigger
+from mlopsgen.spec.models.root import Spec
 
 _MINUTES_PER_MONTH = schedules.DAYS_PER_MONTH * 24 * 60
 _DEFAULT_CONTINUOUS_RUNS = 30.0

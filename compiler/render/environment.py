@@ -22,7 +22,7 @@ from importlib.resources.abc import Traversable
 
 import jinja2
 
-from . import filters
+from mlopsgen.render import filters
 
 __all__ = ["FILTERS", "PackageLoader", "make_environment", "render_template"]
 

@@ -29,7 +29,7 @@ from typing import Any, TypeAlias
 
 import yaml
 
-from .filters_markup import (
+from mlopsgen.render.filters_markup import (
     comment_text,
     make_escape,
     markdown_cell,
@@ -38,7 +38,7 @@ from .filters_markup import (
     mermaid_label,
     shell_quote,
 )
-from .text_rules import LINE_BREAKS, check_text
+from mlopsgen.render.text_rules import LINE_BREAKS, check_text
 
 __all__ = [
     "LINE_BREAKS",

@@ -18,9 +18,9 @@ from pydantic_core import ErrorDetails
 
 from mlopsgen.diagnostics import Diagnostic, error
 from mlopsgen.spec.docs import add_field_descriptions
-from mlopsgen.spec.models import Spec
-from mlopsgen.spec.source_map import Path, SourceMap, dotted
-from mlopsgen.spec.types import Duration, FieldName, Name, SystemName
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.types import Duration, FieldName, Name, SystemName
+from mlopsgen.spec.source_map import SourceMap, SpecPath, dotted
 
 _RANGE_ERRORS = frozenset({"greater_than", "less_than", "greater_than_equal", "less_than_equal"})
 _KIND_NAMES: dict[type, str] = {
@@ -58,7 +58,7 @@ def validate_shape(data: Any, source_map: SourceMap) -> tuple[Spec | None, list[
 
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Keep one diagnostic per path: union branches repeat the same failure."""
-    seen: set[tuple[Path, str]] = set()
+    seen: set[tuple[SpecPath, str]] = set()
     kept = []
     for diagnostic in diagnostics:
         key = (diagnostic.path, diagnostic.code)
@@ -68,7 +68,7 @@ def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return kept
 
 
-def clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
+def clean_loc(loc: tuple[int | str, ...], data: Any) -> SpecPath:
     """Drop pydantic's union tags from ``loc`` so it addresses the user's data."""
     path: list[str | int] = []
     node = data
@@ -85,7 +85,7 @@ def clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
     return tuple(path)
 
 
-def _node_at(data: Any, path: Path) -> Any:
+def _node_at(data: Any, path: SpecPath) -> Any:
     """The user's data at ``path`` (None when the path leaves the data)."""
     node = data
     for part in path:
@@ -130,7 +130,7 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
         )
     if kind == "missing":
         key = str(path[-1]) if path else "?"
-        parent: Path = path[:-1]
+        parent: SpecPath = path[:-1]
         description = _field_description(parent, key)
         hint = f"add `{key}:` to {_describe(parent)}" + (f" ({description})" if description else "")
         return error(
@@ -151,7 +151,7 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
     return error("E204", f"{where}: {message}", source_map.value_span(path), hint, path)
 
 
-def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Diagnostic:
+def _tag_diagnostic(err: ErrorDetails, path: SpecPath, source_map: SourceMap) -> Diagnostic:
     """A discriminated union with an unknown or missing ``kind``: name the kinds, guess one."""
     context = err.get("ctx") or {}
     expected = _kinds_at(path)
@@ -176,7 +176,7 @@ def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Dia
     )
 
 
-def _describe(path: Path) -> str:
+def _describe(path: SpecPath) -> str:
     return f"`{dotted(path)}`" if path else "the spec"
 
 
@@ -264,7 +264,7 @@ def _resolve(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return [schema]
 
 
-def _schemas_at(path: Path) -> list[dict[str, Any]]:
+def _schemas_at(path: SpecPath) -> list[dict[str, Any]]:
     schemas = _resolve(spec_json_schema())
     for part in path:
         nxt: list[dict[str, Any]] = []
@@ -279,7 +279,7 @@ def _schemas_at(path: Path) -> list[dict[str, Any]]:
     return schemas
 
 
-def allowed_keys(path: Path, kind: object = None) -> list[str]:
+def allowed_keys(path: SpecPath, kind: object = None) -> list[str]:
     """Keys the schema allows in the mapping at ``path`` (for did-you-mean hints).
 
     Where a union is told apart by ``kind``, passing the mapping's ``kind`` narrows the keys
@@ -298,12 +298,12 @@ def _kind_of(schema: dict[str, Any]) -> object:
     return schema.get("properties", {}).get("kind", {}).get("const")
 
 
-def _kinds_at(path: Path) -> list[str]:
+def _kinds_at(path: SpecPath) -> list[str]:
     """Every ``kind`` the union at ``path`` accepts, in declaration order."""
     return [str(k) for k in (_kind_of(s) for s in _schemas_at(path)) if k is not None]
 
 
-def _field_description(path: Path, key: str) -> str | None:
+def _field_description(path: SpecPath, key: str) -> str | None:
     for schema in _schemas_at(path):
         prop = schema.get("properties", {}).get(key)
         if prop is not None and prop.get("description"):

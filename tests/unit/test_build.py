@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from mlopsgen import __version__
 from mlopsgen.build import compile_stack
 from mlopsgen.cli import app
+from mlopsgen.output.writer import MANIFEST_NAME
 from mlopsgen.plan import plan_json
-from mlopsgen.writer import MANIFEST_NAME
 from tests.conftest import REFERENCE_SPECS, REPO
 
 runner = CliRunner()

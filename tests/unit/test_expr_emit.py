@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from mlopsgen.spec.expr import (
+from mlopsgen.expr import (
     Compare,
     Const,
     Expr,

@@ -8,7 +8,7 @@ import math
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mlopsgen.spec.expr import (
+from mlopsgen.expr import (
     MAX_DEPTH,
     Arith,
     Compare,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlopsgen.manifest import (
+from mlopsgen.output.manifest import (
     MANIFEST_NAME,
     Manifest,
     ManifestError,

@@ -15,7 +15,7 @@ import pytest
 from mlopsgen.diagnostics import Level
 from mlopsgen.plan import build_plan
 from mlopsgen.spec.loader import LoadedSpec
-from tests.unit.test_plan_support import (
+from tests.unit.plan_support import (
     FRAUD,
     NLP,
     RECOMMENDATION,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_plan_support import FRAUD, codes, loaded, plan, result
+from tests.unit.plan_support import FRAUD, codes, loaded, plan, result
 
 SPEC = "specs/fraud-detection.yaml"
 

@@ -15,7 +15,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from mlopsgen.plan import build_plan, plan_json
-from tests.unit.test_plan_support import REFERENCE, loaded, plan
+from tests.unit.plan_support import REFERENCE, loaded, plan
 
 
 class PlanJsonSnapshot(SingleFileSnapshotExtension):

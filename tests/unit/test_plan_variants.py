@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_plan_support import FRAUD, RECOMMENDATION, TIME_SERIES, codes, variant
+from tests.unit.plan_support import FRAUD, RECOMMENDATION, TIME_SERIES, codes, variant
 
 
 def test_local_profile_has_no_pools_and_no_bill() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import REPO
 
-TEMPLATES = sorted((REPO / "templates" / "stack").rglob("*.j2"))
+TEMPLATES = sorted((REPO / "templates" / "core").rglob("*.j2"))
 EXPRESSION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
 BLOCK_TAG = re.compile(r"\{%-?\s*(if|elif)\b")
 
@@ -53,5 +53,5 @@ def test_templates_nest_no_decisions(template: Path) -> None:
 
 
 def test_templates_are_named_after_the_files_they_produce() -> None:
-    produced = sorted(t.relative_to(REPO / "templates" / "stack").as_posix() for t in TEMPLATES)
+    produced = sorted(t.relative_to(REPO / "templates" / "core").as_posix() for t in TEMPLATES)
     assert produced == ["Makefile.j2", "README.md.j2", "pyproject.toml.j2"]
