@@ -23,8 +23,9 @@ from importlib.resources.abc import Traversable
 import jinja2
 
 from mlopsgen.render import filters
+from mlopsgen.render.errors import RenderError
 
-__all__ = ["FILTERS", "PackageLoader", "make_environment", "render_template"]
+__all__ = ["FILTERS", "PackageLoader", "make_environment", "render_file", "render_template"]
 
 FILTERS: dict[str, Callable[..., str]] = {
     "py": filters.py_literal,
@@ -138,3 +139,18 @@ def render_template(name: str, /, **context: object) -> str:
         jinja2.UndefinedError: if the template uses a name the context does not define.
     """
     return _default_environment().get_template(name).render(**context)
+
+
+def render_file(path: str, template: str, /, **context: object) -> str:
+    """Render the output file ``path`` from the packaged ``template``.
+
+    What targets call: a missing template, an undefined name or a value a filter refuses
+    becomes a :class:`RenderError` naming the file, instead of a Jinja traceback.
+
+    Raises:
+        RenderError: the template cannot be rendered with ``context``.
+    """
+    try:
+        return render_template(template, **context)
+    except (jinja2.TemplateError, ValueError, TypeError) as exc:
+        raise RenderError(f"{type(exc).__name__}: {exc}", path=path) from exc

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlopsgen.plan import Plan
-from mlopsgen.plan.ir.root import DecisionRecord
+from mlopsgen.plan.ir.root import DecisionRecord, Plan
 from mlopsgen.plan.report import format_value
 
 FILE_PURPOSES = {
@@ -21,7 +20,9 @@ FILE_PURPOSES = {
 }
 
 #: Pinned versions of what generated stacks install, per framework they use. These are the
-#: releases the functional tests run against; a stack lists only what its models need.
+#: releases the functional tests run against; a stack lists only what its models need. The
+#: core target asks for them today; each moves to the target that generates the code using it
+#: (training pipelines, services, feature store) and the registry merges them.
 FRAMEWORK_REQUIREMENTS = {
     "sklearn": ("scikit-learn==1.9.1",),
     "xgboost": ("xgboost==3.4.1",),
