@@ -24,14 +24,25 @@ class RenderError(MlopsgenError):
 
     exit_code = 2
 
-    def __init__(self, reason: str, *, target: str | None = None, path: str | None = None):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        target: str | None = None,
+        path: str | None = None,
+        whole: bool = False,
+    ):
+        """Args: ``whole`` says ``reason`` is the whole message (it names targets itself)."""
         self.reason = reason
         self.target = target
         self.path = path
+        self.whole = whole
         where = f"target {target!r}" if target is not None else "a target"
         what = f" cannot render {path}" if path is not None else " failed"
-        super().__init__(f"{where}{what}: {reason}")
+        super().__init__(reason if whole else f"{where}{what}: {reason}")
 
     def in_target(self, target: str) -> RenderError:
         """The same error, naming ``target`` (kept when already set)."""
-        return RenderError(self.reason, target=self.target or target, path=self.path)
+        return RenderError(
+            self.reason, target=self.target or target, path=self.path, whole=self.whole
+        )

@@ -48,6 +48,7 @@ class _Stack:
                     f"targets {self.owner[path]!r} and {target!r} both produce {path}",
                     target=target,
                     path=path,
+                    whole=True,
                 )
             self.files[path] = rendered.files[path]
             self.purposes[path] = rendered.purposes[path]
@@ -107,5 +108,6 @@ def merge_requirements(by_target: Mapping[str, Iterable[str]]) -> list[str]:
                     f"targets {previous[1]!r} and {target!r} pin {name} differently: "
                     f"{previous[0]} and {pin}",
                     target=target,
+                    whole=True,
                 )
     return sorted(pin for pin, _ in chosen.values())
