@@ -28,6 +28,7 @@ from mlopsgen.plan.ir.serving import (
 )
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.serving_path import ReplicaShape
+from mlopsgen.spec.availability import MULTI_ZONE_PERCENT
 from mlopsgen.spec.models.root import Spec
 
 HPA_BURST = 1.25
@@ -37,6 +38,8 @@ TIMEOUT_P95_MULTIPLE = 4
 DEFAULT_TIMEOUT_MS = 30000.0
 
 _AVAIL = ("slo", "availability")
+_BASE_MB = calibration.REPLICA_BASE_MEMORY_MB
+_HEADROOM = f"{calibration.MEMORY_HEADROOM:g}"
 
 
 def behavior(zones: int, gpu: bool) -> HpaBehavior:
@@ -97,7 +100,7 @@ def plan_hpa(
 def _bounds(spec: Spec, rec: Recorder, cap: CapacityPlan, gpu: bool) -> tuple[int, int]:
     """HPA floor (the average load's fleet, whole zones) and ceiling (peak × 1.25)."""
     zones = cap.zones
-    floor = max(zones, 2 if spec.slo.availability >= 99.9 else 1)
+    floor = max(zones, 2 if spec.slo.availability >= MULTI_ZONE_PERCENT else 1)
     at_average = math.ceil(
         round(cap.average_rps / (cap.per_replica_rps * cap.scaling_utilisation), 9)
     )
@@ -120,7 +123,7 @@ def _bounds(spec: Spec, rec: Recorder, cap: CapacityPlan, gpu: bool) -> tuple[in
         "serving.hpa.max_replicas",
         maximum,
         unit="replicas",
-        formula="roundup_zones(replicas × 1.25)",
+        formula=f"roundup_zones(replicas × {HPA_BURST:g})",
         computed=f"roundup_{zones}({cap.replicas} × {HPA_BURST}) = {maximum}",
         inputs={"replicas": cap.replicas, "burst": HPA_BURST, "zones": zones},
         sources=[("slo", "throughput"), _AVAIL],
@@ -172,8 +175,9 @@ def plan_replica(
         "serving.replica.memory_gib",
         memory_gib,
         unit="GiB",
-        formula="ceil((1024 MB + workers × Σ model MB × partitions) × 1.25 / 1024)",
-        computed=f"ceil((1024 + {shape.workers} × {fmt(per_worker)}) × 1.25 / 1024) = {memory_gib}",
+        formula=f"ceil(({_BASE_MB} MB + workers × Σ model MB × partitions) × {_HEADROOM} / 1024)",
+        computed=f"ceil(({_BASE_MB} + {shape.workers} × {fmt(per_worker)}) × {_HEADROOM} / 1024) "
+        f"= {memory_gib}",
         inputs={"workers": shape.workers, "model_mb_per_worker": clean(per_worker)},
         sources=[("serving", "models"), ("models",)],
         reason="each worker process loads its own copy of every model, partitions included",
@@ -184,8 +188,10 @@ def plan_replica(
         "serving.replica.timeout_ms",
         clean(timeout),
         unit="ms",
-        formula="spec timeout_ms, else 4 × p95",
-        computed=f"4 × {fmt(p95)} = {fmt(timeout)}" if not spec.serving.timeout_ms else "stated",
+        formula=f"spec timeout_ms, else {TIMEOUT_P95_MULTIPLE} × p95",
+        computed=f"{TIMEOUT_P95_MULTIPLE} × {fmt(p95)} = {fmt(timeout)}"
+        if not spec.serving.timeout_ms
+        else "stated",
         inputs={"latency_p95_ms": p95, "timeout_ms": spec.serving.timeout_ms},
         sources=[("serving", "timeout_ms"), ("slo", "latency_p95_ms")],
         reason="M/M/1 tail: P(T > 4·p95) = 20^-4, so only hung requests hit it and free a worker",

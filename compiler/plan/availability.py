@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from mlopsgen.plan import cloud
 from mlopsgen.plan.ir.ops import AvailabilityPlan, BurnRateAlert, ComponentAvailability
 from mlopsgen.plan.record import Recorder, clean, fmt
+from mlopsgen.spec.availability import ZONES_NEEDED, zones_needed
 from mlopsgen.spec.models.root import Spec
 from mlopsgen.spec.models.types import duration_seconds
 
@@ -41,11 +42,16 @@ _SLO = ("slo", "availability")
 
 def zones_for_target(target_percent: float) -> int:
     """Fewest zones that can hold an availability target through a zone incident."""
-    if target_percent >= 99.99:
-        return 3
-    if target_percent >= 99.9:
-        return 2
-    return 1
+    return zones_needed(target_percent)
+
+
+#: zones_for in words, from the same table: "<99.9 → 1, <99.99 → 2, else 3"
+ZONES_FOR_TEXT = ", ".join(
+    [
+        *(f"<{floor:g} → {zones - 1}" for floor, zones in reversed(ZONES_NEEDED)),
+        f"else {ZONES_NEEDED[0][1]}",
+    ]
+)
 
 
 def error_budget_minutes(target_percent: float) -> float:
@@ -92,7 +98,7 @@ def plan_zones(spec: Spec, rec: Recorder) -> int:
         "availability.zones",
         zones,
         unit="zones",
-        formula="max(zones_for(SLO), spec zones); zones_for: <99.9 → 1, <99.99 → 2, else 3",
+        formula=f"max(zones_for(SLO), spec zones); zones_for: {ZONES_FOR_TEXT}",
         computed=f"max(zones_for({fmt(target)}) = {needed}, {asked}) = {zones}",
         inputs={"slo_percent": target, "zones_for_slo": needed, "spec_zones": asked or None},
         sources=[_SLO, ("infrastructure", "zones")],

@@ -104,7 +104,8 @@ def _size(spec: Spec, rec: Recorder, batched: list[StagePlan], window: float) ->
         "serving.batching.max_batch_size",
         size,
         unit="requests",
-        formula="pow2_floor(1 + (window/2 − S_batched) × rps_batched), ≤ 1024, unless stated",
+        formula="pow2_floor(1 + (window/2 − S_batched) × rps_batched), "
+        f"≤ {MAX_BATCH_SIZE}, unless stated",
         computed=f"pow2_floor(1 + ({fmt(window / 2)} − {fmt(service)}) × {fmt(rps / 1000)}/ms) "
         f"= pow2_floor({fmt(fits)}) = {derived}" + ("" if stated is None else f"; stated {stated}"),
         inputs={"window_ms": window, "batched_ms": clean(service), "batched_rps": clean(rps)},
@@ -134,8 +135,9 @@ def plan_batch_job(spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...]) -> 
         "serving.batch.workers",
         workers,
         unit="workers",
-        formula="ceil(rows_per_run / (rows_per_s_per_worker × window_s × 0.5))",
-        computed=f"ceil({rows} / ({fmt(rate)} × {fmt(window_s)} × 0.5)) = {workers}; "
+        formula=f"ceil(rows_per_run / (rows_per_s_per_worker × window_s × {BATCH_WINDOW_SHARE:g}))",
+        computed=f"ceil({rows} / ({fmt(rate)} × {fmt(window_s)} × {BATCH_WINDOW_SHARE:g})) "
+        f"= {workers}; "
         f"≈ {fmt(expected)} min",
         inputs={"rows_per_run": rows, "rows_per_s_per_worker": clean(rate), "window_s": window_s},
         sources=[("serving", "batch")],

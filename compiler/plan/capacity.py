@@ -22,6 +22,7 @@ from mlopsgen.plan import calibration
 from mlopsgen.plan.ir.serving import CapacityPlan, StagePlan
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.serving_path import path_replica_rps, path_service_time_ms
+from mlopsgen.spec.availability import ZONE_SPARE_PERCENT
 from mlopsgen.spec.models.root import Spec
 
 LN20 = math.log(20)
@@ -143,7 +144,7 @@ def plan_capacity(
     needed = replicas_needed(peak, rps, rho)
     in_flight = peak * service / 1000
     _record_replicas(rec, peak, rps, rho, needed, in_flight, service)
-    spare = 1 if spec.slo.availability >= 99.99 and zones >= 3 else 0
+    spare = 1 if spec.slo.availability >= ZONE_SPARE_PERCENT and zones >= 3 else 0
     per_zone = replicas_per_zone(needed, zones, spare)
     total = per_zone * zones
     scaling = clean(rho * needed / total, 4)
@@ -168,17 +169,20 @@ def plan_capacity(
 
 def _record_rho(rec: Recorder, service: float, p95: float | None, raw: float, rho: float) -> None:
     if p95 is None:
-        computed, reason = f"= {fmt(rho)}", "no latency SLO: utilisation at the 0.7 cap"
+        computed = f"= {fmt(rho)}"
+        reason = f"no latency SLO: utilisation at the {RHO_CAP:g} cap"
     else:
-        computed = f"min(0.7, 1 − {fmt(LN20)} × {fmt(service)} / {fmt(p95)}) = {fmt(rho)}"
-        reason = "M/M/1: p95 ≈ ln(20)·S/(1 − ρ) must fit the budget; 0.7 caps burst queues"
+        computed = f"min({RHO_CAP:g}, 1 − {fmt(LN20)} × {fmt(service)} / {fmt(p95)}) = {fmt(rho)}"
+        reason = f"M/M/1: p95 ≈ ln(20)·S/(1 − ρ) must fit the budget; {RHO_CAP:g} caps burst queues"
         if raw < RHO_CAP:
-            reason = "M/M/1: p95 ≈ ln(20)·S/(1 − ρ) must fit the budget, which binds below 0.7"
+            reason = (
+                f"M/M/1: p95 ≈ ln(20)·S/(1 − ρ) must fit the budget, which binds below {RHO_CAP:g}"
+            )
     rec.add(
         "serving.utilisation",
         clean(rho, 4),
         unit="ρ",
-        formula="ρ = min(0.7, 1 − ln(20) × S / p95)",
+        formula=f"ρ = min({RHO_CAP:g}, 1 − ln(20) × S / p95)",
         computed=computed,
         inputs={"service_time_ms": clean(service), "latency_p95_ms": p95},
         sources=[_P95],
@@ -233,7 +237,7 @@ def _record_spread(
         "serving.replicas_per_zone",
         per_zone,
         unit="replicas",
-        formula="ceil(N / (zones − 1)) + spare (spare = 1 at ≥ 99.99 %)",
+        formula=f"ceil(N / (zones − 1)) + spare (spare = 1 at ≥ {ZONE_SPARE_PERCENT:g} %)",
         computed=f"{spread} + {spare} = {per_zone}",
         inputs={"replicas_needed": needed, "zones": zones, "spare": spare},
         sources=[("slo", "availability"), ("infrastructure", "zones")],

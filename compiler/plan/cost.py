@@ -251,7 +251,7 @@ def plan_cost(spec: Spec, rec: Recorder, inputs: CostInputs) -> CostPlan:
             f"cost.{item.component}",
             item.monthly_usd,
             unit="USD/month",
-            formula="units × list price × hours (730/month)",
+            formula=f"units × list price × hours ({HOURS_PER_MONTH}/month)",
             computed=f"{item.basis} = {fmt(item.monthly_usd)}",
             inputs={"price_table_date": PRICE_TABLE_DATE},
             sources=[("infrastructure", "cloud")],

@@ -142,9 +142,10 @@ def _online_store(spec: Spec, rec: Recorder, zones: int, cache_bytes: int) -> On
         "features.online_store.memory_gb",
         memory_gb,
         unit="GB",
-        formula="(Σ keys × (48 + 64 + fields × 24) + cache) × 1.3 / 0.75",
-        computed=f"({fmt(data / 1e9)} + {fmt(cache_bytes / 1e9)}) GB × 1.3 / 0.75 "
-        f"= {fmt(memory_gb)}",
+        formula=f"(Σ keys × ({KEY_BYTES} + {KEY_OVERHEAD_BYTES} + fields × {FIELD_BYTES}) + cache) "
+        f"× {FRAGMENTATION:g} / {FILL:g}",
+        computed=f"({fmt(data / 1e9)} + {fmt(cache_bytes / 1e9)}) GB "
+        f"× {FRAGMENTATION:g} / {FILL:g} = {fmt(memory_gb)}",
         inputs={"keys": keys, "feature_values": values, "cache_bytes": cache_bytes},
         sources=[("features", "entities"), ("features", "views"), ("serving", "cache")],
         reason="Redis keeps every key in memory; fragmentation and fork headroom come on top",

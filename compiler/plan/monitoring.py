@@ -88,7 +88,7 @@ def _latency_alert(spec: Spec, rec: Recorder) -> LatencyAlert | None:
         "monitoring.latency_alert_ms",
         p95,
         unit="ms",
-        formula="p95 over 5 min > latency_p95_ms",
+        formula=f"p95 over {LATENCY_FOR_MINUTES} min > latency_p95_ms",
         computed=f"histogram_quantile(0.95) > {fmt(p95)} ms for {LATENCY_FOR_MINUTES} min",
         inputs={"latency_p95_ms": p95},
         sources=[("slo", "latency_p95_ms")],

@@ -208,7 +208,7 @@ def plan_training(spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...]) -> T
     rec.add(
         "training.trigger_check_cron",
         check_cron,
-        formula="every 15 min when continuous, else hourly",
+        formula=f"every {schedules.CONTINUOUS_CHECK_MINUTES} min when continuous, else hourly",
         computed=f"{training.cadence} → {check_cron}",
         inputs={"cadence": training.cadence, "triggers": len(training.triggers)},
         sources=[("training", "cadence"), ("training", "triggers")],

@@ -7,6 +7,7 @@ zone, a real-time latency objective for a batch-only service.
 
 from __future__ import annotations
 
+from mlopsgen.spec.availability import ZONES_NEEDED
 from mlopsgen.spec.checks.context import CheckContext, listing
 from mlopsgen.spec.source_map import SpecPath
 
@@ -16,9 +17,6 @@ GPU_CLASSES: dict[str, tuple[str, ...]] = {
     "local": (),
 }
 """GPU classes each cloud offers in its managed Kubernetes node pools (A10G is AWS-only)."""
-
-ZONES_NEEDED: tuple[tuple[float, int], ...] = ((99.99, 3), (99.9, 2))
-"""Availability from which one zone is not enough, and the zones the hint suggests."""
 
 
 def _gpu_requests(ctx: CheckContext) -> list[tuple[str, SpecPath, str, int]]:
