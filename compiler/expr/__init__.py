@@ -7,8 +7,9 @@ Fraud-detection specs write rules such as::
     not (channel == 'web' or amount_usd * 2 >= 10000.5)
 
 A rule is parsed into frozen nodes, checked against the types of the fields it reads, and
-emitted as Python source for generated services. It is never passed to ``eval``: the parser
-accepts only the grammar below, and :func:`to_python` writes every literal through ``repr``.
+emitted as Python source for generated services (by the BentoML target,
+:mod:`mlopsgen.targets.bentoml.rules`). It is never passed to ``eval``: the parser accepts only
+the grammar below, and the emitter writes every literal through ``repr``.
 
 The language
 ------------
@@ -35,7 +36,8 @@ Limits
     at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels of nesting.
 
 Semantics are Python's: ``/`` is true division, ``%`` is Python's modulo, ``and``/``or``
-short-circuit. :func:`evaluate` is the reference interpreter; :func:`to_python` matches it.
+short-circuit. ``targets.bentoml.rules.evaluate`` is the reference interpreter and
+``to_python`` matches it.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mlopsgen.expr.check import FieldKind, FieldType, check_expression
-from mlopsgen.expr.emit import evaluate, quote_string, references, to_python, to_source
+from mlopsgen.expr.emit import quote_string, references, to_source
 from mlopsgen.expr.nodes import (
     KEYWORDS,
     MAX_DEPTH,
@@ -86,12 +88,10 @@ __all__ = [
     "Not",
     "Ref",
     "check_expression",
-    "evaluate",
     "parse_and_check",
     "parse_expression",
     "quote_string",
     "references",
-    "to_python",
     "to_source",
     "walk",
 ]

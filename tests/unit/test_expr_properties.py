@@ -23,12 +23,11 @@ from mlopsgen.expr import (
     Not,
     Ref,
     check_expression,
-    evaluate,
     parse_expression,
-    to_python,
     to_source,
     walk,
 )
+from mlopsgen.targets.bentoml.rules import evaluate, to_python
 
 NAMES = ["a", "b", "s", "flag", "v.x"]
 ENV = {
