@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 
 from mlopsgen.build import build_stack, compile_stack
+from mlopsgen.expr import to_source
 from mlopsgen.output.manifest import MANIFEST_NAME
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.environment import render_file
 from mlopsgen.render.errors import RenderError
 from mlopsgen.render.filters import markdown_text
 from mlopsgen.targets.base import Rendered
+from mlopsgen.targets.bentoml.rules import to_python
 from mlopsgen.targets.registry import TARGETS, merge_requirements
 from tests.conftest import SPECS
 
@@ -141,3 +143,11 @@ def test_a_file_without_a_purpose_is_an_error(tmp_path: Path) -> None:
         RenderError, match=r"target .silent. cannot render notes\.txt: .*no purpose"
     ):
         compile_stack(SPEC, tmp_path / "out", targets=(*TARGETS, Silent()))
+
+
+def test_the_plan_carries_rules_as_trees_a_target_emits(tmp_path: Path) -> None:
+    engine = compile_stack(SPEC, tmp_path / "out").plan.serving.decision
+    assert engine is not None and engine.rules
+    for rule in engine.rules:
+        assert to_source(rule.expr) == rule.canonical
+        compile(to_python(rule.expr, lambda name: f"row[{name!r}]"), rule.name, "eval")

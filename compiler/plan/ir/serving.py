@@ -8,6 +8,7 @@ experiments and the batch job.
 
 from __future__ import annotations
 
+from mlopsgen.expr import Expr, parse_expression
 from mlopsgen.plan.ir.base import PlanModel
 from mlopsgen.plan.ir.data import FieldPlan
 
@@ -140,6 +141,15 @@ class RulePlan(PlanModel):
     action: str
     description: str | None
     references: tuple[str, ...]
+
+    @property
+    def expr(self) -> Expr:
+        """The rule as a rule-language tree, parsed from its canonical text.
+
+        What a target emits (as Python for a service, say) without reading the spec; the
+        canonical text is what ``plan.json`` stores, so the tree is not stored twice.
+        """
+        return parse_expression(self.canonical)
 
 
 class DecisionEnginePlan(PlanModel):
