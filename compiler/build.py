@@ -9,15 +9,17 @@ invalid spec or a template error leaves the previous output exactly as it was.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
 from mlopsgen.diagnostics import Diagnostic, OutputError, SpecError, has_errors
+from mlopsgen.output.writer import HandEditedError, WriteReport, diff_tree, write_tree
 from mlopsgen.plan import Plan, build_plan
 from mlopsgen.render.formatting import format_tree
-from mlopsgen.render.stack import render_stack
 from mlopsgen.spec.loader import LoadedSpec, load_spec
-from mlopsgen.writer import HandEditedError, WriteReport, diff_tree, write_tree
+from mlopsgen.targets.base import Target
+from mlopsgen.targets.registry import TARGETS, render_stack
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ class BuildReport:
         return [*self.write.lines(), f"{self.out_dir}: {self.write.summary()}"]
 
 
-def compile_stack(spec_path: Path, out: Path | None = None) -> CompiledStack:
+def compile_stack(
+    spec_path: Path, out: Path | None = None, *, targets: Sequence[Target] = TARGETS
+) -> CompiledStack:
     """Run every in-memory stage for one spec.
 
     The plan names the spec by its path relative to the output directory, so the output does
@@ -64,6 +68,7 @@ def compile_stack(spec_path: Path, out: Path | None = None) -> CompiledStack:
     Raises:
         SpecError: the spec is invalid or cannot be planned.
         UsageError: the spec path cannot be read.
+        RenderError: a target failed; nothing has been written.
     """
     loaded = load_spec(spec_path)
     out_dir = out if out is not None else default_out_dir(loaded.spec.system.name)
@@ -72,7 +77,7 @@ def compile_stack(spec_path: Path, out: Path | None = None) -> CompiledStack:
     result = build_plan(renamed)
     if has_errors(result.diagnostics):
         raise SpecError(result.diagnostics, {loaded.file: loaded.source_map.text})
-    tree = format_tree(render_stack(result.plan))
+    tree = format_tree(render_stack(result.plan, targets))
     return CompiledStack(
         loaded, result.plan, tree, out_dir, [*loaded.warnings, *result.diagnostics]
     )
@@ -84,14 +89,19 @@ def default_out_dir(system_name: str) -> Path:
 
 
 def build_stack(
-    spec_path: Path, out: Path | None = None, *, check: bool = False, force: bool = False
+    spec_path: Path,
+    out: Path | None = None,
+    *,
+    check: bool = False,
+    force: bool = False,
+    targets: Sequence[Target] = TARGETS,
 ) -> BuildReport:
     """Build the stack of one spec, or with ``check`` compare it against the disk.
 
     Returns:
         A report; its exit code is 1 when ``check`` finds the output stale.
     """
-    compiled = compile_stack(spec_path, out)
+    compiled = compile_stack(spec_path, out, targets=targets)
     out_dir = compiled.out_dir
     sources = {compiled.loaded.file: compiled.loaded.source_map.text}
     if check:

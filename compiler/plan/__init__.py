@@ -6,12 +6,12 @@ or dumps deterministic JSON. Renderers read only the Plan.
 """
 
 from mlopsgen.plan.builder import PlanResult, build_plan
-from mlopsgen.plan.ir import PLAN_VERSION, Decision, Plan
+from mlopsgen.plan.ir.root import PLAN_VERSION, DecisionRecord, Plan
 from mlopsgen.plan.report import explain, plan_json, plan_table
 
 __all__ = [
     "PLAN_VERSION",
-    "Decision",
+    "DecisionRecord",
     "Plan",
     "PlanResult",
     "build_plan",

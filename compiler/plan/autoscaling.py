@@ -17,8 +17,8 @@ import math
 
 from mlopsgen.plan import calibration
 from mlopsgen.plan.capacity import LN20, replicas_needed, replicas_per_zone
-from mlopsgen.plan.ir_data import ModelPlan
-from mlopsgen.plan.ir_serving import (
+from mlopsgen.plan.ir.data import ModelPlan
+from mlopsgen.plan.ir.serving import (
     CapacityPlan,
     HpaBehavior,
     HpaPlan,
@@ -29,7 +29,7 @@ from mlopsgen.plan.ir_serving import (
 )
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.serving_path import ReplicaShape
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 HPA_BURST = 1.25
 """HPA maximum over the planned peak: room for an unplanned surge before a hard cap."""
@@ -38,6 +38,8 @@ TIMEOUT_P95_MULTIPLE = 4
 DEFAULT_TIMEOUT_MS = 30000.0
 
 _AVAIL = ("slo", "availability")
+_BASE_MB = calibration.REPLICA_BASE_MEMORY_MB
+_HEADROOM = f"{calibration.MEMORY_HEADROOM:g}"
 
 
 def behavior(zones: int, gpu: bool) -> HpaBehavior:
@@ -129,7 +131,7 @@ def _bounds(spec: Spec, rec: Recorder, cap: CapacityPlan, gpu: bool) -> tuple[in
         "serving.hpa.max_replicas",
         maximum,
         unit="replicas",
-        formula="roundup_zones(replicas × 1.25)",
+        formula=f"roundup_zones(replicas × {HPA_BURST:g})",
         computed=f"roundup_{zones}({cap.replicas} × {HPA_BURST}) = {maximum}",
         inputs={"replicas": cap.replicas, "burst": HPA_BURST, "zones": zones},
         sources=[("slo", "throughput"), _AVAIL],
@@ -181,8 +183,9 @@ def plan_replica(
         "serving.replica.memory_gib",
         memory_gib,
         unit="GiB",
-        formula="ceil((1024 MB + workers × Σ model MB × partitions) × 1.25 / 1024)",
-        computed=f"ceil((1024 + {shape.workers} × {fmt(per_worker)}) × 1.25 / 1024) = {memory_gib}",
+        formula=f"ceil(({_BASE_MB} MB + workers × Σ model MB × partitions) × {_HEADROOM} / 1024)",
+        computed=f"ceil(({_BASE_MB} + {shape.workers} × {fmt(per_worker)}) × {_HEADROOM} / 1024) "
+        f"= {memory_gib}",
         inputs={"workers": shape.workers, "model_mb_per_worker": clean(per_worker)},
         sources=[("serving", "models"), ("models",)],
         reason="each worker process loads its own copy of every model, partitions included",
@@ -193,8 +196,10 @@ def plan_replica(
         "serving.replica.timeout_ms",
         clean(timeout),
         unit="ms",
-        formula="spec timeout_ms, else 4 × p95",
-        computed=f"4 × {fmt(p95)} = {fmt(timeout)}" if not spec.serving.timeout_ms else "stated",
+        formula=f"spec timeout_ms, else {TIMEOUT_P95_MULTIPLE} × p95",
+        computed=f"{TIMEOUT_P95_MULTIPLE} × {fmt(p95)} = {fmt(timeout)}"
+        if not spec.serving.timeout_ms
+        else "stated",
         inputs={"latency_p95_ms": p95, "timeout_ms": spec.serving.timeout_ms},
         sources=[("serving", "timeout_ms"), ("slo", "latency_p95_ms")],
         reason="M/M/1 tail: P(T > 4·p95) = 20^-4, so only hung requests hit it and free a worker",

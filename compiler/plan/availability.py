@@ -27,12 +27,13 @@ from collections.abc import Iterable
 
 from mlopsgen.diagnostics import set_value
 from mlopsgen.plan import cloud
-from mlopsgen.plan.ir_data import OnlineStorePlan
-from mlopsgen.plan.ir_ops import AvailabilityPlan, BurnRateAlert, ComponentAvailability
+from mlopsgen.plan.ir.data import OnlineStorePlan
+from mlopsgen.plan.ir.ops import AvailabilityPlan, BurnRateAlert, ComponentAvailability
 from mlopsgen.plan.record import Recorder, clean, count, fmt
+from mlopsgen.spec.availability import ZONES_NEEDED, zones_needed
 from mlopsgen.spec.limits import percent
-from mlopsgen.spec.models import Spec
-from mlopsgen.spec.types import duration_seconds
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.types import duration_seconds
 
 MINUTES_PER_30_DAYS = 30 * 24 * 60
 
@@ -51,11 +52,16 @@ HONEST_TARGETS = (99.95, 99.9, 99.5, 99.0, 95.0, 90.0)
 
 def zones_for_target(target_percent: float) -> int:
     """Fewest zones that can hold an availability target through a zone incident."""
-    if target_percent >= 99.99:
-        return 3
-    if target_percent >= 99.9:
-        return 2
-    return 1
+    return zones_needed(target_percent)
+
+
+#: zones_for in words, from the same table: "<99.9 → 1, <99.99 → 2, else 3"
+ZONES_FOR_TEXT = ", ".join(
+    [
+        *(f"<{floor:g} → {zones - 1}" for floor, zones in reversed(ZONES_NEEDED)),
+        f"else {ZONES_NEEDED[0][1]}",
+    ]
+)
 
 
 def error_budget_minutes(target_percent: float) -> float:
@@ -121,13 +127,13 @@ def plan_zones(spec: Spec, rec: Recorder, options: dict[int, tuple[int, float]])
         for z, (r, c) in sorted(options.items())
     ]
     if asked:
-        formula = "max(zones_for(SLO), spec zones); zones_for: <99.9 → 1, <99.99 → 2, else 3"
+        formula = f"max(zones_for(SLO), spec zones); zones_for: {ZONES_FOR_TEXT}"
         computed = [f"max(zones_for({percent(target)}) = {needed}, {asked}) = {zones}", *table]
         reason = "zones stated in the spec are kept; " + _zone_reason(target, needed)
     else:
         formula = (
             "argmin over z in [zones_for(SLO), zones in the region] of the expected monthly "
-            "cost; zones_for: <99.9 → 1, <99.99 → 2, else 3"
+            f"cost; zones_for: {ZONES_FOR_TEXT}"
         )
         computed = [f"zones_for({percent(target)}) = {needed}", *table, f"cheapest → {zones}"]
         reason = (

@@ -15,11 +15,11 @@ from __future__ import annotations
 import math
 
 from mlopsgen.plan import schedules
-from mlopsgen.plan.ir_data import ModelPlan
-from mlopsgen.plan.ir_serving import BatchingPlan, BatchJobPlan, StagePlan
+from mlopsgen.plan.ir.data import ModelPlan
+from mlopsgen.plan.ir.serving import BatchingPlan, BatchJobPlan, StagePlan
 from mlopsgen.plan.latency_budget import LatencyBudget
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 MAX_BATCH_SIZE = 1024
 BATCH_WINDOW_SHARE = 0.5

@@ -16,9 +16,8 @@ from mlopsgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from mlopsgen.plan import calibration, cloud, compute, cost, data, instances
 from mlopsgen.plan.availability import plan_availability, plan_zones, zone_candidates
 from mlopsgen.plan.features import StoreDemand, plan_features
-from mlopsgen.plan.ir import PLAN_VERSION, Plan
-from mlopsgen.plan.ir_data import FeaturesPlan, ModelPlan, SystemPlan, TrainingPlan
-from mlopsgen.plan.ir_ops import (
+from mlopsgen.plan.ir.data import FeaturesPlan, ModelPlan, SystemPlan, TrainingPlan
+from mlopsgen.plan.ir.ops import (
     BusinessMetricPlan,
     BusinessPlan,
     ComputePlan,
@@ -27,7 +26,8 @@ from mlopsgen.plan.ir_ops import (
     InfrastructurePlan,
     NodePool,
 )
-from mlopsgen.plan.ir_serving import ServingPlan
+from mlopsgen.plan.ir.root import PLAN_VERSION, Plan
+from mlopsgen.plan.ir.serving import ServingPlan
 from mlopsgen.plan.model_plans import plan_models
 from mlopsgen.plan.monitoring import plan_monitoring
 from mlopsgen.plan.names import K8sName, PythonIdentifier
@@ -37,7 +37,7 @@ from mlopsgen.plan.serving_path import online_views
 from mlopsgen.plan.training import plan_training
 from mlopsgen.plan.training_size import with_training_resources
 from mlopsgen.spec.loader import LoadedSpec
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 _INFRA = ("infrastructure",)
 

@@ -37,9 +37,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlopsgen.plan.ir_data import CalibrationPlan
+from mlopsgen.plan.ir.data import CalibrationPlan
 from mlopsgen.plan.record import count
-from mlopsgen.spec.ml_models import ModelSpec
+from mlopsgen.spec.models.ml import ModelSpec
 
 CALIBRATION_DATE = "2026-11"
 

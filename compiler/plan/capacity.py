@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 
 from mlopsgen.plan import calibration
-from mlopsgen.plan.ir_serving import CapacityPlan, StagePlan
+from mlopsgen.plan.ir.serving import CapacityPlan, StagePlan
 from mlopsgen.plan.latency_budget import LN20, RHO_CAP, LatencyBudget, record_split
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.serving_path import path_replica_rps, path_service_time_ms
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.availability import ZONE_SPARE_PERCENT
+from mlopsgen.spec.models.root import Spec
 
 __all__ = ["LN20", "RHO_CAP", "RHO_FLOOR", "RHO_LOW"]
 
@@ -205,7 +206,7 @@ def plan_capacity(
     needed = replicas_needed(peak, rps, rho)
     in_flight = peak * service / 1000
     _record_replicas(rec, peak, rps, rho, needed, in_flight, service)
-    spare = 1 if spec.slo.availability >= 99.99 and zones >= 3 else 0
+    spare = 1 if spec.slo.availability >= ZONE_SPARE_PERCENT and zones >= 3 else 0
     per_zone = replicas_per_zone(needed, zones, spare)
     total = per_zone * zones
     scaling = clean(rho * needed / total, 4)
@@ -237,20 +238,27 @@ def _record_rho(
 ) -> None:
     left = budget.queue_budget_ms
     if left is None:
-        computed, reason = f"= {fmt(rho)}", "no latency SLO: utilisation at the 0.7 cap"
+        computed, reason = f"= {fmt(rho)}", f"no latency SLO: utilisation at the {RHO_CAP} cap"
     else:
-        computed = f"min(0.7, 1 − {fmt(LN20)} × {fmt(service)} / {fmt(left)}) = {fmt(rho)}"
+        computed = f"min({RHO_CAP}, 1 − {fmt(LN20)} × {fmt(service)} / {fmt(left)}) = {fmt(rho)}"
         reason = "M/M/1: p95 ≈ ln(20)·S/(1 − ρ) must fit the p95 less the batching window; "
-        reason += "0.7 caps burst queues" if raw >= RHO_CAP else "the budget binds below 0.7"
+        reason += (
+            f"{RHO_CAP} caps burst queues"
+            if raw >= RHO_CAP
+            else f"the budget binds below {RHO_CAP}"
+        )
         if not met:
-            computed = f"1 − {fmt(LN20)} × {fmt(service)} / {fmt(left)} = {fmt(raw)} < 0.05 → 0.7"
+            computed = (
+                f"1 − {fmt(LN20)} × {fmt(service)} / {fmt(left)} = {fmt(raw)} < {RHO_FLOOR} "
+                f"→ {RHO_CAP}"
+            )
             reason = "the SLO cannot be met at any utilisation (see the error): replicas are "
-            reason += "sized for throughput at the 0.7 cap"
+            reason += f"sized for throughput at the {RHO_CAP} cap"
     rec.add(
         "serving.utilisation",
         clean(rho, 4),
         unit="ρ",
-        formula="ρ = min(0.7, 1 − ln(20) × S / (p95 − batching window))",
+        formula=f"ρ = min({RHO_CAP}, 1 − ln(20) × S / (p95 − batching window))",
         computed=computed,
         inputs={
             "service_time_ms": clean(service),
@@ -309,7 +317,7 @@ def _record_spread(
         "serving.replicas_per_zone",
         per_zone,
         unit="replicas",
-        formula="ceil(N / (zones − 1)) + spare (spare = 1 at ≥ 99.99 %)",
+        formula=f"ceil(N / (zones − 1)) + spare (spare = 1 at ≥ {ZONE_SPARE_PERCENT:g} %)",
         computed=f"{spread} + {spare} = {per_zone}",
         inputs={"replicas_needed": needed, "zones": zones, "spare": spare},
         sources=[("slo", "availability"), ("infrastructure", "zones")],

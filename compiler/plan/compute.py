@@ -26,9 +26,9 @@ from mlopsgen.plan.instances import (
     largest,
     pods_per_node,
 )
-from mlopsgen.plan.ir_data import ModelPlan
-from mlopsgen.plan.ir_ops import ComputePlan, NodePool
-from mlopsgen.plan.ir_serving import BatchJobPlan, CapacityPlan, HpaPlan, ReplicaPlan
+from mlopsgen.plan.ir.data import ModelPlan
+from mlopsgen.plan.ir.ops import ComputePlan, NodePool
+from mlopsgen.plan.ir.serving import BatchJobPlan, CapacityPlan, HpaPlan, ReplicaPlan
 from mlopsgen.plan.record import Recorder, count, fmt
 
 COMPUTE_TABLE_DATE = INSTANCE_TABLE_DATE

@@ -16,12 +16,12 @@ import dataclasses
 from dataclasses import dataclass
 
 from mlopsgen.plan import prices
-from mlopsgen.plan.ir_data import ModelPlan, OnlineStorePlan, TrainingModelPlan
-from mlopsgen.plan.ir_ops import CostItem, CostPlan, NodePool, ServingCost
-from mlopsgen.plan.ir_serving import BatchJobPlan, ReplicaPlan
+from mlopsgen.plan.ir.data import ModelPlan, OnlineStorePlan, TrainingModelPlan
+from mlopsgen.plan.ir.ops import CostItem, CostPlan, NodePool, ServingCost
+from mlopsgen.plan.ir.serving import BatchJobPlan, ReplicaPlan
 from mlopsgen.plan.prices import PRICE_TABLE_DATE, RegionPrices
 from mlopsgen.plan.record import Recorder, clean, count, fmt
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 HOURS_PER_MONTH = 730
 SECONDS_PER_MONTH = 30 * 86400

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
-from mlopsgen.plan.ir_data import DataPlan, FieldPlan, SourcePlan, ValidationPlan
-from mlopsgen.spec.data_models import FieldSpec
-from mlopsgen.spec.models import Spec
+from mlopsgen.plan.ir.data import DataPlan, FieldPlan, SourcePlan, ValidationPlan
+from mlopsgen.spec.models.data import FieldSpec
+from mlopsgen.spec.models.root import Spec
 
 _STORED_BYTES = {
     "string": 24,

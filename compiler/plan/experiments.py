@@ -20,11 +20,11 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-from mlopsgen.plan.ir_serving import ExperimentPlan, VariantPlan
+from mlopsgen.plan.ir.serving import ExperimentPlan, VariantPlan
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.spec.checks_experiments import effect_size
-from mlopsgen.spec.models import Spec
-from mlopsgen.spec.serving_models import Effect, Experiment
+from mlopsgen.spec.checks.experiments import effect_size
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.serving import Effect, Experiment
 
 _NORMAL = NormalDist()
 _Path = tuple[str | int, ...]

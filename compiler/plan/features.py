@@ -20,11 +20,11 @@ import math
 from dataclasses import dataclass
 
 from mlopsgen.plan import online_store
-from mlopsgen.plan.ir_data import EntityPlan, FeaturePlan, FeaturesPlan, OnlineStorePlan, ViewPlan
+from mlopsgen.plan.ir.data import EntityPlan, FeaturePlan, FeaturesPlan, OnlineStorePlan, ViewPlan
 from mlopsgen.plan.model_plans import feature_type
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.spec.models import Spec
-from mlopsgen.spec.types import duration_seconds
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.types import duration_seconds
 
 KEY_BYTES = 48
 KEY_OVERHEAD_BYTES = 64
@@ -155,9 +155,10 @@ def _online_store(spec: Spec, rec: Recorder, zones: int, demand: StoreDemand) ->
         "features.online_store.memory_gb",
         memory_gb,
         unit="GB",
-        formula="(Σ keys × (48 + 64 + fields × 24) + cache) × 1.3 / 0.75",
-        computed=f"({fmt(data / 1e9)} + {fmt(cache_bytes / 1e9)}) GB × 1.3 / 0.75 "
-        f"= {fmt(memory_gb)}",
+        formula=f"(Σ keys × ({KEY_BYTES} + {KEY_OVERHEAD_BYTES} + fields × {FIELD_BYTES}) + cache) "
+        f"× {FRAGMENTATION:g} / {FILL:g}",
+        computed=f"({fmt(data / 1e9)} + {fmt(cache_bytes / 1e9)}) GB "
+        f"× {FRAGMENTATION:g} / {FILL:g} = {fmt(memory_gb)}",
         inputs={"keys": keys, "feature_values": values, "cache_bytes": cache_bytes},
         sources=[("features", "entities"), ("features", "views"), ("serving", "cache")],
         reason="the in-memory footprint (Redis holds every key in memory; fragmentation and "

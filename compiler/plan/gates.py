@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from mlopsgen.plan.ir_data import GatePlan
+from mlopsgen.plan.ir.data import GatePlan
 from mlopsgen.plan.record import Recorder, fmt
-from mlopsgen.spec.ml_models import ModelSpec
-from mlopsgen.spec.models import Guardrail, Spec
+from mlopsgen.spec.models.ml import ModelSpec
+from mlopsgen.spec.models.root import Guardrail, Spec
 
 _CLASSIFICATION = frozenset(
     {

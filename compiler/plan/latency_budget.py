@@ -17,9 +17,9 @@ import math
 from dataclasses import dataclass
 
 from mlopsgen.diagnostics import delete_key
-from mlopsgen.plan.ir_serving import StagePlan
+from mlopsgen.plan.ir.serving import StagePlan
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 LN20 = math.log(20)
 RHO_CAP = 0.7
@@ -84,7 +84,7 @@ def plan_latency_budget(
             "W505",
             f"batching max_latency_ms {fmt(stated)} leaves {fmt(p95 - stated)} ms of the "
             f"{fmt(p95)} ms p95 for service and queueing; the derived window of "
-            f"{fmt(derived)} ms keeps utilisation at its 0.7 cap",
+            f"{fmt(derived)} ms keeps utilisation at its {RHO_CAP} cap",
             (*_BATCHING, "max_latency_ms"),
             hint=f"remove max_latency_ms to let the plan derive {fmt(derived)} ms from the SLO, "
             f"or set it to at most {fmt(derived)}",
@@ -106,12 +106,14 @@ def _record(
         "serving.batching.max_latency_ms",
         clean(window),
         unit="ms",
-        formula="floor(min(p95 − ln(20)·S / (1 − 0.7), (p95 − S) / 2)), ≥ 1, unless stated",
+        formula=f"floor(min(p95 − ln(20)·S / (1 − {RHO_CAP}), (p95 − S) / 2)), "
+        f"≥ {MIN_WINDOW_MS:g}, unless stated",
         computed=computed + ("" if stated is None else f"; stated {fmt(stated)}"),
         inputs={"latency_p95_ms": p95, "service_time_ms": clean(service_ms), "stated": stated},
         sources=[_P95, (*_BATCHING, "max_latency_ms")],
         reason="the window comes out of the p95 before queueing does: it takes only what the "
-        "M/M/1 tail at ρ = 0.7 leaves, so batching costs no replicas; never the library's 60 s",
+        f"M/M/1 tail at ρ = {RHO_CAP} leaves, so batching costs no replicas; never the "
+        "library's 60 s",
     )
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import difflib
 import json
 
-from mlopsgen.plan.ir import Decision, Plan
+from mlopsgen.plan.ir.root import DecisionRecord, Plan
 
 
-def select_decisions(plan: Plan, name: str) -> list[Decision]:
+def select_decisions(plan: Plan, name: str) -> list[DecisionRecord]:
     """The decision called ``name``, or every decision under the dotted prefix ``name``.
 
     Raises:
@@ -43,7 +43,7 @@ def decision_names_json(plan: Plan) -> str:
     return json.dumps([d.name for d in plan.decisions], indent=2, ensure_ascii=False) + "\n"
 
 
-def decisions_json(decisions: list[Decision]) -> str:
+def decisions_json(decisions: list[DecisionRecord]) -> str:
     """Decisions as a JSON list of the same objects ``plan.json`` holds under ``decisions``."""
     data = [d.to_data() for d in decisions]
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

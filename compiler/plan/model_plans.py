@@ -14,11 +14,11 @@ import math
 
 from mlopsgen.plan import calibration
 from mlopsgen.plan.gates import merge_gates
-from mlopsgen.plan.ir_data import CalibrationPlan, InputPlan, ModelPlan, PartitionPlan, StepPlan
+from mlopsgen.plan.ir.data import CalibrationPlan, InputPlan, ModelPlan, PartitionPlan, StepPlan
 from mlopsgen.plan.record import Recorder, count, fmt
-from mlopsgen.spec.data_models import FeatureDef, FeatureView, Source
-from mlopsgen.spec.ml_models import ModelSpec
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.data import FeatureDef, FeatureView, Source
+from mlopsgen.spec.models.ml import ModelSpec
+from mlopsgen.spec.models.root import Spec
 
 _AGG_TYPES = {"count": "integer", "count_distinct": "integer"}
 

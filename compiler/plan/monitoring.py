@@ -9,7 +9,7 @@ freshness is alerted at the spec's own freshness bound.
 
 from __future__ import annotations
 
-from mlopsgen.plan.ir_ops import (
+from mlopsgen.plan.ir.ops import (
     AlertRoute,
     DriftPlan,
     LatencyAlert,
@@ -18,8 +18,8 @@ from mlopsgen.plan.ir_ops import (
     ShedAlert,
 )
 from mlopsgen.plan.record import Recorder, fmt
-from mlopsgen.spec.models import Spec
-from mlopsgen.spec.types import duration_seconds
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.types import duration_seconds
 
 LATENCY_FOR_MINUTES = 5
 SHED_RATIO = 0.001
@@ -88,7 +88,7 @@ def _latency_alert(spec: Spec, rec: Recorder) -> LatencyAlert | None:
         "monitoring.latency_alert_ms",
         p95,
         unit="ms",
-        formula="p95 over 5 min > latency_p95_ms",
+        formula=f"p95 over {LATENCY_FOR_MINUTES} min > latency_p95_ms",
         computed=f"histogram_quantile(0.95) > {fmt(p95)} ms for {LATENCY_FOR_MINUTES} min",
         inputs={"latency_p95_ms": p95},
         sources=[("slo", "latency_p95_ms")],

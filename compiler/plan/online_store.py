@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 from mlopsgen.plan import prices
 from mlopsgen.plan.record import Recorder, clean, count, fmt
-from mlopsgen.spec.models import Spec
-from mlopsgen.spec.types import duration_seconds
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.types import duration_seconds
 
 HOURS_PER_MONTH = 730
 SECONDS_PER_MONTH = 30 * 86400

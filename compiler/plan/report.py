@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mlopsgen.plan.ir import Decision, Plan
-from mlopsgen.plan.ir_base import Value
+from mlopsgen.plan.ir.base import Value
+from mlopsgen.plan.ir.root import DecisionRecord, Plan
 from mlopsgen.plan.layout import (
     TABLE_BORDER_PER_COLUMN,
     column_widths,
@@ -52,7 +52,7 @@ def _cite(path: str, locate: Locate | None) -> str:
     return path if locate is None else f"{locate(path)} {path}"
 
 
-def _locations(decision: Decision, locate: Locate | None) -> list[str]:
+def _locations(decision: DecisionRecord, locate: Locate | None) -> list[str]:
     """The decision's sources as ``file:line`` (unique, in file order), or as dotted paths."""
     if locate is None:
         return list(decision.sources)
@@ -136,7 +136,7 @@ def _field(label: str, text: str, width: int | None) -> list[str]:
     return labelled(f"  {label}:", text, width or sys.maxsize, _LABEL_WIDTH)
 
 
-def _stacked_block(decision: Decision, locate: Locate | None, width: int) -> str:
+def _stacked_block(decision: DecisionRecord, locate: Locate | None, width: int) -> str:
     lines = [
         *wrap(decision.name, width),
         *_field("value", format_value(decision.value, decision.unit), width),
@@ -166,7 +166,7 @@ def plan_report(plan: Plan, locate: Locate | None, width: int) -> Table | str:
     return plan_table(plan, locate, width)
 
 
-def _derivation(decision: Decision, locate: Locate | None, width: int | None) -> str:
+def _derivation(decision: DecisionRecord, locate: Locate | None, width: int | None) -> str:
     inputs = ", ".join(f"{k} = {format_value(v)}" for k, v in decision.inputs.items())
     head = f"{decision.name} = {format_value(decision.value, decision.unit)}"
     lines = [

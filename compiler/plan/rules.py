@@ -9,9 +9,9 @@ expression module.
 
 from __future__ import annotations
 
-from mlopsgen.plan.ir_serving import DecisionEnginePlan, RulePlan
-from mlopsgen.spec.expr import ExprSyntaxError, parse_expression, references, to_source
-from mlopsgen.spec.serving_models import Decision
+from mlopsgen.expr import ExprSyntaxError, parse_expression, references, to_source
+from mlopsgen.plan.ir.serving import DecisionEnginePlan, RulePlan
+from mlopsgen.spec.models.serving import Decision
 
 
 def rule_references(text: str) -> tuple[str, ...]:

@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 
 from mlopsgen.plan import autoscaling, batching, capacity, data, experiments, rules
-from mlopsgen.plan.ir_data import ModelPlan
-from mlopsgen.plan.ir_serving import CachePlan, RoutingPlan, ServingPlan
+from mlopsgen.plan.ir.data import ModelPlan
+from mlopsgen.plan.ir.serving import CachePlan, RoutingPlan, ServingPlan
 from mlopsgen.plan.latency_budget import LatencyBudget, plan_latency_budget
 from mlopsgen.plan.names import K8sName
 from mlopsgen.plan.record import Recorder, clean, fmt
@@ -26,8 +26,8 @@ from mlopsgen.plan.serving_path import (
     replica_shape,
 )
 from mlopsgen.plan.slo_check import check_slo
-from mlopsgen.spec.models import Spec
-from mlopsgen.spec.types import duration_seconds
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.types import duration_seconds
 
 CACHE_ENTRY_OVERHEAD = 64
 HASHED_KEY_BYTES = 32

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from mlopsgen.plan import calibration
 from mlopsgen.plan.calibration import Figures
-from mlopsgen.plan.ir_data import ModelPlan
-from mlopsgen.plan.ir_serving import StagePlan
+from mlopsgen.plan.ir.data import ModelPlan
+from mlopsgen.plan.ir.serving import StagePlan
 from mlopsgen.plan.record import clean
 from mlopsgen.plan.rules import rule_references
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ from mlopsgen.plan.capacity import (
     fastest_service_time_ms,
     utilisation_raw,
 )
-from mlopsgen.plan.ir_data import ModelPlan
-from mlopsgen.plan.ir_serving import StagePlan
+from mlopsgen.plan.ir.data import ModelPlan
+from mlopsgen.plan.ir.serving import StagePlan
 from mlopsgen.plan.latency_budget import LatencyBudget
 from mlopsgen.plan.record import Recorder, fmt
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 _P95 = ("slo", "latency_p95_ms")
 

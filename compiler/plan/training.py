@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from mlopsgen.plan import calibration, schedules
-from mlopsgen.plan.ir_data import (
+from mlopsgen.plan.ir.data import (
     ModelPlan,
     RolloutPlan,
     TrainingModelPlan,
@@ -23,8 +23,8 @@ from mlopsgen.plan.ir_data import (
 )
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.training_size import TrainingSize, rows_that_fit_every_model, size_training
-from mlopsgen.spec.ml_models import DriftTrigger, PerformanceTrigger, Trigger
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.ml import DriftTrigger, PerformanceTrigger, Trigger
+from mlopsgen.spec.models.root import Spec
 
 _MINUTES_PER_MONTH = schedules.DAYS_PER_MONTH * 24 * 60
 _DEFAULT_CONTINUOUS_RUNS = 30.0
@@ -234,7 +234,7 @@ def plan_training(
     rec.add(
         "training.trigger_check_cron",
         check_cron,
-        formula="every 15 min when continuous, else hourly",
+        formula=f"every {schedules.CONTINUOUS_CHECK_MINUTES} min when continuous, else hourly",
         computed=f"{training.cadence} → {check_cron}",
         inputs={"cadence": training.cadence, "triggers": len(training.triggers)},
         sources=[("training", "cadence"), ("training", "triggers")],

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from mlopsgen.diagnostics import set_value
 from mlopsgen.plan import calibration
-from mlopsgen.plan.ir_data import ModelPlan, StepPlan, TrainingModelPlan
+from mlopsgen.plan.ir.data import ModelPlan, StepPlan, TrainingModelPlan
 from mlopsgen.plan.record import Recorder, clean, count, fmt
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 MAX_TRAIN_VCPU = 15
 """A 16-vCPU node less the 1 vCPU the kubelet and daemon sets keep."""

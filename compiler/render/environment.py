@@ -3,10 +3,11 @@
 It is strict on purpose: an undefined variable or attribute raises instead of rendering as an
 empty string (``StrictUndefined``), ``None`` printed bare raises instead of becoming the text
 ``None``, and autoescaping is off because no output is HTML: each value is escaped for its own
-target language by an explicit filter (``{{ name|py }}``, ``{{ region|hcl }}``; see
-``filters.py``). Whitespace control (``trim_blocks``, ``lstrip_blocks``) lets block tags sit on
-their own lines without leaving blank lines behind, and ``keep_trailing_newline`` keeps the
-final newline a file needs.
+target language by an explicit filter (``{{ name|md }}``, ``{{ command|sh }}``; see
+``filters.py``; a target adds the filters of its own languages, such as ``py`` or ``hcl``).
+Whitespace control (``trim_blocks``, ``lstrip_blocks``) lets block tags sit on their own
+lines without leaving blank lines behind, and ``keep_trailing_newline`` keeps the final
+newline a file needs.
 
 Templates are found through ``importlib.resources`` so rendering works from a wheel, a zip and
 an editable install alike; a template is named after the file it produces
@@ -16,22 +17,18 @@ an editable install alike; a template is named after the file it produces
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
 
 import jinja2
 
-from . import filters
+from mlopsgen.render import filters
+from mlopsgen.render.errors import RenderError
 
-__all__ = ["FILTERS", "PackageLoader", "make_environment", "render_template"]
+__all__ = ["FILTERS", "PackageLoader", "make_environment", "render_file", "render_template"]
 
 FILTERS: dict[str, Callable[..., str]] = {
-    "py": filters.py_literal,
-    "hcl": filters.hcl_string,
-    "hcl_value": filters.hcl_value,
-    "yaml": filters.yaml_dump,
-    "json": filters.json_dump,
     "sh": filters.shell_quote,
     "make": filters.make_escape,
     "md": filters.markdown_text,
@@ -104,12 +101,20 @@ def _refuse_none(value: object) -> object:
     return value
 
 
-def make_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+def make_environment(
+    loader: jinja2.BaseLoader | None = None,
+    extra_filters: Mapping[str, Callable[..., str]] | None = None,
+) -> jinja2.Environment:
     """A new strict environment with every filter registered.
 
     Args:
         loader: where templates come from; the packaged ``templates/`` by default. Tests pass
             a ``jinja2.DictLoader`` to render small templates of their own.
+        extra_filters: filters of a target's own languages (``py``, ``hcl``), by name; they
+            may not replace the shared ones.
+
+    Raises:
+        ValueError: an extra filter has the name of a shared one.
     """
     env = jinja2.Environment(
         loader=loader if loader is not None else PackageLoader(),
@@ -122,6 +127,10 @@ def make_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environm
         finalize=_refuse_none,
     )
     env.filters.update(FILTERS)
+    clashes = sorted(set(FILTERS) & set(extra_filters or {}))
+    if clashes:
+        raise ValueError(f"filters {', '.join(clashes)} are shared and cannot be replaced")
+    env.filters.update(extra_filters or {})
     return env
 
 
@@ -138,3 +147,18 @@ def render_template(name: str, /, **context: object) -> str:
         jinja2.UndefinedError: if the template uses a name the context does not define.
     """
     return _default_environment().get_template(name).render(**context)
+
+
+def render_file(path: str, template: str, /, **context: object) -> str:
+    """Render the output file ``path`` from the packaged ``template``.
+
+    What targets call: a missing template, an undefined name or a value a filter refuses
+    becomes a :class:`RenderError` naming the file, instead of a Jinja traceback.
+
+    Raises:
+        RenderError: the template cannot be rendered with ``context``.
+    """
+    try:
+        return render_template(template, **context)
+    except (jinja2.TemplateError, ValueError, TypeError) as exc:
+        raise RenderError(f"{type(exc).__name__}: {exc}", path=path) from exc

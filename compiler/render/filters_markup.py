@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from .text_rules import LINE_BREAKS, check_text, one_line
+from mlopsgen.render.text_rules import LINE_BREAKS, check_text, one_line
 
 __all__ = [
     "comment_text",

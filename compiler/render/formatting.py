@@ -26,8 +26,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..diagnostics import MlopsgenError
-from ..outpaths import check_relative_path
+from mlopsgen.diagnostics import MlopsgenError
+from mlopsgen.render.paths import check_relative_path
 
 __all__ = [
     "LINT_RULES",

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlopsgen.diagnostics import Diagnostic, SpecError, UsageError, has_errors
-from mlopsgen.spec.checks import check_spec
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.checks.run import check_spec
+from mlopsgen.spec.models.root import Spec
 from mlopsgen.spec.partial import failed_sections, partial_spec
 from mlopsgen.spec.shape import validate_shape
 from mlopsgen.spec.source_map import SourceMap

@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn, TypeVar, cast
 from pydantic import TypeAdapter, ValidationError
 
 from mlopsgen.diagnostics import Diagnostic
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.root import Spec
 
 _T = TypeVar("_T")
 

@@ -17,9 +17,10 @@ from pydantic import StringConstraints, ValidationError
 from pydantic_core import ErrorDetails
 
 from mlopsgen.diagnostics import Diagnostic, Edit, Span, error, rename_key, set_value
-from mlopsgen.spec.base import INVALID_VALUE
 from mlopsgen.spec.docs import add_field_descriptions
-from mlopsgen.spec.models import Spec
+from mlopsgen.spec.models.base import INVALID_VALUE
+from mlopsgen.spec.models.root import Spec
+from mlopsgen.spec.models.types import Duration, FieldName, Name, SystemName
 from mlopsgen.spec.shape_messages import (
     number_with_unit,
     plain_message,
@@ -28,8 +29,7 @@ from mlopsgen.spec.shape_messages import (
     shown,
     unit_hint,
 )
-from mlopsgen.spec.source_map import Path, SourceMap, dotted
-from mlopsgen.spec.types import Duration, FieldName, Name, SystemName
+from mlopsgen.spec.source_map import SourceMap, SpecPath, dotted
 
 _MAPPING_ERRORS = frozenset({"model_type", "model_attributes_type", "dict_type"})
 _RANGE_ERRORS = frozenset({"greater_than", "less_than", "greater_than_equal", "less_than_equal"})
@@ -68,7 +68,7 @@ def validate_shape(data: Any, source_map: SourceMap) -> tuple[Spec | None, list[
 
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Keep one diagnostic per path: union branches repeat the same failure."""
-    seen: set[tuple[Path, str]] = set()
+    seen: set[tuple[SpecPath, str]] = set()
     kept = []
     for diagnostic in diagnostics:
         key = (diagnostic.path, diagnostic.code)
@@ -78,7 +78,7 @@ def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return kept
 
 
-def clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
+def clean_loc(loc: tuple[int | str, ...], data: Any) -> SpecPath:
     """Drop pydantic's union tags from ``loc`` so it addresses the user's data."""
     path: list[str | int] = []
     node = data
@@ -95,7 +95,7 @@ def clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
     return tuple(path)
 
 
-def _node_at(data: Any, path: Path) -> Any:
+def _node_at(data: Any, path: SpecPath) -> Any:
     """The user's data at ``path`` (None when the path leaves the data)."""
     node = data
     for part in path:
@@ -141,7 +141,7 @@ def _diagnostic(err: ErrorDetails, data: Any, source_map: SourceMap) -> Diagnost
         )
     if kind == "missing":
         key = str(path[-1]) if path else "?"
-        parent: Path = path[:-1]
+        parent: SpecPath = path[:-1]
         description = _field_description(parent, key)
         hint = f"add `{key}:` to {_describe(parent)}" + (f" ({description})" if description else "")
         return error(
@@ -178,7 +178,7 @@ def _written(source_map: SourceMap, span: Span | None) -> str | None:
     return lines[span.line - 1][span.column - 1 : span.end_column - 1] or None
 
 
-def _fix_for(err: ErrorDetails, path: Path) -> list[Edit]:
+def _fix_for(err: ErrorDetails, path: SpecPath) -> list[Edit]:
     """The edit a shape error's hint proposes, when there is exactly one obvious edit."""
     kind = err["type"]
     given = err.get("input")
@@ -208,7 +208,7 @@ def _closest_choice(err: ErrorDetails, given: str) -> str | None:
     return close[0]
 
 
-def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Diagnostic:
+def _tag_diagnostic(err: ErrorDetails, path: SpecPath, source_map: SourceMap) -> Diagnostic:
     """A discriminated union with an unknown or missing ``kind``: name the kinds, guess one."""
     context = err.get("ctx") or {}
     expected = _kinds_at(path)
@@ -234,7 +234,7 @@ def _tag_diagnostic(err: ErrorDetails, path: Path, source_map: SourceMap) -> Dia
     )
 
 
-def _describe(path: Path) -> str:
+def _describe(path: SpecPath) -> str:
     return f"`{dotted(path)}`" if path else "the spec"
 
 
@@ -248,7 +248,7 @@ def _rewrite(err: ErrorDetails, allowed: list[str]) -> str:
     return plain_message(err, allowed)
 
 
-def _hint_for(err: ErrorDetails, path: Path, allowed: list[str]) -> str | None:
+def _hint_for(err: ErrorDetails, path: SpecPath, allowed: list[str]) -> str | None:
     kind = err["type"]
     given = err.get("input")
     if kind == "string_pattern_mismatch":
@@ -272,7 +272,7 @@ def _hint_for(err: ErrorDetails, path: Path, allowed: list[str]) -> str | None:
     return shape_hint(err, path, allowed, item_keys)
 
 
-def _required_item_keys(path: Path) -> list[str]:
+def _required_item_keys(path: SpecPath) -> list[str]:
     """The keys one item of the list at ``path`` must have (for "add at least one" hints)."""
     for schema in _schemas_at((*path, 0)):
         required = schema.get("required")
@@ -348,7 +348,7 @@ def _resolve(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return [schema]
 
 
-def _schemas_at(path: Path) -> list[dict[str, Any]]:
+def _schemas_at(path: SpecPath) -> list[dict[str, Any]]:
     schemas = _resolve(spec_json_schema())
     for part in path:
         nxt: list[dict[str, Any]] = []
@@ -363,7 +363,7 @@ def _schemas_at(path: Path) -> list[dict[str, Any]]:
     return schemas
 
 
-def allowed_keys(path: Path, kind: object = None) -> list[str]:
+def allowed_keys(path: SpecPath, kind: object = None) -> list[str]:
     """Keys the schema allows in the mapping at ``path`` (for did-you-mean hints).
 
     Where a union is told apart by ``kind``, passing the mapping's ``kind`` narrows the keys
@@ -382,12 +382,12 @@ def _kind_of(schema: dict[str, Any]) -> object:
     return schema.get("properties", {}).get("kind", {}).get("const")
 
 
-def _kinds_at(path: Path) -> list[str]:
+def _kinds_at(path: SpecPath) -> list[str]:
     """Every ``kind`` the union at ``path`` accepts, in declaration order."""
     return [str(k) for k in (_kind_of(s) for s in _schemas_at(path)) if k is not None]
 
 
-def _field_description(path: Path, key: str) -> str | None:
+def _field_description(path: SpecPath, key: str) -> str | None:
     for schema in _schemas_at(path):
         prop = schema.get("properties", {}).get(key)
         if prop is not None and prop.get("description"):

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic_core import ErrorDetails
 
-from mlopsgen.spec.base import INVALID_VALUE
-from mlopsgen.spec.source_map import Path
+from mlopsgen.spec.models.base import INVALID_VALUE
+from mlopsgen.spec.source_map import SpecPath
 
 _NUMBER_WITH_UNIT = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([A-Za-z%/]+)\s*$")
 
@@ -118,7 +118,7 @@ def number_with_unit(given: Any) -> tuple[float, str] | None:
     return (int(number) if number.is_integer() else number), match.group(2)
 
 
-def unit_hint(path: Path, given: Any) -> str | None:
+def unit_hint(path: SpecPath, given: Any) -> str | None:
     """The hint for a number written with a unit: write the number only, the key has the unit."""
     parsed = number_with_unit(given)
     if parsed is None or not path or not isinstance(path[-1], str):
@@ -135,7 +135,7 @@ def unit_hint(path: Path, given: Any) -> str | None:
 
 
 def shape_hint(
-    err: ErrorDetails, path: Path, allowed: list[str], item_keys: list[str]
+    err: ErrorDetails, path: SpecPath, allowed: list[str], item_keys: list[str]
 ) -> str | None:
     """A hint for the error types whose fix follows from the type alone.
 

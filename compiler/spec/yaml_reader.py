@@ -24,7 +24,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mlopsgen.diagnostics import Diagnostic, Span, SpecError, error
-from mlopsgen.spec.source_map import Path, SourceMap
+from mlopsgen.spec.source_map import SourceMap, SpecPath
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -231,7 +231,7 @@ class _Walker:
     def span(self, node: Node) -> Span:
         return _mark_span(node.start_mark, self.file, node.end_mark)
 
-    def count(self, node: Node, path: Path, merges: int = 0) -> None:
+    def count(self, node: Node, path: SpecPath, merges: int = 0) -> None:
         """Count one materialised node; stop when aliases blow the spec up or nest it deeply.
 
         The event pass already capped the nesting written in the file, so a path longer than
@@ -250,7 +250,7 @@ class _Walker:
         hint = "nested aliases multiply: write the repeated parts out instead"
         raise SpecError([error("E108", message, where, hint, path[:1])])
 
-    def build(self, node: Node, path: Path) -> Any:
+    def build(self, node: Node, path: SpecPath) -> Any:
         self.count(node, path)
         self.source_map.values.setdefault(path, self.span(node))
         if isinstance(node, MappingNode):
@@ -285,7 +285,7 @@ class _Walker:
         )
         return None
 
-    def build_mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
+    def build_mapping(self, node: MappingNode, path: SpecPath) -> dict[str, Any]:
         if node.tag != f"{_TAG}map":
             self.bad_tag(node)
             return {}
@@ -321,7 +321,7 @@ class _Walker:
         return result
 
     def flatten_merges(
-        self, node: MappingNode, path: Path, depth: int = 0
+        self, node: MappingNode, path: SpecPath, depth: int = 0
     ) -> list[tuple[Node, Node]]:
         """Apply YAML merge keys (``<<: *anchor``): explicit keys win over merged ones."""
         pairs: list[tuple[Node, Node]] = []

@@ -58,7 +58,6 @@ def _run(args: list[str], cwd: Path, stdout: int) -> subprocess.CompletedProcess
         stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
         check=False,
     )
 

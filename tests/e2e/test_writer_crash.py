@@ -1,7 +1,8 @@
 """A build killed with SIGKILL at any moment leaves the previous output, or the new one, whole.
 
 A writer runs in a subprocess over a tree of thousands of files and is killed either at the
-named pause points of :mod:`mlopsgen.swap` (``MLOPSGEN_WRITER_PAUSE``) or after random delays.
+named pause points of :mod:`mlopsgen.output.swap` (``MLOPSGEN_WRITER_PAUSE``) or after random
+delays.
 After each kill, the output directory must hold exactly the previous complete output or, once
 the swap has happened, exactly the new one; then the next build must succeed and leave no
 staging or set-aside directory behind. Both swap strategies are exercised.
@@ -19,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from mlopsgen.swap import current_output
-from mlopsgen.writer import write_tree
+from mlopsgen.output.swap import current_output
+from mlopsgen.output.writer import write_tree
 from tests.conftest import REPO
 from tests.unit.writer_helpers import SPEC, expected, leftovers, make_tree, snapshot
 
@@ -30,7 +31,7 @@ SIZE = 2000
 CHILD = (
     "import sys\n"
     "from pathlib import Path\n"
-    "from mlopsgen.writer import write_tree\n"
+    "from mlopsgen.output.writer import write_tree\n"
     "from tests.unit.writer_helpers import SPEC, make_tree\n"
     "write_tree(make_tree(int(sys.argv[1]), int(sys.argv[2])), Path(sys.argv[3]), "
     "spec_sha256=SPEC)\n"

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mlopsgen.cli import app
-from mlopsgen.manifest import MANIFEST_NAME, Manifest, ManifestError
-from mlopsgen.writer import OtherSystemError, write_tree
+from mlopsgen.output.manifest import MANIFEST_NAME, Manifest, ManifestError
+from mlopsgen.output.writer import OtherSystemError, write_tree
 from tests.conftest import SPECS
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from mlopsgen.spec.checks_metrics import MODEL_METRICS, produces
+from mlopsgen.spec.checks.metrics import MODEL_METRICS, produces
 from mlopsgen.spec.loader import load_spec_text
 from tests.unit.spec_edits import (
     ANOMALY,

@@ -13,10 +13,12 @@ from mlopsgen.render.environment import (
     make_environment,
     render_template,
 )
+from mlopsgen.targets import literals
+from mlopsgen.targets.terraform import hcl
 
 
 def env_with(**templates: str) -> jinja2.Environment:
-    return make_environment(jinja2.DictLoader(templates))
+    return make_environment(jinja2.DictLoader(templates), {**literals.FILTERS, **hcl.FILTERS})
 
 
 def test_undefined_names_and_attributes_raise() -> None:
@@ -40,9 +42,10 @@ def test_no_autoescape_and_whitespace_control() -> None:
 
 def test_short_filter_names_are_registered() -> None:
     env = make_environment()
-    expected = {"py", "hcl", "yaml", "json", "sh", "make", "md", "md_cell", "mermaid", "comment"}
+    expected = {"sh", "make", "md", "md_cell", "mermaid", "comment", "toml", "md_code"}
     assert expected <= set(env.filters)
     assert all(env.filters[name] is FILTERS[name] for name in FILTERS)
+    assert not {"py", "hcl"} & set(env.filters), "target filters come with their target"
     rendered = env_with(t="{{ s|py }} {{ s|hcl }} {{ s|sh }}").get_template("t").render(s="a'b")
     assert rendered == "\"a'b\" \"a'b\" 'a'\"'\"'b'"
 
@@ -53,7 +56,7 @@ def test_package_loader_reads_a_template_tree(tmp_path: Path) -> None:
     (tmp_path / "README.md.j2").write_text("# {{ t|md }}\n", encoding="utf-8")
     loader = PackageLoader(tmp_path)
     assert loader.list_templates() == ["README.md.j2", "terraform/main.tf.j2"]
-    env = make_environment(loader)
+    env = make_environment(loader, hcl.FILTERS)
     assert (
         env.get_template("terraform/main.tf.j2").render(r="eu-west-1") == 'region = "eu-west-1"\n'
     )
@@ -73,3 +76,8 @@ def test_package_loader_refuses_escaping_names() -> None:
             env.get_template(bad)
     with pytest.raises(jinja2.TemplateNotFound):
         render_template("../diagnostics.py")
+
+
+def test_target_filters_cannot_replace_shared_ones() -> None:
+    with pytest.raises(ValueError, match="md are shared"):
+        make_environment(None, {"md": str})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlopsgen.spec.expr import (
+from mlopsgen.expr import (
     ExprIssue,
     FieldType,
     check_expression,

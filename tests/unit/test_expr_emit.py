@@ -6,16 +6,8 @@ import ast
 
 import pytest
 
-from mlopsgen.spec.expr import (
-    Compare,
-    Const,
-    Expr,
-    Ref,
-    evaluate,
-    parse_expression,
-    to_python,
-    to_source,
-)
+from mlopsgen.expr import Compare, Const, Expr, Ref, parse_expression, to_source
+from mlopsgen.targets.bentoml.rules import evaluate, to_python
 
 EXAMPLES = [
     "country in ['KP', 'IR', 'SY']",

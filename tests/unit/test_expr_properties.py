@@ -8,7 +8,7 @@ import math
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mlopsgen.spec.expr import (
+from mlopsgen.expr import (
     MAX_DEPTH,
     Arith,
     Compare,
@@ -23,12 +23,11 @@ from mlopsgen.spec.expr import (
     Not,
     Ref,
     check_expression,
-    evaluate,
     parse_expression,
-    to_python,
     to_source,
     walk,
 )
+from mlopsgen.targets.bentoml.rules import evaluate, to_python
 
 NAMES = ["a", "b", "s", "flag", "v.x"]
 ENV = {

@@ -27,6 +27,8 @@ from markdown_it import MarkdownIt
 
 from mlopsgen.render import filters
 from mlopsgen.render.environment import make_environment
+from mlopsgen.targets import dumps, literals
+from mlopsgen.targets.terraform import hcl
 from tests.unit.hostile_strings import data_values, hostile_text, literal_values, same
 
 HCL_OPTIONS = SerializationOptions(
@@ -38,7 +40,8 @@ HCL_OPTIONS = SerializationOptions(
 
 
 def render(source: str, **context: object) -> str:
-    env = make_environment(jinja2.DictLoader({"t": source}))
+    target_filters = {**literals.FILTERS, **hcl.FILTERS}
+    env = make_environment(jinja2.DictLoader({"t": source}), target_filters)
     return env.get_template("t").render(**context)
 
 
@@ -47,7 +50,7 @@ def render(source: str, **context: object) -> str:
 
 @given(literal_values)
 def test_py_literal_round_trips(value: object) -> None:
-    assert same(ast.literal_eval(filters.py_literal(value)), value)
+    assert same(ast.literal_eval(literals.py_literal(value)), value)
 
 
 @given(literal_values)
@@ -61,11 +64,11 @@ def test_py_literal_is_one_expression_in_a_template(value: object) -> None:
 
 @given(hostile_text)
 def test_py_literal_stays_on_one_line(text: str) -> None:
-    assert len(filters.py_literal(text).splitlines()) == 1
+    assert len(literals.py_literal(text).splitlines()) == 1
 
 
 def test_py_literal_keeps_insertion_order_and_tuples() -> None:
-    assert filters.py_literal({"b": (1,), "a": ()}) == "{'b': (1,), 'a': ()}"
+    assert literals.py_literal({"b": (1,), "a": ()}) == "{'b': (1,), 'a': ()}"
 
 
 def test_py_literal_unwraps_str_and_int_subclasses() -> None:
@@ -78,7 +81,7 @@ def test_py_literal_unwraps_str_and_int_subclasses() -> None:
         def __str__(self) -> str:
             return "not me"
 
-    assert filters.py_literal([Colour.RED, Name("x")]) == "[1, 'x']"
+    assert literals.py_literal([Colour.RED, Name("x")]) == "[1, 'x']"
 
 
 @pytest.mark.parametrize(
@@ -87,11 +90,11 @@ def test_py_literal_unwraps_str_and_int_subclasses() -> None:
 )
 def test_py_literal_refuses_values_without_a_literal(bad: object) -> None:
     with pytest.raises((TypeError, ValueError)):
-        filters.py_literal(bad)
+        literals.py_literal(bad)
 
 
 def test_filters_refuse_lone_surrogates() -> None:
-    for encode in (filters.py_literal, filters.hcl_string, filters.json_dump, filters.yaml_dump):
+    for encode in (literals.py_literal, hcl.hcl_string, dumps.json_dump, dumps.yaml_dump):
         with pytest.raises(ValueError, match="surrogate"):
             encode("a\ud800b")
 
@@ -169,7 +172,7 @@ def test_has_live_marker_sees_markers() -> None:
 
 @given(hostile_text)
 def test_hcl_string_is_one_line_with_no_live_marker(text: str) -> None:
-    literal = filters.hcl_string(text)
+    literal = hcl.hcl_string(text)
     assert "\n" not in literal and "\r" not in literal
     assert "\u2028" not in literal and "\u2029" not in literal
     assert not has_live_marker(literal)
@@ -190,7 +193,7 @@ def test_hcl_string_is_one_line_with_no_live_marker(text: str) -> None:
     ],
 )
 def test_hcl_string_examples(text: str, literal: str) -> None:
-    assert filters.hcl_string(text) == literal
+    assert hcl.hcl_string(text) == literal
 
 
 def _no_markers(value: object) -> bool:
@@ -206,7 +209,7 @@ def test_hcl_value_round_trips_through_python_hcl2(value: object) -> None:
 
 
 def test_hcl_value_quotes_keys_that_are_not_identifiers() -> None:
-    literal = filters.hcl_value({"ok_key": 1, "null": 2, "a b": 3, "for": [True, None]})
+    literal = hcl.hcl_value({"ok_key": 1, "null": 2, "a b": 3, "for": [True, None]})
     assert literal == '{ ok_key = 1, "null" = 2, "a b" = 3, "for" = [true, null] }'
 
 
@@ -232,40 +235,40 @@ def _as_lists(value: Any) -> Any:
 @settings(max_examples=200)
 @given(data_values)
 def test_yaml_dump_round_trips(value: object) -> None:
-    dumped = filters.yaml_dump(value)
+    dumped = dumps.yaml_dump(value)
     assert same(yaml.safe_load(dumped), _as_lists(value))
     assert dumped.endswith("\n")
 
 
 @given(st.dictionaries(hostile_text, hostile_text, max_size=5))
 def test_yaml_dump_plain_strings_are_strings_in_yaml_1_2(value: dict[str, str]) -> None:
-    for event in yaml.parse(filters.yaml_dump(value)):
+    for event in yaml.parse(dumps.yaml_dump(value)):
         if isinstance(event, yaml.ScalarEvent) and event.style is None:
             assert not YAML12_NON_STRING.fullmatch(event.value), event.value
 
 
 def test_yaml_dump_is_block_style_in_insertion_order() -> None:
-    dumped = filters.yaml_dump({"z": ["a", "1e3"], "a": {"run": "echo 1\necho 2\n"}})
+    dumped = dumps.yaml_dump({"z": ["a", "1e3"], "a": {"run": "echo 1\necho 2\n"}})
     assert dumped == "z:\n- a\n- '1e3'\na:\n  run: |\n    echo 1\n    echo 2\n"
 
 
 def test_yaml_dump_never_emits_aliases() -> None:
     shared = {"k": [1, 2]}
-    assert "&" not in filters.yaml_dump({"a": shared, "b": shared})
+    assert "&" not in dumps.yaml_dump({"a": shared, "b": shared})
 
 
 @given(data_values)
 def test_json_dump_round_trips(value: object) -> None:
-    dumped = filters.json_dump(value)
+    dumped = dumps.json_dump(value)
     assert same(json.loads(dumped), _as_lists(value))
     assert dumped.endswith("\n") and not dumped.endswith("\n\n")
 
 
 def test_json_dump_keeps_order_and_unicode() -> None:
-    assert filters.json_dump({"b": "é", "a": (1,)}) == '{\n  "b": "é",\n  "a": [\n    1\n  ]\n}\n'
+    assert dumps.json_dump({"b": "é", "a": (1,)}) == '{\n  "b": "é",\n  "a": [\n    1\n  ]\n}\n'
 
 
-@pytest.mark.parametrize("dump", [filters.json_dump, filters.yaml_dump])
+@pytest.mark.parametrize("dump", [dumps.json_dump, dumps.yaml_dump])
 @pytest.mark.parametrize("bad", [float("nan"), {"x": [float("inf")]}, {1: "a"}, object()])
 def test_dumps_refuse_values_without_a_literal(dump: Any, bad: object) -> None:
     with pytest.raises((TypeError, ValueError)):

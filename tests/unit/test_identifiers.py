@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 from mlopsgen.plan.names import (
     PYTHON_BUILTINS,
     PYTHON_KEYWORDS,
-    BentoName,
     Identifier,
     K8sName,
-    NameTable,
     PythonClassName,
     PythonIdentifier,
-    TerraformName,
 )
+from mlopsgen.targets.bentoml.names import BentoName
+from mlopsgen.targets.naming import NameTable
+from mlopsgen.targets.terraform.names import TerraformName
 from tests.unit.hostile_strings import identifier_text
 
 KINDS: list[type[Identifier]] = [

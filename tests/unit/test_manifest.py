@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mlopsgen.manifest import (
-    MANIFEST_NAME,
-    Manifest,
-    ManifestError,
-    generated_header,
-    sha256_hex,
-)
+from mlopsgen.output.manifest import MANIFEST_NAME, Manifest, ManifestError, sha256_hex
+from mlopsgen.render.header import generated_header
 
 SPEC = "ab" * 32
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlopsgen.diagnostics import OutputError
-from mlopsgen.outpaths import check_relative_path, check_tree_paths
+from mlopsgen.render.paths import check_relative_path, check_tree_paths
 from tests.unit.hostile_strings import hostile_text
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from mlopsgen.plan import PlanResult, build_plan, instances, prices, traffic
 from mlopsgen.spec.loader import load_spec_bytes
 from tests.conftest import REPO
-from tests.unit.test_plan_support import FRAUD, RECOMMENDATION, VISION, codes, plan, variant
+from tests.unit.plan_support import FRAUD, RECOMMENDATION, VISION, codes, plan, variant
 
 AD = "tests/data/ad-click-through.yaml"
 

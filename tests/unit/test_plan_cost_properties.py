@@ -19,7 +19,7 @@ from mlopsgen.plan import Plan, PlanResult
 from mlopsgen.plan.availability import parallel, series
 from mlopsgen.plan.instances import RESERVED_GIB, RESERVED_VCPU
 from mlopsgen.plan.record import count
-from tests.unit.test_plan_support import REFERENCE, plan, variant
+from tests.unit.plan_support import REFERENCE, plan, variant
 
 PLAN = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -15,8 +15,8 @@ import pytest
 from mlopsgen.diagnostics import Level, SpecError
 from mlopsgen.plan import build_plan
 from mlopsgen.spec.loader import LoadedSpec
-from mlopsgen.spec.serving_models import Effect
-from tests.unit.test_plan_support import (
+from mlopsgen.spec.models.serving import Effect
+from tests.unit.plan_support import (
     FRAUD,
     NLP,
     RECOMMENDATION,

@@ -32,7 +32,7 @@ from mlopsgen.plan.report import (
     plan_table,
 )
 from tests.conftest import REPO
-from tests.unit.test_plan_support import NLP, REFERENCE, loaded, plan
+from tests.unit.plan_support import NLP, REFERENCE, loaded, plan
 
 WIDTHS = (60, 80, 100, 160)
 SOURCE = re.compile(r"specs/[\w.-]+\.yaml:\d+")

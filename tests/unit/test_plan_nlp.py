@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_plan_support import NLP, codes, plan, result
+from tests.unit.plan_support import NLP, codes, plan, result
 
 
 def test_routing_to_per_language_models() -> None:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mlopsgen.diagnostics import SpecError
 from mlopsgen.plan import availability, capacity
-from tests.unit.test_plan_support import FRAUD, RECOMMENDATION, REFERENCE, TIME_SERIES, variant
+from tests.unit.plan_support import FRAUD, RECOMMENDATION, REFERENCE, TIME_SERIES, variant
 
 UNIT = settings(max_examples=300, deadline=None)
 PLAN = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

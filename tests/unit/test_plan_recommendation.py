@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_plan_support import RECOMMENDATION, codes, plan, result
+from tests.unit.plan_support import RECOMMENDATION, codes, plan, result
 
 
 def test_load_from_daily_volume() -> None:

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from mlopsgen.plan import PLAN_VERSION, Plan, build_plan, explain, plan_json, plan_table
 from mlopsgen.spec.source_map import dotted, parse_dotted
-from tests.unit.test_plan_support import FRAUD, REFERENCE, loaded, plan
+from tests.unit.plan_support import FRAUD, REFERENCE, loaded, plan
 
 
 def _render(table: object) -> str:

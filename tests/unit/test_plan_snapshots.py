@@ -13,7 +13,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from mlopsgen.plan import plan_json
-from tests.unit.test_plan_support import REFERENCE, plan
+from tests.unit.plan_support import REFERENCE, plan
 
 
 class PlanJsonSnapshot(SingleFileSnapshotExtension):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_plan_support import TIME_SERIES, codes, plan, result
+from tests.unit.plan_support import TIME_SERIES, codes, plan, result
 
 
 def test_shards_from_series_count() -> None:

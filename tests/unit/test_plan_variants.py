@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.unit.test_plan_support import FRAUD, RECOMMENDATION, TIME_SERIES, codes, label, variant
+from tests.unit.plan_support import FRAUD, RECOMMENDATION, TIME_SERIES, codes, label, variant
 
 
 def test_local_profile_has_no_pools_and_no_bill() -> None:

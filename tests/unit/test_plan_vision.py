@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_plan_support import VISION, codes, plan, result
+from tests.unit.plan_support import VISION, codes, plan, result
 
 
 def test_gpu_calibration_with_int8() -> None:

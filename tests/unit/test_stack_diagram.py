@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 
 from mlopsgen.plan import Plan, build_plan
-from mlopsgen.render.stack_views import Diagram, diagram
 from mlopsgen.spec.loader import load_spec
+from mlopsgen.targets.core.views import Diagram, diagram
 from tests.conftest import SPECS
 
 

@@ -1,4 +1,4 @@
-"""Templates place values only through escaping filters, and stay free of decisions."""
+"""Every target's templates place values only through escaping filters, free of decisions."""
 
 from __future__ import annotations
 
@@ -7,9 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from mlopsgen.build import compile_stack
+from mlopsgen.targets.registry import INDEX_TARGET, TARGETS
+from tests.conftest import REPO, SPECS
 
-TEMPLATES = sorted((REPO / "templates" / "stack").rglob("*.j2"))
+TEMPLATE_ROOT = REPO / "templates"
+TEMPLATES = sorted(TEMPLATE_ROOT.glob("*/**/*.j2"))
+
+
+def _id(template: Path) -> str:
+    return template.relative_to(TEMPLATE_ROOT).as_posix()
+
+
 EXPRESSION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
 BLOCK_TAG = re.compile(r"\{%-?\s*(if|elif)\b")
 
@@ -27,7 +36,7 @@ UNFILTERED_SAFE = {
 }
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+@pytest.mark.parametrize("template", TEMPLATES, ids=_id)
 def test_every_expression_goes_through_a_filter(template: Path) -> None:
     text = template.read_text(encoding="utf-8")
     for expression in EXPRESSION.findall(text):
@@ -39,7 +48,7 @@ def test_every_expression_goes_through_a_filter(template: Path) -> None:
         )
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+@pytest.mark.parametrize("template", TEMPLATES, ids=_id)
 def test_templates_nest_no_decisions(template: Path) -> None:
     depth = 0
     for line in template.read_text(encoding="utf-8").splitlines():
@@ -52,6 +61,12 @@ def test_templates_nest_no_decisions(template: Path) -> None:
     assert depth == 0
 
 
-def test_templates_are_named_after_the_files_they_produce() -> None:
-    produced = sorted(t.relative_to(REPO / "templates" / "stack").as_posix() for t in TEMPLATES)
-    assert produced == ["Makefile.j2", "README.md.j2", "pyproject.toml.j2"]
+def test_templates_are_named_after_the_files_they_produce(tmp_path: Path) -> None:
+    """``templates/<target>/<path>.j2`` belongs to a registered target and produces ``<path>``."""
+    tree = compile_stack(SPECS / "fraud-detection.yaml", tmp_path / "out").tree
+    targets = {target.name for target in TARGETS} | {INDEX_TARGET}
+    assert TEMPLATES, "no templates found"
+    for template in TEMPLATES:
+        target, _, produced = _id(template).partition("/")
+        assert target in targets, f"{_id(template)}: no target named {target!r}"
+        assert produced.removesuffix(".j2") in tree, f"{_id(template)} produces no such file"

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlopsgen.diagnostics import OutputError
-from mlopsgen.manifest import MANIFEST_NAME, ManifestError
-from mlopsgen.writer import Action, HandEditedError, diff_tree, write_tree
+from mlopsgen.output.manifest import MANIFEST_NAME, ManifestError
+from mlopsgen.output.writer import Action, HandEditedError, diff_tree, write_tree
 from tests.unit.writer_helpers import SPEC, expected, identities, leftovers, snapshot
 
 TREE = {

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mlopsgen import __version__
-from mlopsgen.manifest import MANIFEST_NAME, Manifest
-from mlopsgen.writer import encode_text
+from mlopsgen.output.manifest import MANIFEST_NAME, Manifest
+from mlopsgen.output.writer import encode_text
 
 SPEC = "5" * 64
 

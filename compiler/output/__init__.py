@@ -1,0 +1,1 @@
+"""The only code that touches the output directory: writer, manifest, swap."""

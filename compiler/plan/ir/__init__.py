@@ -1,0 +1,1 @@
+"""The Plan: frozen dataclasses every target reads; `root.Plan` is the whole plan."""

@@ -1,0 +1,1 @@
+"""Targets: each renders the Plan into files (`registry` runs them all)."""

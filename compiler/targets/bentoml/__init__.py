@@ -1,0 +1,1 @@
+"""The BentoML target (next): rules as Python, their interpreter and Bento names."""

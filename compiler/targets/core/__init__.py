@@ -1,0 +1,1 @@
+"""The core target: what every stack has (README, plan.json, pyproject, Makefile)."""

@@ -1,0 +1,1 @@
+"""The Terraform target (next): its HCL encoding and resource names, written ahead of it."""
