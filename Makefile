@@ -24,8 +24,10 @@ demo: $(STAMP)
 ## test: lint, type-check, then every test tier: unit, e2e, functional
 test: lint typecheck unit e2e functional
 
-# One tier alone. pytest exits 5 when a selection holds no tests: an empty tier is a success.
-PYTEST = $(BIN)/pytest -q -p no:cacheprovider -m $@ tests/$@; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+# One tier alone. A tier with no test module yet says so instead of running pytest on nothing
+# (pytest's exit 5 for an empty selection also counts as success).
+PYTEST = if ! ls tests/$@/test_*.py >/dev/null 2>&1; then echo "tests/$@: no tests yet"; exit 0; fi; \
+	$(BIN)/pytest -q -p no:cacheprovider -m $@ tests/$@; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 ## unit: pure functions, in process
 unit: $(STAMP)
