@@ -32,6 +32,7 @@ from mlopsgen.diagnostics import (
     format_diagnostic,
     sorted_diagnostics,
 )
+from mlopsgen.wording import count
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -86,7 +87,7 @@ def _handle_errors() -> Iterator[None]:
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, exc.sources)
         errors = sum(d.is_error for d in exc.diagnostics)
-        typer.echo(f"{errors} error(s)", err=True)
+        typer.echo(count(errors, "errors"), err=True)
         raise typer.Exit(exc.exit_code) from None
     except MlopsgenError as exc:
         hint = getattr(exc, "hint", None)

@@ -50,6 +50,7 @@ from mlopsgen.output.changes import Action, ChangePlan, FileChange, OtherSystemE
 from mlopsgen.output.disk import DiskEntry, Kind, scan_output
 from mlopsgen.output.manifest import MANIFEST_NAME, Manifest, ManifestError
 from mlopsgen.render.paths import check_tree_paths
+from mlopsgen.wording import count
 
 __all__ = [
     "Action",
@@ -123,8 +124,10 @@ class HandEditedError(OutputError):
         self.report = report
         shown = ", ".join(report.conflicts[:5]) + (", ..." if len(report.conflicts) > 5 else "")
         super().__init__(
-            f"{len(report.conflicts)} file(s) in {report.out_dir} were edited by hand or are not "
-            f"mlopsgen's, so nothing was written: {shown}",
+            f"{count(len(report.conflicts), 'files')} in {report.out_dir} "
+            f"{'was' if len(report.conflicts) == 1 else 'were'} edited by hand or "
+            f"{'is' if len(report.conflicts) == 1 else 'are'} not mlopsgen's, so nothing was "
+            f"written: {shown}",
             hint="move the changes into the spec (or out of the output directory) and rebuild, "
             "or pass --force to overwrite them",
             exit_code=1,

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from mlopsgen.diagnostics import Diagnostic, Edit, error, warning
 from mlopsgen.plan.ir.base import DecisionRecord, Value
-from mlopsgen.plan.wording import SINGULAR, clean, count, fmt, lines, noun
 from mlopsgen.spec.source_map import SourceMap, SpecPath, dotted
+from mlopsgen.wording import SINGULAR, clean, count, fmt, lines, noun
 
 
 @dataclass

@@ -14,6 +14,7 @@ from mlopsgen.diagnostics import (
     sorted_diagnostics,
 )
 from mlopsgen.spec.loader import LoadedSpec, load_spec
+from mlopsgen.wording import count
 
 LaterChecks = Callable[[LoadedSpec], list[Diagnostic]]
 """Checks of a later stage (the planner's feasibility checks) run on a spec that loaded."""
@@ -38,13 +39,13 @@ class ValidationResult:
             if self.failure is not None:
                 return f"✗ {self.failure}"
             errors = sum(d.is_error for d in self.diagnostics)
-            return f"✗ {self.path}: {errors} error(s)"
+            return f"✗ {self.path}: {count(errors, 'errors')}"
         spec = self.loaded.spec
         warnings = sum(not d.is_error for d in self.diagnostics)
         where = " ".join(filter(None, (spec.infrastructure.cloud, spec.infrastructure.region)))
-        suffix = f", {warnings} warning(s)" if warnings else ""
+        suffix = f", {count(warnings, 'warnings')}" if warnings else ""
         return (
-            f"✓ {self.path}: {spec.system.name} — {len(spec.models)} model(s), "
+            f"✓ {self.path}: {spec.system.name} — {count(len(spec.models), 'models')}, "
             f"{spec.serving.mode} serving, {where}{suffix}"
         )
 

@@ -79,7 +79,7 @@ def test_fraud_detection_validates_with_the_plan_warning() -> None:
     plan = runner.invoke(app, ["plan", str(spec)])
     assert "warning[W503]" in text.stderr
     assert text.stderr == plan.stderr
-    assert "1 warning(s)" in text.stdout
+    assert "1 warning" in text.stdout
     data = json.loads(runner.invoke(app, ["validate", "--format", "json", str(spec)]).stdout)
     assert [d["code"] for d in data[0]["diagnostics"]] == ["W503"]
 

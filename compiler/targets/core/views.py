@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mlopsgen.plan.ir.root import DecisionRecord, Plan
 from mlopsgen.plan.ir.serving import StagePlan
 from mlopsgen.plan.report import format_value
-from mlopsgen.plan.wording import count
+from mlopsgen.wording import count
 
 FILE_PURPOSES = {
     "README.md": "this page: what was generated and why, how to run and deploy it",

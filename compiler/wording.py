@@ -1,9 +1,10 @@
-"""How the plan prints numbers and counts: one wording for the planner and the targets.
+"""How numbers and counts read, in every layer: one wording for all that mlopsgen prints.
 
 The planner writes numbers into ``computed`` strings with :func:`fmt` and stores values passed
-through :func:`clean`; the targets print the same figures in READMEs and tables. Both use
-these helpers, so a figure reads the same wherever it appears (``1 replica``, ``3 replicas``,
-``0.7004``, never ``1 replicas`` or ``7.004e-01``).
+through :func:`clean`; the targets print the same figures in READMEs and tables; the CLI,
+validation and the writer count errors, models and files. All use these helpers, so a figure
+reads the same wherever it appears (``1 replica``, ``3 replicas``, ``0.7004``, never
+``1 replicas``, ``model(s)`` or ``7.004e-01``).
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ SINGULAR = {
     "clusters": "cluster",
     "days": "day",
     "entries": "entry",
+    "errors": "error",
+    "files": "file",
     "gateways": "gateway",
+    "models": "model",
     "nodes": "node",
     "pods": "pod",
     "replicas": "replica",
@@ -56,6 +60,7 @@ SINGULAR = {
     "runs": "run",
     "shards": "shard",
     "units": "unit",
+    "warnings": "warning",
     "waves": "wave",
     "workers": "worker",
     "zones": "zone",
