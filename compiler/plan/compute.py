@@ -211,16 +211,20 @@ def _training_pods(
     """Every pipeline step's pod and how many run at once.
 
     A pipeline's steps run one after another, so its train shards are the pods that run
-    together; every other step must fit a node but adds nothing to the concurrent load.
+    together; every other step must fit a node but adds nothing to the concurrent load. Pods
+    of one shape are counted together (in the order first seen), so choosing a node type costs
+    one check per shape, not per step of every model.
     """
-    pods = []
+    shapes: dict[Pod, int] = {}
     for model in models:
         for step in model.steps:
             count = training_workers.get(model.name, 1) if step.name == "train" else 0
-            pods.append((Pod(step.cpu, step.memory_gib, step.gpu), count))
+            pod = Pod(step.cpu, step.memory_gib, step.gpu)
+            shapes[pod] = shapes.get(pod, 0) + count
     if batch is not None:
-        pods.append((Pod(replica.cpu, replica.memory_gib, replica.gpu), batch.workers))
-    return pods
+        pod = Pod(replica.cpu, replica.memory_gib, replica.gpu)
+        shapes[pod] = shapes.get(pod, 0) + batch.workers
+    return list(shapes.items())
 
 
 def _whole_nodes(node: Instance, pods: list[tuple[Pod, int]]) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = ["SINGULAR", "Recorder", "clean", "count", "fmt", "lines", "noun"]
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -95,8 +96,8 @@ class Recorder:
 
     def sorted_decisions(self) -> tuple[DecisionRecord, ...]:
         """Decisions ordered by name; a duplicate name is a planner bug, so it raises."""
-        names = [d.name for d in self.decisions]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        seen = Counter(d.name for d in self.decisions)
+        duplicates = sorted(name for name, times in seen.items() if times > 1)
         if duplicates:
             raise ValueError(f"decision names recorded twice: {', '.join(duplicates)}")
         return tuple(sorted(self.decisions, key=lambda d: d.name))
