@@ -21,8 +21,8 @@ demo: $(STAMP)
 	$(BIN)/mlopsgen plan $(SPEC)
 	$(BIN)/mlopsgen build $(SPEC) --out build/demo
 
-## test: lint, type-check, then every test tier: unit, e2e, functional
-test: lint typecheck unit e2e functional
+## test: lint, type-check, then every test tier (functional, unit, e2e: the longest tier last)
+test: lint typecheck functional unit e2e
 
 # One tier alone. A tier with no test module yet says so instead of running pytest on nothing
 # (pytest's exit 5 for an empty selection also counts as success).
