@@ -22,7 +22,7 @@ from mlopsgen.plan.ir.data import (
     TriggerPlan,
 )
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.plan.training_size import TrainingSize, rows_that_fit_every_model, size_training
+from mlopsgen.plan.training_size import TrainingSize, size_training, warn_unfit
 from mlopsgen.spec.models.ml import DriftTrigger, PerformanceTrigger, Trigger
 from mlopsgen.spec.models.root import Spec
 
@@ -124,18 +124,12 @@ def _model_training(
     triggers: tuple[TriggerPlan, ...],
     check_minutes: int,
     rollout_minutes: int,
-    gpu_speed: float,
-    suggest_rows: int | None,
+    size: TrainingSize,
 ) -> TrainingModelPlan:
     cadence = spec.training.cadence
     cron = schedules.cadence_cron(cadence)
     scheduled = 0.0 if cadence == "continuous" else schedules.runs_per_month(cron)
     window = window_minutes(cadence, check_minutes, rollout_minutes)
-    size = (
-        size_training(spec, rec, index, model, window, gpu_speed, suggest_rows)
-        if model.trainable
-        else TrainingSize(0, 0, 0.0, 0.0, 0, 0.0, True)
-    )
     hours_per_shard = size.hours_per_shard
     waves = model.partition.waves if model.partition else 1
     cooldown = max(rollout_minutes, math.ceil(hours_per_shard * waves * 60))
@@ -249,12 +243,16 @@ def plan_training(
     rollout = _rollout(spec, rec)
     speed = calibration.GPU_CLASSES[gpu_class or calibration.DEFAULT_GPU_CLASS][0]
     window = window_minutes(training.cadence, check, rollout.total_minutes)
-    suggest = rows_that_fit_every_model(spec, rec, models, window, speed)
-    plans = tuple(
-        _model_training(
-            spec, rec, i, m, tuple(triggers), check, rollout.total_minutes, speed, suggest
-        )
+    sizes = [
+        size_training(spec, rec, i, m, window, speed)
+        if m.trainable
+        else TrainingSize(0, 0, 0.0, 0.0, 0, 0.0, True)
         for i, m in enumerate(models)
+    ]
+    warn_unfit(spec, rec, models, sizes, window)
+    plans = tuple(
+        _model_training(spec, rec, i, m, tuple(triggers), check, rollout.total_minutes, size)
+        for (i, m), size in zip(enumerate(models), sizes, strict=True)
     )
     return TrainingPlan(
         cadence=training.cadence,

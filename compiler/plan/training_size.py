@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mlopsgen.diagnostics import set_value
@@ -52,6 +53,10 @@ class TrainingSize:
     fits: bool
     fit_rows: int | None = None
     """When the job does not fit: the most rows per job that would (None when it fits)."""
+    run_minutes: float = 0.0
+    """Minutes one run takes over all its waves (what must fit the window)."""
+    matrix_memory_gib: float = 0.0
+    """Memory the training matrix needs, before the pod is capped at the largest node."""
 
 
 def throughput(model: ModelPlan) -> float:
@@ -85,14 +90,9 @@ def size_training(
     model: ModelPlan,
     window_minutes: float,
     gpu_speed: float,
-    suggest_rows: int | None = None,
 ) -> TrainingSize:
-    """Rows, vCPU, memory and hours of one shard's job; W521 when the window cannot be met.
-
-    ``suggest_rows`` is the ``max_rows`` W521 proposes: ``training.max_rows`` is one setting
-    for every model, so the hint names the smallest that fits them all (the caller's), and
-    following it clears every model's W521 at once.
-    """
+    """Rows, vCPU, memory and hours of one shard's job, and the rows that would fit when the
+    window cannot be met (:func:`warn_unfit` reports those, once every model is sized)."""
     resources = spec.models[index].resources
     waves = model.partition.waves if model.partition else 1
     full, note = _rows(spec, model)
@@ -158,11 +158,9 @@ def size_training(
         f"{model.framework}/{kind}/{model.size}); the job finishes in half the window so a "
         "failed run can retry" + note,
     )
-    fit_rows = None
-    if not fits:
-        fit_rows = _rows_that_fit(thr, most, budget_s, features, bytes_per_cell, in_memory)
-        suggested = fit_rows if suggest_rows is None else min(fit_rows, suggest_rows)
-        _warn(rec, model, hours * waves * 60, window_minutes, memory, suggested, max_rows)
+    fit_rows = (
+        None if fits else _rows_that_fit(thr, most, budget_s, features, bytes_per_cell, in_memory)
+    )
     return TrainingSize(
         rows_per_shard=rows,
         features=features,
@@ -173,6 +171,8 @@ def size_training(
         hours_per_shard=hours,
         fits=fits,
         fit_rows=fit_rows,
+        run_minutes=hours * waves * 60,
+        matrix_memory_gib=memory,
     )
 
 
@@ -243,20 +243,29 @@ def with_training_resources(
     return tuple(out)
 
 
-def rows_that_fit_every_model(
+def warn_unfit(
     spec: Spec,
     rec: Recorder,
     models: tuple[ModelPlan, ...],
+    sizes: Sequence[TrainingSize],
     window_minutes: float,
-    gpu_speed: float,
-) -> int | None:
-    """The largest ``max_rows`` with which every trainable model fits its window (None: all
-    fit already). Sized on a scratch recorder: nothing is recorded twice."""
-    scratch = Recorder(rec.source_map)
-    rows = [
-        size_training(spec, scratch, i, m, window_minutes, gpu_speed).fit_rows
-        for i, m in enumerate(models)
-        if m.trainable
-    ]
-    found = [r for r in rows if r is not None]
-    return min(found) if found else None
+) -> None:
+    """W521 for every model whose job misses its window or fits no node.
+
+    ``training.max_rows`` is one setting for every model, so each hint names the smallest
+    ``max_rows`` that fits them all, and following it clears every model's W521 at once.
+    """
+    unfit = [(m, s) for m, s in zip(models, sizes, strict=True) if s.fit_rows is not None]
+    if not unfit:
+        return
+    suggest = min(s.fit_rows for _, s in unfit if s.fit_rows is not None)
+    for model, size in unfit:
+        _warn(
+            rec,
+            model,
+            size.run_minutes,
+            window_minutes,
+            size.matrix_memory_gib,
+            suggest,
+            spec.training.max_rows,
+        )
