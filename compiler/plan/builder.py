@@ -189,24 +189,30 @@ def _design(
     return _Design(serving, features, compute_plan, cost_plan)
 
 
-def _zone_options(
+def _zone_designs(
     loaded: LoadedSpec,
     models: tuple[ModelPlan, ...],
     training: TrainingPlan,
     gpu_class: str | None,
-) -> dict[int, tuple[int, float]]:
-    """Peak replicas and expected monthly cost of each zone count the plan may choose."""
+) -> dict[int, tuple[_Design, Recorder]]:
+    """The whole design for each zone count the plan may choose, each on its own recorder.
+
+    The chosen one's recorder is merged into the plan's, so no design is planned twice.
+    """
     spec = loaded.spec
     provider = spec.infrastructure.cloud
     region = spec.infrastructure.region or cloud.DEFAULT_REGION.get(provider)
     _, available, _ = cloud.zone_names(provider, region, 0)
-    options = {}
+    designs = {}
     for zones in zone_candidates(spec, available):
         scratch = Recorder(loaded.source_map)
-        design = _design(spec, scratch, zones, models, training, gpu_class)
-        cap = design.serving.plan.capacity
-        options[zones] = (cap.replicas if cap else 0, design.cost.total_usd_month)
-    return options
+        designs[zones] = (_design(spec, scratch, zones, models, training, gpu_class), scratch)
+    return designs
+
+
+def _replicas_and_cost(design: _Design) -> tuple[int, float]:
+    cap = design.serving.plan.capacity
+    return (cap.replicas if cap else 0, design.cost.total_usd_month)
 
 
 def build_plan(loaded: LoadedSpec) -> PlanResult:
@@ -218,9 +224,12 @@ def build_plan(loaded: LoadedSpec) -> PlanResult:
     models = plan_models(spec, rec, gpu_class)
     training = plan_training(spec, rec, models, gpu_class)
     models = with_training_resources(models, training.models)
-    zones = plan_zones(spec, rec, _zone_options(loaded, models, training, gpu_class))
+    designs = _zone_designs(loaded, models, training, gpu_class)
+    options = {z: _replicas_and_cost(design) for z, (design, _) in designs.items()}
+    zones = plan_zones(spec, rec, options)
     region, zone_list = _zones(spec, rec, zones)
-    design = _design(spec, rec, zones, models, training, gpu_class)
+    design, chosen = designs[zones]
+    rec.absorb(chosen)
     served, features = design.serving.plan, design.features
     per_zone = served.capacity.replicas_per_zone if served.capacity else 1
     store = features.online_store if design.serving.store_on_path else None

@@ -94,6 +94,12 @@ class Recorder:
         span = self.source_map.key_span(path)
         self.diagnostics.append(error(code, message, span, hint, path, fix))
 
+    def absorb(self, other: Recorder) -> None:
+        """Take the decisions and diagnostics another recorder collected (a design planned
+        on its own recorder while alternatives were compared, then chosen)."""
+        self.decisions.extend(other.decisions)
+        self.diagnostics.extend(other.diagnostics)
+
     def sorted_decisions(self) -> tuple[DecisionRecord, ...]:
         """Decisions ordered by name; a duplicate name is a planner bug, so it raises."""
         seen = Counter(d.name for d in self.decisions)
