@@ -30,8 +30,7 @@ from mlopsgen.plan import cloud
 from mlopsgen.plan.ir.data import OnlineStorePlan
 from mlopsgen.plan.ir.ops import AvailabilityPlan, BurnRateAlert, ComponentAvailability
 from mlopsgen.plan.record import Recorder, clean, count, fmt
-from mlopsgen.spec.availability import ZONES_NEEDED, zones_needed
-from mlopsgen.spec.limits import percent
+from mlopsgen.spec.availability import ZONES_NEEDED, percent, zones_needed
 from mlopsgen.spec.models.root import Spec
 from mlopsgen.spec.models.types import duration_seconds
 

@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlopsgen.spec.limits import percent
+from mlopsgen.spec.availability import percent
 from tests.unit.spec_edits import EXPERIMENT, TWO_MODELS, apply, diagnostics_of
 
 

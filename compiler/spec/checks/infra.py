@@ -8,9 +8,8 @@ zone, a real-time latency objective for a batch-only service.
 from __future__ import annotations
 
 from mlopsgen.diagnostics import Edit, delete_key, set_value
-from mlopsgen.spec.availability import ZONES_NEEDED
+from mlopsgen.spec.availability import REGIONAL_SLA_PERCENT, ZONES_NEEDED, percent, zones_needed
 from mlopsgen.spec.checks.context import CheckContext, listing
-from mlopsgen.spec.limits import REGIONAL_SLA_PERCENT, ZONES_FOR_REGIONAL_SLA, percent
 from mlopsgen.spec.source_map import SpecPath
 
 GPU_CLASSES: dict[str, tuple[str, ...]] = {
@@ -85,14 +84,15 @@ def check_availability(ctx: CheckContext) -> None:
     availability = ctx.spec.slo.availability
     infra = ctx.spec.infrastructure
     ceiling = REGIONAL_SLA_PERCENT.get(infra.cloud)
-    single_zone = infra.zones is not None and infra.zones < ZONES_FOR_REGIONAL_SLA
     if ceiling is not None and availability > ceiling:
+        at_ceiling = zones_needed(ceiling)
+        single_zone = infra.zones is not None and infra.zones < at_ceiling
         where = infra.region or f"one {infra.cloud} region"
         fix: list[Edit] = [set_value(("slo", "availability"), ceiling)]
         zones_hint = ""
         if single_zone:
-            fix.append(set_value(("infrastructure", "zones"), ZONES_FOR_REGIONAL_SLA))
-            zones_hint = f" with `zones: {ZONES_FOR_REGIONAL_SLA}`"
+            fix.append(set_value(("infrastructure", "zones"), at_ceiling))
+            zones_hint = f" with `zones: {at_ceiling}`"
         ctx.error(
             "E329",
             f"availability target {percent(availability)} % is more than one region can "
