@@ -28,11 +28,15 @@ class Rendered:
         purposes: one line per file saying what it is for; the stack README lists them.
         requirements: pinned Python requirements the stack needs for these files
             (``name==version``); the registry merges them into the stack's pyproject.
+        sections: Markdown sections for the stack README, keyed by their heading (without
+            the ``##``); the README shows them after its own, in target order. A target
+            explains there how to use what it generated (commands, prerequisites).
     """
 
     files: Mapping[str, str]
     purposes: Mapping[str, str]
     requirements: frozenset[str] = field(default_factory=frozenset)
+    sections: Mapping[str, str] = field(default_factory=dict)
 
 
 class Target(Protocol):

@@ -24,8 +24,9 @@ __all__ = ["INDEX_TARGET", "TARGETS", "Index", "merge_requirements", "render_sta
 #: Every target, in the order they run. A new target is one more entry here.
 TARGETS: tuple[Target, ...] = (CoreTarget(),)
 
-#: Renders the files that describe the whole stack, from every target's purposes and pins.
-Index = Callable[[Plan, Mapping[str, str], Sequence[str]], Rendered]
+#: Renders the files that describe the whole stack, from every target's purposes, pins and
+#: README sections.
+Index = Callable[[Plan, Mapping[str, str], Sequence[str], Mapping[str, str]], Rendered]
 INDEX_TARGET = "core"
 
 _PACKAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -37,6 +38,7 @@ class _Stack:
     purposes: dict[str, str] = field(default_factory=dict)
     owner: dict[str, str] = field(default_factory=dict)
     pins: dict[str, frozenset[str]] = field(default_factory=dict)
+    sections: dict[str, str] = field(default_factory=dict)
 
     def add(self, target: str, rendered: Rendered) -> None:
         for path in sorted(set(rendered.files) ^ set(rendered.purposes)):
@@ -54,6 +56,12 @@ class _Stack:
             self.purposes[path] = rendered.purposes[path]
             self.owner[path] = target
         self.pins[target] = self.pins.get(target, frozenset()) | rendered.requirements
+        for heading, body in rendered.sections.items():
+            if heading in self.sections:
+                raise RenderError(
+                    f"two targets write the README section {heading!r}", target=target, whole=True
+                )
+            self.sections[heading] = body
 
 
 def render_stack(
@@ -75,7 +83,8 @@ def render_stack(
         stack.add(target.name, _run(target.name, target.render, plan))
     requirements = merge_requirements(stack.pins)
     purposes = dict(stack.purposes)
-    stack.add(INDEX_TARGET, _run(INDEX_TARGET, index, plan, purposes, requirements))
+    sections = dict(stack.sections)
+    stack.add(INDEX_TARGET, _run(INDEX_TARGET, index, plan, purposes, requirements, sections))
     return dict(sorted(stack.files.items()))
 
 

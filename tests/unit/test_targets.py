@@ -37,9 +37,14 @@ class Greeting:
     path: str = "docs/hello.md"
     pin: str = "rich==14.0.0"
 
+    heading: str = "Greeting"
+
     def render(self, plan: Plan) -> Rendered:
         text = f"# Hello from {markdown_text(plan.system.name)}\n"
-        return Rendered({self.path: text}, {self.path: "a greeting"}, frozenset({self.pin}))
+        section = {self.heading: f"Read `{self.path}` first."}
+        return Rendered(
+            {self.path: text}, {self.path: "a greeting"}, frozenset({self.pin}), section
+        )
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,14 @@ def test_a_new_target_reaches_output_manifest_readme_and_pins(tmp_path: Path) ->
     assert "docs/hello.md" in readme and "a greeting" in readme
     pyproject = tomllib.loads((out / "pyproject.toml").read_text())
     assert "rich==14.0.0" in pyproject["project"]["dependencies"]
+    assert readme.endswith("\n\n## Greeting\n\nRead `docs/hello.md` first.\n")
+
+
+def test_two_targets_writing_one_readme_section_is_an_error(tmp_path: Path) -> None:
+    second = Greeting(name="second", path="docs/other.md")
+    with pytest.raises(RenderError) as caught:
+        compile_stack(SPEC, tmp_path / "out", targets=(*TARGETS, Greeting(), second))
+    assert str(caught.value) == "two targets write the README section 'Greeting'"
 
 
 def test_without_the_new_target_its_file_and_readme_line_are_gone(tmp_path: Path) -> None:

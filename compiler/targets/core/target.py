@@ -68,13 +68,19 @@ class CoreTarget:
         return Rendered(files, purposes, frozenset(requirements(plan)))
 
 
-def render_index(plan: Plan, purposes: Mapping[str, str], pins: Sequence[str]) -> Rendered:
-    """README.md and pyproject.toml, from every target's file purposes and merged pins.
+def render_index(
+    plan: Plan,
+    purposes: Mapping[str, str],
+    pins: Sequence[str],
+    sections: Mapping[str, str] | None = None,
+) -> Rendered:
+    """README.md and pyproject.toml, from every target's file purposes, pins and sections.
 
     Args:
         plan: the plan being rendered.
         purposes: one line per file every target produced, keyed by path.
         pins: the stack's requirements, already merged across targets.
+        sections: Markdown README sections from the targets, keyed by heading, in order.
     """
     own = {path: FILE_PURPOSES[path] for path in INDEX_FILES}
     listed = {**purposes, **own}
@@ -103,6 +109,7 @@ def render_index(plan: Plan, purposes: Mapping[str, str], pins: Sequence[str]) -
         requires_python=REQUIRES_PYTHON,
         deploy_summary=deploy_summary(plan),
         cost_summary=cost_summary(plan),
+        sections=[{"heading": h, "body": b.strip("\n")} for h, b in (sections or {}).items()],
         explain_command=f"mlopsgen plan {plan.system.spec_file} --explain NAME",
     )
     return Rendered({"pyproject.toml": pyproject, "README.md": readme}, own)
