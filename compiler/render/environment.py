@@ -26,7 +26,14 @@ import jinja2
 from mlopsgen.render import filters
 from mlopsgen.render.errors import RenderError
 
-__all__ = ["FILTERS", "PackageLoader", "make_environment", "render_file", "render_template"]
+__all__ = [
+    "FILTERS",
+    "PackageLoader",
+    "make_environment",
+    "render_file",
+    "render_file_with",
+    "render_template",
+]
 
 FILTERS: dict[str, Callable[..., str]] = {
     "sh": filters.shell_quote,
@@ -158,7 +165,33 @@ def render_file(path: str, template: str, /, **context: object) -> str:
     Raises:
         RenderError: the template cannot be rendered with ``context``.
     """
+    return _render(_default_environment(), path, template, context)
+
+
+def render_file_with(
+    extra_filters: Mapping[str, Callable[..., str]], path: str, template: str, /, **context: object
+) -> str:
+    """Like :func:`render_file`, with a target's own escaping filters registered too.
+
+    The filters of a target language (``py``, ``hcl``, ...) live beside the target that emits
+    that language; one environment per set of filters is built once and reused.
+
+    Raises:
+        RenderError: the template cannot be rendered with ``context``.
+    """
+    key = tuple(sorted(extra_filters.items()))
+    return _render(_environment_with(key), path, template, context)
+
+
+@functools.cache
+def _environment_with(extra: tuple[tuple[str, Callable[..., str]], ...]) -> jinja2.Environment:
+    return make_environment(extra_filters=dict(extra))
+
+
+def _render(
+    env: jinja2.Environment, path: str, template: str, context: Mapping[str, object]
+) -> str:
     try:
-        return render_template(template, **context)
+        return env.get_template(template).render(**context)
     except (jinja2.TemplateError, ValueError, TypeError) as exc:
         raise RenderError(f"{type(exc).__name__}: {exc}", path=path) from exc

@@ -164,3 +164,14 @@ def test_the_plan_carries_rules_as_trees_a_target_emits(tmp_path: Path) -> None:
     for rule in engine.rules:
         assert to_source(rule.expr) == rule.canonical
         compile(to_python(rule.expr, lambda name: f"row[{name!r}]"), rule.name, "eval")
+
+
+def test_a_target_renders_with_its_own_filters_and_errors_name_the_file() -> None:
+    from mlopsgen.render import environment
+    from mlopsgen.targets.literals import FILTERS as PYTHON_FILTERS
+
+    env = environment._environment_with(tuple(sorted(PYTHON_FILTERS.items())))
+    assert env.from_string("x = {{ s | py }}").render(s='a"\nb') == "x = 'a\"\\nb'"
+    with pytest.raises(RenderError) as caught:
+        environment.render_file_with(PYTHON_FILTERS, "x.py", "no/such/template.j2")
+    assert caught.value.path == "x.py"
