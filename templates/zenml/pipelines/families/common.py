@@ -18,9 +18,11 @@ import numpy as np
 
 __all__ = [
     "GateSpec",
+    "InputSpec",
     "ModelSpec",
     "PartitionSpec",
     "gate_results",
+    "input_columns",
     "metric_names",
     "seed_everything",
     "segment_metric",
@@ -43,6 +45,21 @@ class GateSpec(Protocol):
     def by(self) -> str | None: ...
     @property
     def at_recall(self) -> float | None: ...
+
+
+class InputSpec(Protocol):
+    """A model input: a source ``column`` or a feature view's ``feature`` (``kind`` says which)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def column(self) -> str | None: ...
+    @property
+    def view(self) -> str | None: ...
+    @property
+    def feature(self) -> str | None: ...
 
 
 class PartitionSpec(Protocol):
@@ -73,6 +90,8 @@ class ModelSpec(Protocol):
     def framework(self) -> str: ...
     @property
     def target(self) -> str | None: ...
+    @property
+    def inputs(self) -> Sequence[InputSpec]: ...
     @property
     def gates(self) -> Sequence[GateSpec]: ...
     @property
@@ -108,6 +127,14 @@ def spec_from_mapping(entry: Mapping[str, Any]) -> Any:
     spec = convert(dict(entry))
     spec.params = dict(entry.get("params") or {})  # params stay a mapping: families call .get
     return spec
+
+
+def input_columns(model: ModelSpec) -> list[str]:
+    """The frame columns of the model's inputs; a view feature is ``<view>__<feature>``."""
+    return [
+        f"{item.view}__{item.feature}" if item.kind == "feature" else str(item.column or item.name)
+        for item in model.inputs
+    ]
 
 
 def seed_everything(seed: int) -> np.random.Generator:
