@@ -44,7 +44,8 @@ class TwoTower(nn.Module):
 
     def scores(self, users: torch.Tensor) -> torch.Tensor:
         """Scores of every item for each user index: (len(users), items)."""
-        return self.user(users) @ self.item.weight.T + self.bias.weight.T
+        scores: torch.Tensor = self.user(users) @ self.item.weight.T + self.bias.weight.T
+        return scores
 
 
 @dataclass
@@ -79,7 +80,7 @@ def interactions(users: int, items: int, rows: int, rng: np.random.Generator) ->
             members = np.arange(items)
         p = weight[members] / weight[members].sum()
         item[at] = rng.choice(members, size=at.size, p=p)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "user_id": [f"u{u}" for u in user],
             "item_id": [f"i{i}" for i in item],
@@ -87,11 +88,13 @@ def interactions(users: int, items: int, rows: int, rng: np.random.Generator) ->
             "ts": pd.Timestamp("2025-01-01") + pd.to_timedelta(np.sort(rng.random(rows)) * 30, "D"),
         }
     )
+    return frame
 
 
 def _positives(model: ModelSpec, frame: pd.DataFrame) -> pd.DataFrame:
     if model.target and model.target in frame.columns:
-        return frame[frame[model.target].astype(bool)]
+        clicked = frame[model.target].astype(bool).to_numpy()
+        return frame.loc[clicked]
     return frame
 
 
@@ -121,7 +124,7 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> Retriever:
             logits = network.user(u[at]) @ network.item(v[at]).T + network.bias(v[at]).T
             loss = nn.functional.cross_entropy(logits, torch.arange(len(at)))
             optimiser.zero_grad()
-            loss.backward()
+            torch.autograd.backward(loss)
             optimiser.step()
     network.eval()
     popular = [int(i) for i in np.argsort(-counts, kind="stable")]
