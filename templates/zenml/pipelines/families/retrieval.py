@@ -93,8 +93,8 @@ def interactions(users: int, items: int, rows: int, rng: np.random.Generator) ->
 
 def _positives(model: ModelSpec, frame: pd.DataFrame) -> pd.DataFrame:
     if model.target and model.target in frame.columns:
-        clicked = frame[model.target].astype(bool).to_numpy()
-        return frame.loc[clicked]
+        positives: pd.DataFrame = frame[frame[model.target].astype(bool)]
+        return positives
     return frame
 
 
