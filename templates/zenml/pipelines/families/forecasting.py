@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -189,7 +188,7 @@ def _errors(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict
     }
 
 
-def evaluate(model: ModelSpec, fitted: ForecastModel, holdout: pd.DataFrame) -> dict[str, Any]:
+def evaluate(model: ModelSpec, fitted: ForecastModel, holdout: pd.DataFrame) -> dict[str, float]:
     """MAPE, sMAPE and MASE of the model and of seasonal-naive, plus the shards trained."""
     assert model.target is not None
     actual = holdout[model.target].to_numpy(dtype=float)

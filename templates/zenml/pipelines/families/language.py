@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 from langdetect import DetectorFactory, detect_langs
@@ -91,7 +90,9 @@ def predict(model: ModelSpec, fitted: LanguageIdentifier, frame: pd.DataFrame) -
     )
 
 
-def evaluate(model: ModelSpec, fitted: LanguageIdentifier, holdout: pd.DataFrame) -> dict[str, Any]:
+def evaluate(
+    model: ModelSpec, fitted: LanguageIdentifier, holdout: pd.DataFrame
+) -> dict[str, float]:
     """Accuracy against the declared language, overall and per language, and coverage."""
     known = holdout[holdout[fitted.column].notna()] if fitted.column in holdout else holdout[:0]
     if known.empty:
@@ -99,7 +100,7 @@ def evaluate(model: ModelSpec, fitted: LanguageIdentifier, holdout: pd.DataFrame
     predicted = predict(model, fitted, known)["prediction"]
     truth = known[fitted.column].astype(str)
     right = predicted == truth
-    metrics: dict[str, Any] = {
+    metrics: dict[str, float] = {
         "accuracy": float(right.mean()),
         "coverage": float((predicted != UNDETERMINED).mean()),
     }

@@ -115,13 +115,13 @@ def predict(model: ModelSpec, fitted: Ranker, frame: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame({"prediction": score, "score": score}, index=frame.index)
 
 
-def evaluate(model: ModelSpec, fitted: Ranker, holdout: pd.DataFrame) -> dict[str, Any]:
+def evaluate(model: ModelSpec, fitted: Ranker, holdout: pd.DataFrame) -> dict[str, float]:
     """NDCG@k averaged over queries with a click, and AUC over every impression."""
     assert model.target is not None
     k = int(model.params.get("k", 10))
     label = holdout[model.target].astype(int).to_numpy()
     score = predict(model, fitted, holdout)["score"].to_numpy()
-    metrics: dict[str, Any] = {}
+    metrics: dict[str, float] = {}
     if len(set(label)) == 2:
         metrics["roc_auc"] = metrics["auc"] = float(roc_auc_score(label, score))
     if fitted.group_column:

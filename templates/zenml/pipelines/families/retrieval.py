@@ -14,7 +14,6 @@ Plan fields read: ``target`` (the click label; rows where it is true are positiv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -159,7 +158,7 @@ def _recall(truth: dict[str, set[str]], lists: list[list[str]]) -> float:
     return float(np.mean(hits)) if hits else float("nan")
 
 
-def evaluate(model: ModelSpec, fitted: Retriever, holdout: pd.DataFrame) -> dict[str, Any]:
+def evaluate(model: ModelSpec, fitted: Retriever, holdout: pd.DataFrame) -> dict[str, float]:
     """``recall_at_100`` over the users' held-out clicks, and the popularity baseline's."""
     k = int(model.params.get("k", K))
     rows = _positives(model, holdout)

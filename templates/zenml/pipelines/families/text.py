@@ -220,12 +220,12 @@ def _quality(task: str, truth: Sequence[object], predicted: Sequence[object]) ->
     return {"accuracy": float(np.mean(np.array(y) == np.array(p))), "f1": macro, "macro_f1": macro}
 
 
-def evaluate(model: ModelSpec, fitted: TextModel, holdout: pd.DataFrame) -> dict[str, Any]:
+def evaluate(model: ModelSpec, fitted: TextModel, holdout: pd.DataFrame) -> dict[str, float]:
     """Accuracy/F1 overall and per segment (the gates' ``by`` columns and the partition)."""
     assert model.target is not None
     predicted = predict(model, fitted, holdout)["prediction"].tolist()
     truth = holdout[model.target].tolist()
-    metrics: dict[str, Any] = dict(_quality(fitted.task, truth, predicted))
+    metrics: dict[str, float] = dict(_quality(fitted.task, truth, predicted))
     columns = {gate.by for gate in model.gates if gate.by} | ({fitted.column} - {None})
     for column in sorted(c for c in columns if c and c in holdout.columns):
         values = holdout[column].astype("string")

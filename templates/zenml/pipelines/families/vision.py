@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 import torch
@@ -229,7 +228,7 @@ def _scores(fitted: VisionModel, net: nn.Module, x: torch.Tensor, y: torch.Tenso
     return [accuracy, confidence]
 
 
-def evaluate(model: ModelSpec, fitted: VisionModel, holdout: pd.DataFrame) -> dict[str, Any]:
+def evaluate(model: ModelSpec, fitted: VisionModel, holdout: pd.DataFrame) -> dict[str, float]:
     """Accuracy and macro F1 of the served model, and the compression check's figures."""
     assert model.target is not None
     truth = holdout[model.target].astype(str)
@@ -258,7 +257,9 @@ def evaluate(model: ModelSpec, fitted: VisionModel, holdout: pd.DataFrame) -> di
     }
 
 
-def check_accuracy(model: ModelSpec, fitted: VisionModel, holdout: pd.DataFrame) -> dict[str, Any]:
+def check_accuracy(
+    model: ModelSpec, fitted: VisionModel, holdout: pd.DataFrame
+) -> dict[str, float]:
     """:func:`evaluate`, raising when compression cost more than ``max_accuracy_drop``.
 
     Raises:
