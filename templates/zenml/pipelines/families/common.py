@@ -21,6 +21,7 @@ __all__ = [
     "InputSpec",
     "ModelSpec",
     "PartitionSpec",
+    "column_of_type",
     "gate_results",
     "input_columns",
     "metric_names",
@@ -54,6 +55,8 @@ class InputSpec(Protocol):
     def name(self) -> str: ...
     @property
     def kind(self) -> str: ...
+    @property
+    def type(self) -> str: ...
     @property
     def column(self) -> str | None: ...
     @property
@@ -135,6 +138,20 @@ def input_columns(model: ModelSpec) -> list[str]:
         f"{item.view}__{item.feature}" if item.kind == "feature" else str(item.column or item.name)
         for item in model.inputs
     ]
+
+
+def column_of_type(model: ModelSpec, kind: str, default: str) -> str:
+    """The first source column input of type ``kind`` (``text``, ``image``), else ``default``.
+
+    ``params[<kind>_column]`` overrides it, for frames whose column is renamed.
+    """
+    override = model.params.get(f"{kind}_column")
+    if override:
+        return str(override)
+    for item in model.inputs:
+        if item.kind == "column" and item.type == kind and item.column:
+            return str(item.column)
+    return default
 
 
 def seed_everything(seed: int) -> np.random.Generator:

@@ -6,7 +6,8 @@ router sends a text to the shard that trains its language, and to the fallback m
 language is unknown to every shard, undetectable, or detected with low confidence: a wrong
 specialist is worse than a generalist.
 
-Plan fields read: ``params`` (``language_column``, default ``language``; ``min_probability``).
+Plan fields read: ``inputs`` (the ``text`` column), ``params`` (``language_column``, default
+``language``; ``min_probability``; ``text_column``).
 The model is not trained (``trainable: false``): :func:`fit` only fixes the seed and records
 the languages the data declares.
 """
@@ -20,7 +21,7 @@ import pandas as pd
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
-from .common import ModelSpec, segment_metric
+from .common import ModelSpec, column_of_type, segment_metric
 
 __all__ = ["FALLBACK", "LanguageIdentifier", "detect", "evaluate", "fit", "predict", "route"]
 
@@ -66,6 +67,7 @@ class LanguageIdentifier:
 
     seed: int
     column: str
+    text_column: str
     min_probability: float
     languages: list[str] = field(default_factory=list)
 
@@ -77,12 +79,13 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> LanguageIdentifier:
     if column in frame.columns:
         declared = [str(v) for v in frame[column].dropna().unique()]
     threshold = float(model.params.get("min_probability", MIN_PROBABILITY))
-    return LanguageIdentifier(seed, column, threshold, sorted(declared))
+    text = column_of_type(model, "text", "text")
+    return LanguageIdentifier(seed, column, text, threshold, sorted(declared))
 
 
 def predict(model: ModelSpec, fitted: LanguageIdentifier, frame: pd.DataFrame) -> pd.DataFrame:
-    """The detected language of each row's ``text`` (``und`` below the threshold) and its score."""
-    found = detect(frame["text"].astype(str), fitted.seed)
+    """The detected language of each row's text (``und`` below the threshold) and its score."""
+    found = detect(frame[fitted.text_column].astype(str), fitted.seed)
     labels = [lang if p >= fitted.min_probability else UNDETERMINED for lang, p in found]
     return pd.DataFrame(
         {"prediction": labels, "score": [p for _, p in found]},

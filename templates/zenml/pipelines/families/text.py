@@ -2,15 +2,16 @@
 
 Why shards: a model per group of languages learns each language's words without the others
 crowding it out, and the plan sizes those training jobs (``partition.shards`` shards of
-``partition_per_shard`` languages, ``concurrent_workers`` at a time). A fallback model trained
+``partitions_per_shard`` languages, ``concurrent_workers`` at a time). A fallback model trained
 on every row answers for languages no shard holds and for rows whose language is missing, where
 :mod:`.language` detects it first. Quality is reported per language because an aggregate hides
 the language a model fails.
 
 Plan fields read: ``task`` (``sentiment_analysis`` or ``entity_recognition``), ``target``,
-``partition`` (``column``, ``values``, ``shards``, ``partitions_per_shard``,
-``concurrent_workers``), ``gates`` (``metric``, ``by``), ``params`` (``text_column``,
-``detect_language``: route by detection even when the row declares its language).
+``inputs`` (the ``text`` column), ``partition`` (``column``, ``values``, ``shards``,
+``partitions_per_shard``, ``concurrent_workers``), ``gates`` (``metric``, ``by``), ``params``
+(``text_column``; ``detect_language``: route by detection even when a row declares its
+language).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from .common import ModelSpec, seed_everything, segment_metric, shard_values, waves
+from .common import ModelSpec, column_of_type, seed_everything, segment_metric, shard_values, waves
 from .language import FALLBACK, route
 from .lexicon import ENTITIES, lexicon
 
@@ -148,7 +149,7 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> TextModel:
     """Train one model per planned language shard (wave by wave) and the fallback on all rows."""
     seed_everything(seed)
     assert model.target is not None, "a text model needs a label"
-    text_column = str(model.params.get("text_column", "text"))
+    text_column = column_of_type(model, "text", "text")
     texts = frame[text_column].astype(str)
     labels = frame[model.target]
     if model.task != "entity_recognition":

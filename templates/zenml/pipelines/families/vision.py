@@ -9,8 +9,9 @@ compressed model is checked against the float one on the hold-out: the drop is t
 accuracy drop and the drop in mean probability of the true class (a finer measure that a small
 hold-out cannot round to zero), and a drop above ``max_accuracy_drop`` fails the check.
 
-Plan fields read: ``target``, ``augmentation``, ``pruning_sparsity``, ``quantization``,
-``max_accuracy_drop``, ``params`` (``image_column``, ``image_size``, ``epochs``).
+Plan fields read: ``target``, ``inputs`` (the ``image`` column), ``augmentation``,
+``pruning_sparsity``, ``quantization``, ``max_accuracy_drop``, ``params`` (``image_column``,
+``image_size``, ``epochs``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import torch
 from sklearn.metrics import f1_score
 from torch import nn
 
-from .common import ModelSpec, seed_everything
+from .common import ModelSpec, column_of_type, seed_everything
 from .vision_data import augment, images, to_tensor
 
 __all__ = [
@@ -176,7 +177,7 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> VisionModel:
     seed_everything(seed)
     torch.set_num_threads(1)
     assert model.target is not None, "an image classifier needs a label"
-    column = str(model.params.get("image_column", "image"))
+    column = column_of_type(model, "image", "image")
     size = int(model.params.get("image_size", 32))
     x = to_tensor(frame[column], size)
     classes = sorted(frame[model.target].astype(str).unique())
