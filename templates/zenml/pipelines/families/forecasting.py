@@ -3,7 +3,7 @@
 Why this shape: a retailer has far more series than one job should hold, so the plan splits
 them into ``partition.shards`` shards run ``partition.concurrent_workers`` at a time
 (``partition.waves`` waves). Each shard fits an MSTL model per series (the plan's
-``seasonality_days`` that fit in the history, trend by ETS). Promotions are known in advance,
+``seasonality_days`` that the history holds twice, trend by ETS; ETS alone when none does). Promotions are known in advance,
 so their lift is estimated per series, taken out before the fit and put back on promoted days.
 Seasonal-naive forecasts are computed beside the model: a forecaster that cannot beat them is
 not worth serving.
@@ -28,6 +28,7 @@ __all__ = ["ForecastModel", "evaluate", "fit", "predict", "series"]
 
 START = pd.Timestamp("2025-01-01")
 WEEK = 7
+FORECAST = "forecast"  # the column statsforecast names after the model's alias
 
 
 @dataclass
@@ -83,8 +84,9 @@ def _columns(model: ModelSpec, frame: pd.DataFrame) -> tuple[str, str, str | Non
 
 
 def _season_lengths(model: ModelSpec, history: int) -> list[int]:
-    lengths = sorted({round(d) for d in model.seasonality_days if 2 <= round(d) <= history // 2})
-    return lengths or [WEEK]
+    """The planned seasons (in days) that the history holds at least twice; weekly by default."""
+    planned = model.seasonality_days or [WEEK]
+    return sorted({round(d) for d in planned if 2 <= round(d) <= history // 2})
 
 
 def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> ForecastModel:
@@ -125,10 +127,10 @@ def _fit_shard(
         naive = np.abs(y[WEEK:] - y[:-WEEK])
         fitted.scale[sid] = float(naive.mean()) if naive.size else 1.0
         parts.append(pd.DataFrame({"unique_id": sid, "ds": g[fitted.time_column], "y": base}))
-    history = min(len(rows[sid]) for sid in ids)
-    trend = AutoETS(model="ZZN")
-    mstl = MSTL(season_length=_season_lengths(model, history), trend_forecaster=trend)
-    shard = StatsForecast(models=[mstl], freq="D", n_jobs=1)
+    seasons = _season_lengths(model, min(len(rows[sid]) for sid in ids))
+    trend = AutoETS(model="ZZN", alias=FORECAST)
+    chosen = MSTL(seasons, trend_forecaster=trend, alias=FORECAST) if seasons else trend
+    shard = StatsForecast(models=[chosen], freq="D", n_jobs=1)
     shard.fit(pd.concat(parts, ignore_index=True))
     return shard
 
@@ -144,7 +146,7 @@ def _forecasts(fitted: ForecastModel, frame: pd.DataFrame) -> pd.DataFrame:
         h = max(int((pd.Timestamp(ends[sid]) - fitted.last_day[sid]).days) for sid in wanted)
         out = shard.predict(h=max(h, 1))
         parts.append(out[out["unique_id"].astype(str).isin(wanted)])
-    columns = ["unique_id", "ds", "MSTL"]
+    columns = ["unique_id", "ds", FORECAST]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
@@ -154,7 +156,7 @@ def predict(model: ModelSpec, fitted: ForecastModel, frame: pd.DataFrame) -> pd.
     keys["unique_id"] = keys[fitted.id_column].astype(str)
     keys["ds"] = pd.to_datetime(keys[fitted.time_column])
     joined = keys.merge(_forecasts(fitted, frame), on=["unique_id", "ds"], how="left")
-    base = joined["MSTL"].to_numpy(dtype=float)
+    base = joined[FORECAST].to_numpy(dtype=float)
     lift = joined["unique_id"].map(fitted.lift).fillna(1.0).to_numpy(dtype=float)
     if fitted.promotion_column and fitted.promotion_column in frame.columns:
         promoted = frame[fitted.promotion_column].to_numpy(dtype=bool)
