@@ -3,8 +3,9 @@
 Why this shape: a retailer has far more series than one job should hold, so the plan splits
 them into ``partition.shards`` shards run ``partition.concurrent_workers`` at a time
 (``partition.waves`` waves). Each shard fits an MSTL model per series (the plan's
-``seasonality_days`` that the history holds twice, trend by ETS; ETS alone when none does). Promotions are known in advance,
-so their lift is estimated per series, taken out before the fit and put back on promoted days.
+``seasonality_days`` that the history holds twice, trend by ETS; ETS alone when none does).
+Promotions are known in advance, so their lift is estimated per series, taken out before the
+fit and put back on promoted days.
 Seasonal-naive forecasts are computed beside the model: a forecaster that cannot beat them is
 not worth serving.
 
