@@ -25,6 +25,10 @@ __all__ = [
     "gate_results",
     "input_columns",
     "metric_names",
+    "partition_of",
+    "planned",
+    "planned_list",
+    "planned_number",
     "seed_everything",
     "segment_metric",
     "shard_values",
@@ -83,7 +87,13 @@ class PartitionSpec(Protocol):
 
 
 class ModelSpec(Protocol):
-    """The attributes of a plan's ``models[]`` entry that the families read."""
+    """The attributes of a plan's ``models[]`` entry every family reads.
+
+    The compression, partition and forecasting fields (``partition``, ``augmentation``,
+    ``pruning_sparsity``, ``quantization``, ``max_accuracy_drop``, ``embedding_dim``,
+    ``horizon_days``, ``seasonality_days``) are read with :func:`planned` and friends, which
+    fall back to the plan's defaults when a model object does not carry them.
+    """
 
     @property
     def name(self) -> str: ...
@@ -98,23 +108,33 @@ class ModelSpec(Protocol):
     @property
     def gates(self) -> Sequence[GateSpec]: ...
     @property
-    def partition(self) -> PartitionSpec | None: ...
-    @property
     def params(self) -> Mapping[str, Any]: ...
-    @property
-    def augmentation(self) -> Sequence[str]: ...
-    @property
-    def pruning_sparsity(self) -> float: ...
-    @property
-    def quantization(self) -> str: ...
-    @property
-    def max_accuracy_drop(self) -> float: ...
-    @property
-    def embedding_dim(self) -> int | None: ...
-    @property
-    def horizon_days(self) -> int | None: ...
-    @property
-    def seasonality_days(self) -> Sequence[float]: ...
+
+
+def planned(model: ModelSpec, name: str, default: Any = None) -> Any:
+    """The plan field ``name`` of ``model`` (attribute or nested mapping), else ``default``."""
+    value = getattr(model, name, None)
+    if value is None:
+        return default
+    if isinstance(value, Mapping):
+        return SimpleNamespace(**value)
+    return value
+
+
+def partition_of(model: ModelSpec) -> PartitionSpec | None:
+    """The model's training partition (shards, workers, waves), or None when it has none."""
+    partition: PartitionSpec | None = planned(model, "partition")
+    return partition
+
+
+def planned_number(model: ModelSpec, name: str, default: float) -> float:
+    """A numeric plan field (``pruning_sparsity``, ``max_accuracy_drop``, ...) as a float."""
+    return float(planned(model, name, default))
+
+
+def planned_list(model: ModelSpec, name: str) -> list[Any]:
+    """A list plan field (``augmentation``, ``seasonality_days``), empty when absent."""
+    return list(planned(model, name, ()) or ())
 
 
 def spec_from_mapping(entry: Mapping[str, Any]) -> Any:

@@ -23,7 +23,7 @@ import pandas as pd
 from statsforecast import StatsForecast
 from statsforecast.models import MSTL, AutoETS
 
-from .common import ModelSpec, seed_everything, waves
+from .common import ModelSpec, partition_of, planned_list, seed_everything, waves
 
 __all__ = ["ForecastModel", "evaluate", "fit", "predict", "series"]
 
@@ -75,7 +75,8 @@ def series(ids: Sequence[str], days: int, rng: np.random.Generator) -> pd.DataFr
 
 
 def _columns(model: ModelSpec, frame: pd.DataFrame) -> tuple[str, str, str | None]:
-    id_column = model.partition.column if model.partition else "series_id"
+    partition = partition_of(model)
+    id_column = partition.column if partition else "series_id"
     time_column = model.params.get("time_column")
     if time_column is None:
         dated = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
@@ -86,8 +87,8 @@ def _columns(model: ModelSpec, frame: pd.DataFrame) -> tuple[str, str, str | Non
 
 def _season_lengths(model: ModelSpec, history: int) -> list[int]:
     """The planned seasons (in days) that the history holds at least twice; weekly by default."""
-    planned = model.seasonality_days or [WEEK]
-    return sorted({round(d) for d in planned if 2 <= round(d) <= history // 2})
+    seasons = planned_list(model, "seasonality_days") or [WEEK]
+    return sorted({round(d) for d in seasons if 2 <= round(d) <= history // 2})
 
 
 def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> ForecastModel:
@@ -98,9 +99,10 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> ForecastModel:
     data = frame.sort_values([id_column, time_column])
     fitted = ForecastModel(id_column, time_column, promo)
     ids = sorted(data[id_column].astype(str).unique())
-    planned = model.partition.shards if model.partition else 1
-    workers = model.partition.concurrent_workers if model.partition else 1
-    count = max(1, min(int(planned), len(ids)))
+    partition = partition_of(model)
+    shards = partition.shards if partition else 1
+    workers = partition.concurrent_workers if partition else 1
+    count = max(1, min(int(shards), len(ids)))
     groups = [ids[i::count] for i in range(count)]
     fitted.waves = waves(count, workers)
     rows: dict[str, pd.DataFrame] = {str(k): g for k, g in data.groupby(id_column)}

@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .common import ModelSpec, seed_everything
+from .common import ModelSpec, planned_number, seed_everything
 
 __all__ = ["TwoTower", "evaluate", "fit", "interactions", "predict", "recommend"]
 
@@ -110,7 +110,7 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> Retriever:
     u = torch.tensor(rows[user_column].astype(str).map(users).to_numpy(), dtype=torch.long)
     v = torch.tensor(rows[item_column].astype(str).map(item_index).to_numpy(), dtype=torch.long)
     counts = np.bincount(v.numpy(), minlength=len(items))
-    network = TwoTower(len(users), len(items), int(model.embedding_dim or 32))
+    network = TwoTower(len(users), len(items), int(planned_number(model, "embedding_dim", 32)))
     with torch.no_grad():  # start the bias at log popularity: the baseline is the floor
         network.bias.weight[:, 0] = torch.tensor(np.log1p(counts), dtype=torch.float32)
     optimiser = torch.optim.Adam(network.parameters(), lr=0.02)

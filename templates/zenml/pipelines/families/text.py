@@ -29,7 +29,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from .common import ModelSpec, column_of_type, seed_everything, segment_metric, shard_values, waves
+from .common import (
+    ModelSpec,
+    column_of_type,
+    partition_of,
+    seed_everything,
+    segment_metric,
+    shard_values,
+    waves,
+)
 from .language import FALLBACK, route
 from .lexicon import ENTITIES, lexicon
 
@@ -155,7 +163,7 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> TextModel:
     if model.task != "entity_recognition":
         labels = labels.astype(str)
     fallback = _estimator(model.task, seed).fit(list(texts), list(labels))
-    partition = model.partition
+    partition = partition_of(model)
     column = partition.column if partition and partition.column in frame.columns else None
     detect = bool(model.params.get("detect_language", False))
     fitted = TextModel(model.task, text_column, column, [], seed, detect, fallback)

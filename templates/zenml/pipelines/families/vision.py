@@ -3,8 +3,9 @@
 Why torch alone: torchvision does not import beside the CPU build the stack pins, so the
 augmentations the plan lists are written with tensor operations here. Serving cost is what
 compression buys: the trained float network is pruned by weight magnitude to the plan's
-``pruning_sparsity``, fine-tuned with the pruning mask held, and its weights stored as int8 with
-one scale per output channel (about 4x smaller on disk). Compression may cost accuracy, so the
+``pruning_sparsity`` in one shot (no retraining, so the compressed model is the float one minus
+what it cut), and its weights stored as int8 with one scale per output channel (about 4x smaller
+on disk). Compression may cost accuracy, so the
 compressed model is checked against the float one on the hold-out: the drop is the larger of the
 accuracy drop and the drop in mean probability of the true class (a finer measure that a small
 hold-out cannot round to zero), and a drop above ``max_accuracy_drop`` fails the check.
@@ -25,7 +26,14 @@ import torch
 from sklearn.metrics import f1_score
 from torch import nn
 
-from .common import ModelSpec, column_of_type, seed_everything
+from .common import (
+    ModelSpec,
+    column_of_type,
+    planned,
+    planned_list,
+    planned_number,
+    seed_everything,
+)
 from .vision_data import augment, images, to_tensor
 
 __all__ = [
@@ -85,6 +93,11 @@ class VisionModel:
         net = network(self.channels, len(self.classes))
         net.load_state_dict(dequantize(self.int8_state))
         return net.eval()
+
+
+def _bound(model: ModelSpec) -> float:
+    """The accuracy the compressed model may lose (the plan's ``max_accuracy_drop``)."""
+    return planned_number(model, "max_accuracy_drop", 0.01)
 
 
 def _weights(net: nn.Module) -> list[str]:
@@ -150,30 +163,25 @@ def _train(
     model: ModelSpec,
     epochs: int,
     generator: torch.Generator,
-    masks: dict[str, torch.Tensor] | None = None,
 ) -> None:
-    params = dict(net.named_parameters())
-    optimiser = torch.optim.Adam(net.parameters(), lr=3e-3 if masks is None else 1e-3)
+    augmentations = [str(name) for name in planned_list(model, "augmentation")]
+    optimiser = torch.optim.Adam(net.parameters(), lr=3e-3)
     classes = int(y.max()) + 1 if len(y) else 1
     net.train()
     for _ in range(epochs):
         order = torch.randperm(len(x), generator=generator)
         for start in range(0, len(order), 64):
             at = order[start : start + 64]
-            inputs, targets = augment(x[at], y[at], classes, model.augmentation, generator)
+            inputs, targets = augment(x[at], y[at], classes, augmentations, generator)
             loss = nn.functional.cross_entropy(net(inputs), targets)
             optimiser.zero_grad()
             torch.autograd.backward(loss)
             optimiser.step()
-            if masks is not None:
-                with torch.no_grad():
-                    for name, mask in masks.items():
-                        params[name].mul_(mask)
     net.eval()
 
 
 def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> VisionModel:
-    """Train the float CNN, then prune, fine-tune and quantize it as the plan says."""
+    """Train the float CNN, then prune and quantize it as the plan says."""
     seed_everything(seed)
     torch.set_num_threads(1)
     assert model.target is not None, "an image classifier needs a label"
@@ -188,7 +196,8 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> VisionModel:
     epochs = int(model.params.get("epochs", 12))
     _train(net, x, y, model, epochs, generator)
     float_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-    masks = _prune_masks(net, float(model.pruning_sparsity))
+    sparsity = planned_number(model, "pruning_sparsity", 0.0)
+    masks = _prune_masks(net, sparsity)
     with torch.no_grad():  # one-shot: the compressed model is the float one, minus what it cut
         for name, param in net.named_parameters():
             param.mul_(masks.get(name, torch.ones_like(param)))
@@ -196,7 +205,7 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> VisionModel:
     int8_state = quantize({k: v.detach() for k, v in net.state_dict().items()}, names)
     zeros = sum(int((int8_state[n] == 0).sum()) for n in names)
     total = sum(int8_state[n].numel() for n in names)
-    serve_int8 = model.quantization == "int8" or model.pruning_sparsity > 0
+    serve_int8 = planned(model, "quantization") == "int8" or sparsity > 0
     return VisionModel(
         classes, x.shape[1], size, column, float_state, int8_state, zeros / total, serve_int8
     )
@@ -250,7 +259,7 @@ def evaluate(model: ModelSpec, fitted: VisionModel, holdout: pd.DataFrame) -> di
         "float_accuracy": float_accuracy,
         "int8_accuracy": int8_accuracy,
         "accuracy_drop": drop,
-        "accuracy_check_passed": float(drop <= model.max_accuracy_drop),
+        "accuracy_check_passed": float(drop <= _bound(model)),
         "sparsity": fitted.sparsity,
         "float_bytes": float(float_bytes),
         "int8_bytes": float(int8_bytes),
@@ -267,10 +276,10 @@ def check_accuracy(
         AccuracyCheckFailed: the drop against the float model exceeds the plan's bound.
     """
     metrics = evaluate(model, fitted, holdout)
-    if metrics["accuracy_drop"] > model.max_accuracy_drop:
+    if metrics["accuracy_drop"] > _bound(model):
         raise AccuracyCheckFailed(
             f"{model.name}: pruned int8 model drops {metrics['accuracy_drop']:.4f} against the "
             f"float model (accuracy {metrics['float_accuracy']:.4f} -> "
-            f"{metrics['int8_accuracy']:.4f}); the plan allows {model.max_accuracy_drop}"
+            f"{metrics['int8_accuracy']:.4f}); the plan allows {_bound(model)}"
         )
     return metrics
