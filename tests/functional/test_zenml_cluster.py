@@ -204,3 +204,81 @@ def test_the_registration_script_passes_shellcheck(spec: Path, stacks: dict[str,
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+#: Stand-ins for the tools the registration script drives: each logs its arguments, one line
+#: per call; ``zenml`` remembers what was registered so ``describe`` answers as a server would.
+FAKE_TOOLS = {
+    "terraform": """#!/usr/bin/env bash
+case "$4" in
+  registry_url) printf '%s' 123456789012.dkr.ecr.eu-west-1.amazonaws.com/stack-images ;;
+  artifact_bucket) printf '%s' artifacts-bucket ;;
+  kubeconfig_command) printf '%s' 'kubectl config use-context test-context' ;;
+  *) printf '%s' "value-of-$4" ;;
+esac
+""",
+    "kubectl": """#!/usr/bin/env bash
+echo "kubectl $*" >> "$TOOL_LOG"
+if [[ "$*" == "config current-context" ]]; then echo test-context; fi
+if [[ "$*" == *"apply -f -"* ]]; then cat > /dev/null; fi
+if [[ "$*" == *"--dry-run=client"* ]]; then echo "kind: Object"; fi
+""",
+    "zenml": """#!/usr/bin/env bash
+echo "zenml $*" >> "$TOOL_LOG"
+state="$TOOL_STATE/$1-$3"
+case "$2" in
+  describe) [[ -e "$state" ]] ;;
+  register) touch "$state" ;;
+esac
+""",
+}
+
+
+def _run_registration(stack: Path, tools: Path, extra: dict[str, str]) -> list[str]:
+    log = tools / "calls.log"
+    log.unlink(missing_ok=True)
+    env = {
+        "PATH": f"{tools}:{os.environ['PATH']}",
+        "TOOL_LOG": str(log),
+        "TOOL_STATE": str(tools / "state"),
+        **extra,
+    }
+    done = subprocess.run(
+        ["bash", str(stack / REGISTER_SCRIPT)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return log.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_registration_script_registers_then_updates(
+    stacks: dict[str, Path], tmp_path: Path
+) -> None:
+    stack = stacks["fraud-detection"]
+    tools = tmp_path / "bin"
+    (tools / "state").mkdir(parents=True)
+    for name, text in FAKE_TOOLS.items():
+        (tools / name).write_text(text, encoding="utf-8")
+        (tools / name).chmod(0o755)
+    first = _run_registration(stack, tools, {})
+    assert "zenml login value-of-zenml_server_url" in first
+    assert (
+        "zenml orchestrator register fraud-detection-kubernetes --flavor=kubernetes "
+        "--kubernetes_context=test-context --kubernetes_namespace=fraud-detection"
+    ) in first
+    assert (
+        "zenml container-registry register fraud-detection-registry --flavor=aws "
+        "--uri=123456789012.dkr.ecr.eu-west-1.amazonaws.com --default_repository=stack-images"
+    ) in first
+    assert (
+        "zenml artifact-store register fraud-detection-artifacts --flavor=s3 "
+        "--path=s3://artifacts-bucket"
+    ) in first
+    assert any(c.startswith("zenml stack register fraud-detection -o ") for c in first)
+    assert any("eks.amazonaws.com/role-arn=value-of-pipelines_identity" in c for c in first)
+    assert first[0] == "kubectl config use-context test-context"
+    assert first[-1] == "zenml stack set fraud-detection"
+
+    again = _run_registration(stack, tools, {"MLOPSGEN_ARTIFACT_BUCKET": "other-bucket"})
+    assert not [c for c in again if " register " in c]
+    assert "zenml artifact-store update fraud-detection-artifacts --path=s3://other-bucket" in again
+    assert any(c.startswith("zenml stack update fraud-detection -o ") for c in again)

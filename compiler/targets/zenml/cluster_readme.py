@@ -33,8 +33,9 @@ def _infrastructure(plan: Plan) -> str:
             "This spec has no cloud infrastructure, so there are no Terraform outputs: on a "
             "cluster of your own, set `MLOPSGEN_ZENML_SERVER_URL`, `MLOPSGEN_REGISTRY_URL`, "
             "`MLOPSGEN_ARTIFACT_BUCKET` (an S3-compatible bucket such as MinIO), "
-            "`MLOPSGEN_PIPELINES_IDENTITY` (may be empty) and `MLOPSGEN_KUBECONFIG_COMMAND` "
-            "before step 2; the script reads them instead of `terraform output`."
+            "`MLOPSGEN_PIPELINES_IDENTITY` (empty for none) and `MLOPSGEN_KUBECONFIG_COMMAND` "
+            "(`true` when `kubectl` already points at the cluster) before step 2; the script "
+            "reads them instead of `terraform output`."
         )
     return (
         "The cluster, registry, bucket, identities and ZenML server come from `infra/`: "
@@ -70,7 +71,8 @@ def cluster_section(plan: Plan) -> str:
         + markdown_code(DOCKERFILE)
         + ", so no local Docker is needed.",
         "1. Prerequisites. " + _infrastructure(plan) + " Install the stack and the ZenML "
-        "integrations on your machine, with `terraform` and `kubectl` on the `PATH`:",
+        "integrations on your machine, with `kubectl` (and `terraform`, for the outputs) on "
+        "the `PATH`:",
         _fence(
             "pip install -c constraints.txt .", f"zenml integration install --yes {integrations}"
         ),

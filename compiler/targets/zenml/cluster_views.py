@@ -196,13 +196,15 @@ def _pipeline_settings(plan: Plan) -> dict[str, Any]:
         "install_stack_requirements": False,
         "allow_including_files_in_images": False,
     }
-    orchestrator = {
+    orchestrator: dict[str, Any] = {
         "service_account_name": account,
         "step_pod_service_account_name": account,
         # A scheduled run never overlaps the previous one: both would write one model version.
         "concurrency_policy": "Forbid",
-        "pod_settings": _placement(plan, gpu=False),
     }
+    placement = _placement(plan, gpu=False)
+    if placement:
+        orchestrator["pod_settings"] = placement
     return {"docker": docker, "orchestrator.kubernetes": orchestrator}
 
 

@@ -6,8 +6,8 @@
 # a Kubernetes orchestrator, a remote artifact store, a container registry, a Kaniko image
 # builder (images are built on the cluster: no local Docker) and the stack of them. Every
 # name comes from the Terraform outputs of infra/ (`terraform -chdir=infra output -raw NAME`);
-# a variable MLOPSGEN_<NAME> (e.g. MLOPSGEN_ARTIFACT_BUCKET) overrides an output, for a cluster
-# that Terraform did not create. Safe to run again: existing components are updated.
+# a variable MLOPSGEN_<NAME> (e.g. MLOPSGEN_ARTIFACT_BUCKET), even empty, overrides an output,
+# for a cluster that Terraform did not create. Safe to run again: existing components are updated.
 #
 # Needs: terraform (or the MLOPSGEN_* variables), kubectl, and ZenML with the integrations
 # `zenml integration install kubernetes kaniko s3 aws`.
@@ -21,10 +21,10 @@ NAMESPACE=time-series-forecasting
 SERVICE_ACCOUNT=time-series-forecasting-pipelines
 IDENTITY_ANNOTATION=eks.amazonaws.com/role-arn
 
-# The value of one Terraform output, unless MLOPSGEN_<NAME> is set.
+# The value of one Terraform output, unless MLOPSGEN_<NAME> is set (even to nothing).
 setting() {
   local override="MLOPSGEN_${1^^}"
-  if [[ -n "${!override:-}" ]]; then
+  if [[ -n "${!override+set}" ]]; then
     printf '%s' "${!override}"
   else
     terraform -chdir=infra output -raw "$1"
