@@ -2,7 +2,8 @@
 
 It knows exactly what the modules use on the traced paths: references (``var.a.b``,
 ``each.key``, ``each.value.x``, ``local.x``), literals, ``==``, ``!=``, ``>``, the conditional
-``? :``, ``toset(...)``, single-key objects ``{this = x}``, ``{}`` and
+``? :``, ``/``, a few functions (``toset``, ``upper``, ``replace``, ``slice``, ``ceil``,
+``length``), lists, single-key objects ``{this = x}``, ``{}`` and
 ``{for i, v in list : v => i}``. Anything else raises, so a module change that leaves this
 subset fails the test loudly instead of being traced wrongly.
 """
@@ -10,6 +11,7 @@ subset fails the test loudly instead of being traced wrongly.
 from __future__ import annotations
 
 import json
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -27,6 +29,16 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     " == ": operator.eq,
     " != ": operator.ne,
     " > ": operator.gt,
+}
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "toset": lambda items: sorted(set(items)),
+    "upper": str.upper,
+    "replace": lambda text, old, new: text.replace(old, new),
+    "slice": lambda items, start, end: items[start:end],
+    "ceil": math.ceil,
+    "length": len,
 }
 
 
@@ -69,6 +81,9 @@ def _expr(text: str, scope: Mapping[str, Any]) -> Any:
     if len(condition) == 2:
         then, otherwise = _split_top(condition[1], " : ")
         return _expr(then if _expr(condition[0], scope) else otherwise, scope)
+    quotient = _split_top(text, " / ")
+    if len(quotient) == 2:
+        return _expr(quotient[0], scope) / _expr(quotient[1], scope)
     for token, compare in _COMPARISONS.items():
         sides = _split_top(text, token)
         if len(sides) == 2:
@@ -79,6 +94,8 @@ def _expr(text: str, scope: Mapping[str, Any]) -> Any:
         return json.loads(text)
     if re.fullmatch(r"-?\d+(\.\d+)?", text) or (text.startswith('"') and "${" not in text):
         return json.loads(text)
+    if text.startswith("[") and text.endswith("]"):
+        return [_expr(item, scope) for item in _split_top(text[1:-1], ",")]
     if match := _FOR_MAP.fullmatch(text):
         index, item, source, key, value = match.groups()
         rows = [{index: i, item: v} for i, v in enumerate(_expr(source, scope))]
@@ -86,9 +103,10 @@ def _expr(text: str, scope: Mapping[str, Any]) -> Any:
     if match := _OBJECT.fullmatch(text):
         return {match.group(1): _expr(match.group(2), scope)}
     if match := _CALL.fullmatch(text):
-        if match.group(1) != "toset":
+        function = _FUNCTIONS.get(match.group(1))
+        if function is None:
             raise Unsupported(text)
-        return sorted(set(_expr(match.group(2), scope)))
+        return function(*(_expr(arg, scope) for arg in _split_top(match.group(2), ",")))
     if _REFERENCE.fullmatch(text):
         head, *path = text.split(".")
         if head == "local":

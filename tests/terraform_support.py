@@ -272,8 +272,35 @@ MUTANTS: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
         "time-series-forecasting",
         {"infrastructure": {"zones": 3, "region": "ap-southeast-2"}},
     ),
+    "vision-gcp-l4": (
+        "computer-vision",
+        {"infrastructure": {"cloud": "gcp", "region": "us-central1", "gpu_class": "l4"}},
+    ),
+    "recommendation-3-zones-asia-northeast1": (
+        "recommendation",
+        {"infrastructure": {"region": "asia-northeast1", "zones": 3}},
+    ),
+    "nlp-bigtable-us-east1": (
+        "nlp",
+        {
+            "infrastructure": {"region": "us-east1", "zones": 3},
+            "features": {"online_store": "bigtable"},
+        },
+    ),
 }
 LOCAL_MUTANT = ("fraud-detection", {"infrastructure": {"cloud": "local"}})
+
+
+def stacks_on(cloud: str) -> tuple[str, ...]:
+    """Names of the corpus stacks on one cloud (reference stacks first, then mutants)."""
+    reference = AWS_STACKS if cloud == "aws" else GCP_STACKS
+    mutants = [
+        name
+        for name, (stem, edits) in MUTANTS.items()
+        if edits.get("infrastructure", {}).get("cloud", "aws" if stem in AWS_STACKS else "gcp")
+        == cloud
+    ]
+    return (*reference, *mutants)
 
 
 def mutant_plan(stem: str, edits: dict[str, dict[str, Any]]) -> Plan:

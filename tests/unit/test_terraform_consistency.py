@@ -9,67 +9,21 @@ public-access blocks, a private cluster endpoint, IMDSv2 on every node.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from mlopsgen.plan import Plan
 from tests.terraform_eval import evaluate
-from tests.terraform_support import (
-    AWS_STACKS,
-    META_ARGUMENTS,
-    MUTANTS,
-    load_config,
-    module_folder,
-    write_corpus,
-)
+from tests.terraform_support import stacks_on, write_corpus
+from tests.terraform_trace import block, instances, taint
 
-AWS = (*AWS_STACKS, *(name for name, (stem, _) in MUTANTS.items() if stem in AWS_STACKS))
-Instance = tuple[str, Mapping[str, Any], dict[str, Any]]
+AWS = stacks_on("aws")
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Plan, Path]]:
     return write_corpus(tmp_path_factory.mktemp("consistency"))
-
-
-def instances(stack: Path, module: str, rtype: str, rname: str = "this") -> list[Instance]:
-    """Every instance of one module resource: (for_each key, scope, body), values traced."""
-    root = load_config(stack / "infra")
-    tfvars = json.loads((stack / "infra/terraform.tfvars.json").read_text(encoding="utf-8"))
-    call = root.modules[module]
-    arguments = {}
-    for key, value in call.items():
-        if key in META_ARGUMENTS or key == "__is_block__":
-            continue
-        text = str(value)
-        if text.startswith("${var.") or not text.startswith("${"):
-            arguments[key] = evaluate(value, {"var": tfvars})
-    config = load_config(module_folder(root, module))
-    body = config.resources[(rtype, rname)]
-    scope: dict[str, Any] = {"var": arguments, "local": config.locals}
-    if "for_each" not in body:
-        return [("", scope, body)]
-    each = evaluate(body["for_each"], scope)
-    keys = each.items() if isinstance(each, dict) else ((item, item) for item in each)
-    return [(key, {**scope, "each": {"key": key, "value": value}}, body) for key, value in keys]
-
-
-def block(body: dict[str, Any], *path: str) -> dict[str, Any]:
-    """A nested block of a resource body (the first of each name)."""
-    for name in path:
-        body = body[name][0]
-    return body
-
-
-def _taint(text: str) -> dict[str, str]:
-    head, _, effect = text.rpartition(":")
-    key, _, value = head.partition("=")
-    effects = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
-    return {"key": key, "value": value, "effect": effects[effect]}
 
 
 @pytest.mark.parametrize("name", AWS)
@@ -92,7 +46,7 @@ def test_node_groups_have_the_plans_types_counts_bounds_and_gpu_taints(
         capacity = {"on_demand": "ON_DEMAND", "spot": "SPOT"}[pool.capacity_type]
         assert evaluate(body["capacity_type"], scope) == capacity
         taints = block(body, "dynamic")['"taint"']
-        assert evaluate(taints["for_each"], scope) == [_taint(t) for t in pool.taints]
+        assert evaluate(taints["for_each"], scope) == [taint(t) for t in pool.taints]
         labels = evaluate(body["labels"], scope)
         assert labels.get("mlopsgen.io/gpu-class") == pool.gpu_class
         assert ("NVIDIA" in evaluate(body["ami_type"], scope)) == (pool.gpus > 0)

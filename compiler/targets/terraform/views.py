@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 #: Clouds that get an ``infra/`` folder; ``local`` stacks get a README section instead.
-CLOUDS = ("aws",)
+CLOUDS = ("aws", "gcp")
 
 #: Prefix of the node labels every pool carries (pool, role, GPU class).
 LABEL_PREFIX = "mlopsgen.io"
@@ -38,11 +38,17 @@ NONCURRENT_VERSION_DAYS = 30  # overwritten artifacts stay restorable for a mont
 REGISTRY_KEEP_IMAGES = 100
 SECRET_RECOVERY_DAYS = 30
 DISK_GIB = {"cpu": 100, "gpu": 200}  # GPU images (CUDA) are large
-REDIS_ENGINE = {"aws": "7.1", "gcp": "REDIS_7_2"}
+REDIS_ENGINE = "7.1"
 REDIS_PORT = 6379
 SNAPSHOT_RETENTION_DAYS = 7
 MAINTENANCE_WINDOW = "sun:03:00-sun:04:00"
-VPC_CIDR = "10.0.0.0/16"
+VPC_CIDR = {"aws": "10.0.0.0/16", "gcp": "10.0.0.0/20"}
+GKE_RANGES = {"pods_cidr": "10.16.0.0/14", "services_cidr": "10.20.0.0/20"}
+GKE_RANGES["master_cidr"] = "172.16.0.0/28"
+KEY_ROTATION = "7776000s"  # 90 days
+#: Accelerator type of each GPU class on Google Cloud (a10g is an AWS-only class).
+GCP_ACCELERATORS = {"t4": "nvidia-tesla-t4", "l4": "nvidia-l4", "a100": "nvidia-tesla-a100"}
+GCP_ACCELERATORS["h100"] = "nvidia-h100-80gb"
 ZENML = {"namespace": "zenml", "release": "zenml", "port": 80, "chart_version": "0.98.0"}
 MONITORING = {"namespace": "monitoring", "release": "kube-prometheus-stack"}
 MONITORING_CHART_VERSION = "79.5.0"
@@ -87,7 +93,8 @@ def node_pools(plan: Plan) -> dict[str, dict[str, Any]]:
             "taints": [_taint(taint) for taint in pool.taints],
         }
         if cloud == "gcp":
-            entry["gpu_type"] = plan.infrastructure.gpu_instance_type if pool.gpus else None
+            accelerator = GCP_ACCELERATORS.get(pool.gpu_class or "")
+            entry["gpu_type"] = accelerator if pool.gpus else None
         pools[pool.name] = entry
     return pools
 
@@ -126,9 +133,6 @@ def online_store(plan: Plan) -> dict[str, Any]:
         "node_type": store.node_type,
         "shards": store.shards,
         "replicas_per_shard": store.replicas_per_shard,
-        "engine_version": REDIS_ENGINE[cloud],
-        "port": REDIS_PORT,
-        "deletion_protection": True,
     }
     if cloud == "aws":
         return common | {
@@ -137,13 +141,15 @@ def online_store(plan: Plan) -> dict[str, Any]:
             "write_capacity": math.ceil(store.writes_per_second),
             "tables": _feast_tables(plan) if kind == "dynamodb" else [],
             "snapshot_retention": SNAPSHOT_RETENTION_DAYS,
+            "engine_version": REDIS_ENGINE,
             "maintenance_window": MAINTENANCE_WINDOW,
+            "port": REDIS_PORT,
+            "deletion_protection": True,
         }
     clusters = max(store.clusters, 1)
     return common | {
         "clusters": store.clusters,
         "nodes_per_cluster": store.nodes // clusters if kind == "bigtable" else 0,
-        "memory_gb": store.memory_gb,
     }
 
 
@@ -197,7 +203,7 @@ def cluster_tfvars(plan: Plan) -> dict[str, Any]:
         "region": infra.region,
         "zones": list(infra.zones),
         "kubernetes_version": infra.kubernetes_version,
-        "vpc_cidr": VPC_CIDR,
+        "vpc_cidr": VPC_CIDR[infra.cloud],
         "node_pools": node_pools(plan),
         "online_store": online_store(plan),
         "online_store_secret": ONLINE_STORE_SECRET,
@@ -215,9 +221,23 @@ def cluster_tfvars(plan: Plan) -> dict[str, Any]:
             "log_bucket": f"{name}-access-logs",
             "registry_keep_images": REGISTRY_KEEP_IMAGES,
             "secret_recovery_window_days": SECRET_RECOVERY_DAYS,
-            "tags": {"system": name, "managed-by": "terraform", "generator": "mlopsgen"},
+            "tags": _labels_of(name),
         }
+    else:
+        values |= GKE_RANGES | {
+            "project_id": None,
+            "log_bucket": f"{name}-usage-logs",
+            "registry_keep_images": REGISTRY_KEEP_IMAGES,
+            "key_rotation_period": KEY_ROTATION,
+            "labels": _labels_of(name),
+        }
+        del values["online_store_secret"]
     return values
+
+
+def _labels_of(name: str) -> dict[str, str]:
+    """Tags (AWS) or labels (Google Cloud) every resource carries."""
+    return {"system": name, "managed-by": "terraform", "generator": "mlopsgen"}
 
 
 def _provenance(plan: Plan) -> dict[str, Any]:

@@ -112,8 +112,8 @@ variable "online_store" {
   })
 
   validation {
-    condition     = contains(["redis", "dynamodb"], var.online_store.kind)
-    error_message = "An AWS online store is redis (ElastiCache) or dynamodb."
+    condition     = contains(["redis", "dynamodb", "none"], var.online_store.kind)
+    error_message = "An AWS online store is redis (ElastiCache), dynamodb or none."
   }
 
   validation {
