@@ -37,8 +37,9 @@ value is in `infra/terraform.tfvars.json`, written from the plan; the modules un
 1. Check your credentials: {login}.
 2. Cluster root: `terraform -chdir=infra init`, then `terraform -chdir=infra plan -out=tfplan` \
 and `terraform -chdir=infra apply tfplan`.
-3. Platform stage (ZenML server, kube-prometheus-stack), from a machine that reaches the \
-private cluster endpoint (a VPN or a runner inside the network): \
+3. Platform stage (ZenML server, kube-prometheus-stack and, on AWS, the cluster \
+autoscaler), from a machine that reaches the private cluster endpoint (a VPN or a runner \
+inside the network): \
 `terraform -chdir=infra/platform init` and `terraform -chdir=infra/platform apply`. It reads \
 the cluster root's outputs from its state (`cluster_state` in its tfvars).
 4. Read what other tools need: `terraform -chdir=infra output -raw cluster_endpoint` (also \
@@ -54,7 +55,7 @@ To let CI deploy, set `ci.repository` (`owner/name`) in `infra/terraform.tfvars.
 values are never in Terraform: put them into the secrets listed by \
 `terraform -chdir=infra output secret_names` with the cloud's CLI.
 
-The repository's tests parse, format-check, resolve and scan this configuration offline; \
+mlopsgen's own tests parse, format-check, resolve and scan this configuration offline; \
 `terraform validate` and `plan` against the real providers run only where the providers can \
 be downloaded (tests marked `providers`).
 """

@@ -49,6 +49,7 @@ _FILE_ROLES = {
     "main.tf": "resources",
     "variables.tf": "typed inputs",
     "outputs.tf": "outputs",
+    "autoscaler.tf": "the cluster autoscaler's identity",
 }
 _ROOT_PURPOSES = {
     "main.tf": "the cluster root: module calls wiring the stack's infrastructure",
@@ -61,6 +62,7 @@ _PLATFORM_PURPOSES = {
     "variables.tf": "the platform stage's typed variables",
     "outputs.tf": "the platform stage's outputs",
     "versions.tf": "pinned versions of the platform stage and its Helm provider",
+    "autoscaler.tf": "the cluster autoscaler that moves node groups between the plan's bounds",
 }
 
 

@@ -52,6 +52,8 @@ GCP_ACCELERATORS["h100"] = "nvidia-h100-80gb"
 ZENML = {"namespace": "zenml", "release": "zenml", "port": 80, "chart_version": "0.98.0"}
 MONITORING = {"namespace": "monitoring", "release": "kube-prometheus-stack"}
 MONITORING_CHART_VERSION = "79.5.0"
+AUTOSCALER = {"namespace": "kube-system", "name": "cluster-autoscaler"}
+AUTOSCALER_CHART_VERSION = "9.46.6"
 ONLINE_STORE_SECRET = "online-store-auth"
 
 _EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
@@ -222,6 +224,7 @@ def cluster_tfvars(plan: Plan) -> dict[str, Any]:
             "registry_keep_images": REGISTRY_KEEP_IMAGES,
             "secret_recovery_window_days": SECRET_RECOVERY_DAYS,
             "tags": _labels_of(name),
+            "autoscaler_service_account": AUTOSCALER,
         }
     else:
         values |= GKE_RANGES | {
@@ -250,12 +253,17 @@ def _provenance(plan: Plan) -> dict[str, Any]:
 
 def platform_tfvars(plan: Plan) -> dict[str, Any]:
     """Every variable of the platform stage (``infra/platform/``)."""
-    return _provenance(plan) | {
-        "cluster_state": {"backend": "local", "config": {"path": "../terraform.tfstate"}},
-        "zenml_chart_version": ZENML["chart_version"],
-        "monitoring_chart_version": MONITORING_CHART_VERSION,
-        "monitoring_rules_dir": "../../monitoring",
-    }
+    extra = {"autoscaler_chart_version": AUTOSCALER_CHART_VERSION}
+    return (
+        _provenance(plan)
+        | (extra if plan.infrastructure.cloud == "aws" else {})
+        | {
+            "cluster_state": {"backend": "local", "config": {"path": "../terraform.tfstate"}},
+            "zenml_chart_version": ZENML["chart_version"],
+            "monitoring_chart_version": MONITORING_CHART_VERSION,
+            "monitoring_rules_dir": "../../monitoring",
+        }
+    )
 
 
 def backend_settings(plan: Plan, stage: str) -> list[tuple[str, str | bool]]:

@@ -66,6 +66,10 @@ module "node_groups" {
   subnet_ids         = module.network.private_subnet_ids
   kms_key_arn        = module.secrets.kms_key_arn
   node_groups        = var.node_pools
+
+  oidc_provider_arn          = module.cluster.oidc_provider_arn
+  oidc_issuer                = module.cluster.oidc_issuer
+  autoscaler_service_account = var.autoscaler_service_account
 }
 
 module "storage" {

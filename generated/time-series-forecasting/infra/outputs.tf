@@ -81,3 +81,17 @@ output "platform" {
   description = "Namespaces and release names the platform stage installs into."
   value       = var.platform
 }
+
+output "kubernetes_version" {
+  description = "Kubernetes minor version of the cluster, for the platform stage's autoscaler."
+  value       = var.kubernetes_version
+}
+
+output "autoscaler" {
+  description = "Service account and IAM role of the cluster autoscaler, for the platform stage."
+  value = {
+    namespace = var.autoscaler_service_account.namespace
+    name      = var.autoscaler_service_account.name
+    role_arn  = module.node_groups.autoscaler_role_arn
+  }
+}

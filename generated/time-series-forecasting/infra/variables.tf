@@ -216,6 +216,14 @@ variable "ci" {
   }
 }
 
+variable "autoscaler_service_account" {
+  description = "Namespace and name of the cluster autoscaler's service account, which the platform stage creates."
+  type = object({
+    namespace = string
+    name      = string
+  })
+}
+
 variable "platform" {
   description = "Namespaces, release names and port of what the platform stage installs (the ZenML server, monitoring)."
   type = object({

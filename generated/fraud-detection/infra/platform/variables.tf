@@ -40,3 +40,8 @@ variable "system" {
     spec_sha256 = string
   })
 }
+
+variable "autoscaler_chart_version" {
+  description = "Version of the cluster-autoscaler Helm chart."
+  type        = string
+}

@@ -14,3 +14,8 @@ output "node_groups" {
     }
   }
 }
+
+output "autoscaler_role_arn" {
+  description = "IAM role of the cluster autoscaler's service account (IRSA)."
+  value       = aws_iam_role.autoscaler.arn
+}

@@ -36,3 +36,21 @@ variable "node_groups" {
     }))
   }))
 }
+
+variable "oidc_provider_arn" {
+  description = "ARN of the cluster's OIDC provider, trusted by the cluster autoscaler's role."
+  type        = string
+}
+
+variable "oidc_issuer" {
+  description = "Issuer of the cluster's service-account tokens, without https://."
+  type        = string
+}
+
+variable "autoscaler_service_account" {
+  description = "Namespace and name of the cluster autoscaler's Kubernetes service account."
+  type = object({
+    namespace = string
+    name      = string
+  })
+}
