@@ -10,6 +10,7 @@ the roots must expose the outputs every consumer reads by name.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,25 @@ def test_a_cloud_stack_readme_says_how_to_apply(
     assert "## Infrastructure" in readme
     assert "terraform -chdir=infra/platform apply" in readme
     assert "-backend-config=backend.hcl" in readme
+
+
+CONSUMER = re.compile(
+    r"terraform\s+(?:-chdir=\S+\s+)?output\s+(?:-raw\s+|-json\s+)?([a-z_][a-z0-9_]*)"
+)
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_every_output_a_stack_file_reads_by_name_exists(
+    name: str, corpus: dict[str, tuple[Plan, Path]]
+) -> None:
+    """Whatever in the stack runs ``terraform output NAME`` (scripts, CI, README) finds NAME."""
+    _, stack = corpus[name]
+    outputs = set(load_config(stack / "infra").outputs)
+    read = {
+        match.group(1)
+        for file in stack.rglob("*")
+        if file.is_file() and "infra" not in file.relative_to(stack).parts
+        for match in CONSUMER.finditer(file.read_text(encoding="utf-8", errors="replace"))
+    }
+    assert "cluster_endpoint" in read, "the README no longer shows how to read the outputs"
+    assert read <= outputs
