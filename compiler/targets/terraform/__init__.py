@@ -1,1 +1,1 @@
-"""The Terraform target (next): its HCL encoding and resource names, written ahead of it."""
+"""The Terraform target: `infra/` for cloud stacks (cluster root, modules, platform stage)."""

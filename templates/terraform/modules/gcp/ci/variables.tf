@@ -1,0 +1,25 @@
+variable "name" {
+  description = "Name prefix of the CI identity (the system's Kubernetes name)."
+  type        = string
+}
+
+variable "project_id" {
+  description = "Google Cloud project of the stack."
+  type        = string
+}
+
+variable "repository" {
+  description = "GitHub repository (owner/name) whose workflows may deploy; nothing is created while it is null."
+  type        = string
+  nullable    = true
+}
+
+variable "branch" {
+  description = "Branch whose workflow runs may deploy."
+  type        = string
+}
+
+variable "registry_id" {
+  description = "ID of the Artifact Registry repository the CI pushes images to."
+  type        = string
+}
