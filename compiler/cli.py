@@ -37,6 +37,7 @@ from mlopsgen.wording import count
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from mlopsgen.deploy.session import Prepared
     from mlopsgen.spec.loader import LoadedSpec
 
 app = typer.Typer(
@@ -291,6 +292,81 @@ def diff(
     with _handle_errors():
         text = diff_stack(spec, out)
     typer.echo(text or "no changes", nl=not text)
+
+
+@app.command()
+def deploy(
+    spec: SpecArg,
+    out: OutOption = None,
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Plan and summarize; change nothing.")
+    ] = False,
+    destroy: Annotated[
+        bool,
+        typer.Option("--destroy", help="Destroy the infrastructure (asks for the system name)."),
+    ] = False,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Apply the plan without asking.")
+    ] = False,
+) -> None:
+    """Provision the stack's infra/ with Terraform: init, plan, confirm, apply the saved plan.
+
+    Exit codes: 0 applied (or nothing to change, or --plan-only), 1 cancelled at the
+    confirmation (nothing changed), 2 no infra/, no terraform or a Terraform step failed.
+    """
+    from mlopsgen.build import default_out_dir
+    from mlopsgen.deploy import session
+
+    with _handle_errors():
+        loaded = _load(spec)
+        system = loaded.spec.system.name
+        cloud = loaded.spec.infrastructure.cloud
+        root = out if out is not None else default_out_dir(system)
+        infra = root / "infra"
+        if not infra.is_dir():
+            if cloud == "local":
+                raise UsageError(
+                    f"{spec} targets the local profile (infrastructure.cloud: local): "
+                    "there is no infra/ to deploy",
+                    hint="name a cloud (aws or gcp) in the spec and rebuild, or run locally",
+                )
+            raise UsageError(
+                f"no infra/ in {root}", hint=f"build the stack first: mlopsgen build {spec}"
+            )
+        terraform = session.find_terraform()
+        typer.echo(f"terraform: {terraform.path}", err=True)
+        prepared = session.prepare(terraform, infra, cloud, destroy=destroy)
+        _print_summary(prepared, destroy)
+        if plan_only or not prepared.changes:
+            raise typer.Exit(0)
+        if not _confirmed(system, destroy, auto_approve):
+            typer.echo("cancelled: nothing changed", err=True)
+            raise typer.Exit(1)
+        session.apply(terraform, infra, cloud, prepared)
+        typer.echo("destroyed" if destroy else "applied")
+        if not destroy:
+            for name, value in session.outputs(terraform, infra, cloud):
+                typer.echo(f"  {name}: {value}")
+
+
+def _print_summary(prepared: Prepared, destroy: bool) -> None:
+    if not prepared.changes:
+        typer.echo("no changes: the infrastructure matches the configuration")
+        return
+    what = ", ".join(f"{n} to {a}" for a, n in prepared.actions.items()) or "output changes only"
+    typer.echo(f"{'destroy' if destroy else 'plan'}: {what}")
+    for action, kind, number in prepared.types:
+        typer.echo(f"  {action:<8} {number:>4}  {kind}")
+
+
+def _confirmed(system: str, destroy: bool, auto_approve: bool) -> bool:
+    """Ask before changing anything; a destroy always asks for the system's name."""
+    if destroy:
+        typed = typer.prompt(f"Type the system name ({system}) to destroy its infrastructure")
+        return bool(typed.strip() == system)
+    if auto_approve:
+        return True
+    return typer.confirm("Apply this plan?", default=False)
 
 
 def main() -> None:

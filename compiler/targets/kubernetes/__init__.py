@@ -1,0 +1,1 @@
+"""The Kubernetes target: the serving workloads as kustomize manifests under ``deploy/``."""

@@ -1,0 +1,124 @@
+"""The Kubernetes target: each online service's workload as kustomize manifests in ``deploy/``.
+
+``deploy/base/<service>/`` holds the objects (dumped from data with ``yaml_dump``, never
+templated), ``deploy/base/kustomization.yaml`` lists them and ``deploy/overlays/cluster/`` is
+what CD applies with the cluster's addresses from the Terraform outputs. Terraform never owns
+these objects: the HPA owns the replica count, and a Terraform-managed Deployment would be
+scaled back on every apply. A plan with no online service gets a README section saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mlopsgen import __version__
+from mlopsgen.plan.ir.root import Plan
+from mlopsgen.render.environment import render_file
+from mlopsgen.render.filters_markup import markdown_code
+from mlopsgen.render.header import generated_header
+from mlopsgen.targets.base import Rendered
+from mlopsgen.targets.dumps import yaml_dump
+from mlopsgen.targets.kubernetes.kustomize import base_kustomization, overlay_kustomization
+from mlopsgen.targets.kubernetes.views import (
+    IDENTITY_ANNOTATIONS,
+    Service,
+    cpu_quantity,
+    manifests,
+    served_services,
+)
+
+__all__ = ["SECTION", "KubernetesTarget"]
+
+SECTION = "Serving on Kubernetes"
+BASE = "deploy/base"
+OVERLAY = "deploy/overlays/cluster"
+
+_PURPOSES = {
+    "serviceaccount.yaml": "the {name} pods' identity (annotated with the services identity)",
+    "deployment.yaml": "the {name} pods: replica floor, resources, probes, zone spread",
+    "service.yaml": "the {name} ClusterIP Service on port 80",
+    "hpa.yaml": "the {name} autoscaler: the plan's bounds, CPU target and behaviour",
+    "pdb.yaml": "the {name} disruption budget: at most one pod down at a time",
+}
+
+
+@dataclass(frozen=True)
+class KubernetesTarget:
+    """``deploy/``: kustomize base and overlay for every service the plan serves online."""
+
+    name: str = "kubernetes"
+
+    def render(self, plan: Plan) -> Rendered:
+        """The manifests, their kustomizations, ``deploy/README.md`` and a README section."""
+        services = served_services(plan)
+        if not services:
+            body = (
+                "This plan serves no model online, so there is no serving workload to deploy "
+                "on Kubernetes."
+            )
+            return Rendered({}, {}, sections={SECTION: body})
+        header = generated_header("#", __version__, plan.system.spec_sha256)
+        files: dict[str, str] = {}
+        purposes: dict[str, str] = {}
+        resources: list[str] = []
+        for service in services:
+            for name, obj in manifests(plan, service).items():
+                path = f"{BASE}/{service.name}/{name}"
+                files[path] = header + yaml_dump(obj)
+                purposes[path] = _PURPOSES[name].format(name=service.name)
+                resources.append(f"{service.name}/{name}")
+        files[f"{BASE}/kustomization.yaml"] = header + yaml_dump(base_kustomization(resources))
+        purposes[f"{BASE}/kustomization.yaml"] = "the kustomize base: every serving manifest"
+        overlay = overlay_kustomization(plan.infrastructure.cloud, services)
+        files[f"{OVERLAY}/kustomization.yaml"] = header + yaml_dump(overlay)
+        purposes[f"{OVERLAY}/kustomization.yaml"] = (
+            "what CD applies: the registry image and workload identity from Terraform outputs"
+        )
+        files["deploy/README.md"] = _readme(plan, services)
+        purposes["deploy/README.md"] = "how CD applies the serving manifests"
+        return Rendered(files, purposes, sections={SECTION: _section(services)})
+
+
+def _rows(services: list[Service]) -> list[dict[str, Any]]:
+    rows = []
+    for s in services:
+        gpu = f", {s.gpu} GPU" if s.gpu else ""
+        budget = f"max {s.max_unavailable} unavailable" if s.max_unavailable else "none"
+        rows.append(
+            {
+                "name": s.name,
+                "replicas": str(s.replicas),
+                "bounds": f"{s.min_replicas}-{s.max_replicas} at {s.target_cpu_percent} % CPU",
+                "budget": budget,
+                "resources": f"{cpu_quantity(s.cpu)} CPU, {s.memory_gib} GiB{gpu}",
+            }
+        )
+    return rows
+
+
+def _readme(plan: Plan, services: list[Service]) -> str:
+    identity = IDENTITY_ANNOTATIONS.get(plan.infrastructure.cloud)
+    return render_file(
+        "deploy/README.md",
+        "kubernetes/deploy/README.md.j2",
+        header=generated_header(
+            "<!--", __version__, plan.system.spec_sha256, comment_suffix="-->"
+        ).rstrip("\n"),
+        system=plan.system.name,
+        plural="s" if len(services) > 1 else "",
+        rows=_rows(services),
+        identity=identity,
+    )
+
+
+def _section(services: list[Service]) -> str:
+    names = ", ".join(markdown_code(s.name) for s in services)
+    return (
+        f"The online service ({names}) ships as kustomize manifests in `deploy/`, sized by the "
+        "plan (replica floor, autoscaling bounds, disruption budget, resources per replica). "
+        "CD applies them after the image is pushed, with the registry and identity read from "
+        "the Terraform outputs:\n\n"
+        "```sh\nkubectl apply -k deploy/overlays/cluster\n```\n\n"
+        "`deploy/README.md` lists the steps."
+    )

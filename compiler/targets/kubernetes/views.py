@@ -1,0 +1,308 @@
+"""The serving workload's Kubernetes objects, built as data from the Plan.
+
+Every number comes from the Plan: the replica floor and the autoscaling bounds and behaviour
+(``serving.hpa``), the disruption budget (``serving.pdb``), the resources of one replica and
+its GPUs (``serving.replica``) and the zones to spread over (``infrastructure.zones``). The
+objects are plain mappings that the target dumps with ``yaml_dump``; nothing is templated, so
+no spec string can become YAML syntax.
+
+The cluster's addresses (the image registry, the workload identity) exist only after
+Terraform has run, so they are not written here: the overlay takes them from the Terraform
+outputs at deploy time (a kustomize image override and a replacement from ``outputs.env``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mlopsgen.plan.ir.root import Plan
+from mlopsgen.plan.ir.serving import HpaBehavior, ScalingRules
+
+__all__ = [
+    "BENTO_PORT",
+    "IDENTITY_ANNOTATIONS",
+    "Service",
+    "manifests",
+    "served_services",
+]
+
+#: Where BentoML listens, and its health endpoints (``bentoml serve`` defaults).
+BENTO_PORT = 3000
+LIVENESS_PATH = "/livez"
+READINESS_PATH = "/readyz"
+#: The unprivileged user the service runs as (any non-zero uid; the image needs no root).
+RUN_AS_USER = 10001
+GPU_RESOURCE = "nvidia.com/gpu"
+ZONE_KEY = "topology.kubernetes.io/zone"
+HOST_KEY = "kubernetes.io/hostname"
+
+#: The ServiceAccount annotation that binds pods to the cloud identity of the
+#: ``services_identity`` Terraform output (IRSA on EKS, Workload Identity on GKE).
+IDENTITY_ANNOTATIONS = {
+    "aws": "eks.amazonaws.com/role-arn",
+    "gcp": "iam.gke.io/gcp-service-account",
+}
+
+
+@dataclass(frozen=True)
+class Service:
+    """One online service of the plan: its name, the models it serves and its sizing."""
+
+    name: str
+    models: tuple[str, ...]
+    replicas: int
+    min_replicas: int
+    max_replicas: int
+    target_cpu_percent: int
+    max_unavailable: int | None
+    cpu: float
+    memory_gib: int
+    gpu: int
+    zones: int
+    behavior: HpaBehavior
+
+
+def served_services(plan: Plan) -> list[Service]:
+    """The services the plan serves online: one per real-time service with served models.
+
+    A plan whose serving is batch only, or that serves none of its models, has no workload
+    to deploy; the HPA's floor is the Deployment's replica count.
+    """
+    serving = plan.serving
+    served = {m.name for m in plan.models if m.served}
+    models = tuple(m for m in serving.models if m in served)
+    if not serving.realtime or not models or serving.hpa is None:
+        return []
+    hpa = serving.hpa
+    pdb = serving.pdb
+    budget = pdb.max_unavailable if pdb is not None and pdb.enabled else None
+    replica = serving.replica
+    return [
+        Service(
+            name=serving.service_name,
+            models=models,
+            replicas=hpa.min_replicas,
+            min_replicas=hpa.min_replicas,
+            max_replicas=hpa.max_replicas,
+            target_cpu_percent=hpa.target_cpu_percent,
+            max_unavailable=budget,
+            cpu=replica.cpu,
+            memory_gib=replica.memory_gib,
+            gpu=replica.gpu,
+            zones=len(plan.infrastructure.zones),
+            behavior=hpa.behavior,
+        )
+    ]
+
+
+def cpu_quantity(cpu: float) -> str:
+    """A CPU quantity: whole cores as ``"4"``, fractions in millicores (``"1500m"``)."""
+    millis = round(cpu * 1000)
+    return str(millis // 1000) if millis % 1000 == 0 else f"{millis}m"
+
+
+def _labels(plan: Plan, service: Service) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": service.name,
+        "app.kubernetes.io/component": "serving",
+        "app.kubernetes.io/part-of": plan.system.k8s_name,
+    }
+
+
+def _selector(service: Service) -> dict[str, str]:
+    return {"app.kubernetes.io/name": service.name}
+
+
+def _metadata(plan: Plan, service: Service) -> dict[str, Any]:
+    return {
+        "name": service.name,
+        "labels": _labels(plan, service),
+        "annotations": {"mlopsgen.dev/models": ",".join(service.models)},
+    }
+
+
+def _resources(service: Service) -> dict[str, Any]:
+    requests: dict[str, Any] = {
+        "cpu": cpu_quantity(service.cpu),
+        "memory": f"{service.memory_gib}Gi",
+    }
+    limits: dict[str, Any] = {"memory": f"{service.memory_gib}Gi"}
+    if service.gpu:
+        requests[GPU_RESOURCE] = service.gpu
+        limits[GPU_RESOURCE] = service.gpu
+    return {"requests": requests, "limits": limits}
+
+
+def _probe(path: str, period: int, failures: int) -> dict[str, Any]:
+    return {
+        "httpGet": {"path": path, "port": "http"},
+        "periodSeconds": period,
+        "timeoutSeconds": 2,
+        "failureThreshold": failures,
+    }
+
+
+def _spread(service: Service) -> list[dict[str, Any]]:
+    """Across zones strictly when there are several (losing a zone keeps the SLO), across
+    nodes as a preference."""
+    selector = {"matchLabels": _selector(service)}
+    zone_rule = "DoNotSchedule" if service.zones > 1 else "ScheduleAnyway"
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": ZONE_KEY,
+            "whenUnsatisfiable": zone_rule,
+            "labelSelector": selector,
+        },
+        {
+            "maxSkew": 1,
+            "topologyKey": HOST_KEY,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": selector,
+        },
+    ]
+
+
+def deployment(plan: Plan, service: Service) -> dict[str, Any]:
+    """The service's pods: the replica floor, sized, spread, probed and unprivileged."""
+    container: dict[str, Any] = {
+        "name": "service",
+        "image": service.name,
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [{"name": "http", "containerPort": BENTO_PORT, "protocol": "TCP"}],
+        "env": [{"name": "BENTOML_DO_NOT_TRACK", "value": "True"}],
+        "resources": _resources(service),
+        "startupProbe": _probe(READINESS_PATH, 5, 60),
+        "livenessProbe": _probe(LIVENESS_PATH, 10, 3),
+        "readinessProbe": _probe(READINESS_PATH, 5, 3),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "runAsNonRoot": True,
+        },
+    }
+    pod: dict[str, Any] = {
+        "serviceAccountName": service.name,
+        "automountServiceAccountToken": True,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS_USER,
+            "runAsGroup": RUN_AS_USER,
+            "fsGroup": RUN_AS_USER,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "topologySpreadConstraints": _spread(service),
+        "containers": [container],
+    }
+    if service.gpu:
+        pod["tolerations"] = [{"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _metadata(plan, service),
+        "spec": {
+            "replicas": service.replicas,
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": _selector(service)},
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+            },
+            "template": {
+                "metadata": {"labels": _labels(plan, service)},
+                "spec": pod,
+            },
+        },
+    }
+
+
+def service_object(plan: Plan, service: Service) -> dict[str, Any]:
+    """A ClusterIP Service in front of the pods, on port 80."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _metadata(plan, service),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": _selector(service),
+            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+
+
+def _rules(rules: ScalingRules) -> dict[str, Any]:
+    return {
+        "stabilizationWindowSeconds": rules.stabilization_window_seconds,
+        "selectPolicy": rules.select_policy,
+        "policies": [
+            {"type": p.type, "value": p.value, "periodSeconds": p.period_seconds}
+            for p in rules.policies
+        ],
+    }
+
+
+def autoscaler(plan: Plan, service: Service) -> dict[str, Any]:
+    """The HorizontalPodAutoscaler: the plan's bounds, CPU target and explicit behaviour."""
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": _metadata(plan, service),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": service.name},
+            "minReplicas": service.min_replicas,
+            "maxReplicas": service.max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {
+                            "type": "Utilization",
+                            "averageUtilization": service.target_cpu_percent,
+                        },
+                    },
+                }
+            ],
+            "behavior": {
+                "scaleUp": _rules(service.behavior.scale_up),
+                "scaleDown": _rules(service.behavior.scale_down),
+            },
+        },
+    }
+
+
+def disruption_budget(plan: Plan, service: Service) -> dict[str, Any] | None:
+    """At most the plan's number of pods down for voluntary disruptions, when it plans one."""
+    if service.max_unavailable is None:
+        return None
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _metadata(plan, service),
+        "spec": {
+            "maxUnavailable": service.max_unavailable,
+            "selector": {"matchLabels": _selector(service)},
+        },
+    }
+
+
+def service_account(plan: Plan, service: Service) -> dict[str, Any]:
+    """The pods' identity; the overlay annotates it with the ``services_identity`` output."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": _metadata(plan, service),
+    }
+
+
+def manifests(plan: Plan, service: Service) -> dict[str, dict[str, Any]]:
+    """Each object of one service, keyed by its file name in ``deploy/base/<service>/``."""
+    objects: dict[str, dict[str, Any] | None] = {
+        "serviceaccount.yaml": service_account(plan, service),
+        "deployment.yaml": deployment(plan, service),
+        "service.yaml": service_object(plan, service),
+        "hpa.yaml": autoscaler(plan, service),
+        "pdb.yaml": disruption_budget(plan, service),
+    }
+    return {name: obj for name, obj in objects.items() if obj is not None}

@@ -1,0 +1,70 @@
+"""The cluster overlay as CD builds it: kustomize takes the image and identity, output valid.
+
+Runs ``kubectl kustomize`` (kustomize built into kubectl) on a reference stack's ``deploy/``
+after doing what the README's CD steps do: write ``outputs.env`` and point the image at the
+registry (the edit ``kustomize edit set image`` makes).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from mlopsgen.build import compile_stack
+from tests.conftest import SPECS
+
+KUBECTL = shutil.which("kubectl")
+OVERLAY = "deploy/overlays/cluster"
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl (with its built-in kustomize) is not on PATH")
+@pytest.mark.parametrize(
+    ("stem", "annotation"),
+    [
+        ("computer-vision", "eks.amazonaws.com/role-arn"),
+        ("recommendation", "iam.gke.io/gcp-service-account"),
+    ],
+)
+def test_the_overlay_builds_with_the_terraform_outputs(
+    stem: str, annotation: str, tmp_path: Path
+) -> None:
+    assert KUBECTL is not None
+    tree = compile_stack(SPECS / f"{stem}.yaml", tmp_path / "unused").tree
+    for path, text in tree.items():
+        if path.startswith("deploy/"):
+            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / path).write_text(text, encoding="utf-8")
+    overlay = tmp_path / OVERLAY
+    identity = "arn:aws:iam::123456789012:role/services"
+    (overlay / "outputs.env").write_text(f"services_identity={identity}\n", encoding="utf-8")
+    kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text(encoding="utf-8"))
+    (image,) = kustomization["images"]
+    image["newName"] = f"registry.example/team/{image['name']}"
+    image["newTag"] = "abc123"
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump(kustomization), encoding="utf-8")
+
+    built = subprocess.run(
+        [KUBECTL, "kustomize", str(overlay)], capture_output=True, text=True, check=True
+    )
+    documents = [d for d in yaml.safe_load_all(built.stdout) if d]
+    kinds = sorted(d["kind"] for d in documents)
+    assert kinds == sorted(
+        [
+            "Deployment",
+            "HorizontalPodAutoscaler",
+            "PodDisruptionBudget",
+            "Service",
+            "ServiceAccount",
+        ]
+    ), "the local-only ConfigMap of the outputs never reaches the cluster"
+    for document in documents:
+        kubernetes_validate.validate(document, "1.31.0", strict=True)
+    by_kind = {d["kind"]: d for d in documents}
+    assert by_kind["ServiceAccount"]["metadata"]["annotations"][annotation] == identity
+    container = by_kind["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == f"registry.example/team/{image['name']}:abc123"

@@ -1,0 +1,201 @@
+"""The serving manifests: valid for the plan's Kubernetes, and carrying the Plan's numbers.
+
+The numbers are read back from the YAML the target wrote, not from the objects it built, so a
+manifest that drops or renames a field fails here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kubernetes_validate import utils as kv_utils
+
+from mlopsgen.plan.ir.root import Plan
+from mlopsgen.targets.kubernetes.target import SECTION, KubernetesTarget
+from mlopsgen.targets.kubernetes.views import IDENTITY_ANNOTATIONS, cpu_quantity
+from tests.unit.hostile_strings import FRAGMENTS
+from tests.unit.plan_support import REFERENCE, plan
+
+TARGET = KubernetesTarget()
+BASE = "deploy/base"
+OVERLAY = "deploy/overlays/cluster/kustomization.yaml"
+
+
+def nearest_version(wanted: str) -> str:
+    """The shipped schema version nearest to ``wanted`` (a ``major.minor``)."""
+    shipped = sorted({tuple(int(p) for p in v.split(".")[:2]) for v in kv_utils.all_versions()})
+    major, minor = (int(p) for p in wanted.split(".")[:2])
+    best = min(shipped, key=lambda v: (abs(v[0] - major) * 100 + abs(v[1] - minor), v))
+    return f"{best[0]}.{best[1]}.0"
+
+
+def objects(files: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Every manifest under ``deploy/base/<service>/``, parsed, keyed by path."""
+    return {
+        path: yaml.safe_load(text)
+        for path, text in files.items()
+        if path.startswith(f"{BASE}/") and path.count("/") == 3
+    }
+
+
+def by_kind(files: dict[str, str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for obj in objects(files).values():
+        assert obj["kind"] not in found, "one service per plan: each kind once"
+        found[obj["kind"]] = obj
+    return found
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_every_manifest_is_valid_for_the_plans_kubernetes_in_strict_mode(stem: str) -> None:
+    reference = plan(stem)
+    version = nearest_version(reference.infrastructure.kubernetes_version)
+    found = objects(dict(TARGET.render(reference).files))
+    assert found, f"{stem}: no manifests"
+    for path, obj in found.items():
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.ValidationError as exc:  # pragma: no cover - failure text
+            pytest.fail(f"{path}: {exc.message} at {list(exc.path)}")
+
+
+def test_a_manifest_with_an_unknown_field_fails_the_validator() -> None:
+    """Guard: strict validation does reject what the test above would let through."""
+    obj = objects(dict(TARGET.render(plan("fraud-detection")).files))
+    deployment = next(o for o in obj.values() if o["kind"] == "Deployment")
+    deployment["spec"]["replicaz"] = 2
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, "1.31.0", strict=True)
+
+
+def test_nearest_version_picks_a_shipped_one() -> None:
+    assert nearest_version("1.31") == "1.31.0"
+    assert nearest_version("1.2") == min(
+        (v for v in kv_utils.all_versions()), key=lambda v: tuple(map(int, v.split(".")))
+    )
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_replicas_bounds_budget_and_resources_equal_the_plans(stem: str) -> None:
+    reference = plan(stem)
+    serving = reference.serving
+    assert serving.hpa is not None and serving.pdb is not None
+    kinds = by_kind(dict(TARGET.render(reference).files))
+    deployment, hpa = kinds["Deployment"], kinds["HorizontalPodAutoscaler"]
+    assert deployment["spec"]["replicas"] == serving.hpa.min_replicas
+    assert hpa["spec"]["minReplicas"] == serving.hpa.min_replicas
+    assert hpa["spec"]["maxReplicas"] == serving.hpa.max_replicas
+    assert hpa["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
+    target = hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"]
+    assert target == serving.hpa.target_cpu_percent
+    behavior = hpa["spec"]["behavior"]
+    planned = serving.hpa.behavior
+    for side, rules in (("scaleUp", planned.scale_up), ("scaleDown", planned.scale_down)):
+        assert behavior[side]["stabilizationWindowSeconds"] == rules.stabilization_window_seconds
+        written = [(p["type"], p["value"], p["periodSeconds"]) for p in behavior[side]["policies"]]
+        assert written == [(p.type, p.value, p.period_seconds) for p in rules.policies]
+    if serving.pdb.enabled:
+        assert kinds["PodDisruptionBudget"]["spec"]["maxUnavailable"] == serving.pdb.max_unavailable
+        assert serving.hpa.min_replicas >= 2
+    else:
+        assert "PodDisruptionBudget" not in kinds
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    resources = container["resources"]
+    replica = serving.replica
+    assert resources["requests"]["cpu"] == cpu_quantity(replica.cpu)
+    assert resources["requests"]["memory"] == f"{replica.memory_gib}Gi"
+    assert resources["limits"]["memory"] == f"{replica.memory_gib}Gi"
+    gpu = resources["limits"].get("nvidia.com/gpu", 0)
+    assert gpu == replica.gpu
+    assert ("tolerations" in pod) == (replica.gpu > 0)
+    zone = pod["topologySpreadConstraints"][0]
+    assert zone["topologyKey"] == "topology.kubernetes.io/zone"
+    zones = len(reference.infrastructure.zones)
+    assert zone["whenUnsatisfiable"] == ("DoNotSchedule" if zones > 1 else "ScheduleAnyway")
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["ports"][0]["containerPort"] == 3000
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    assert pod["serviceAccountName"] == kinds["ServiceAccount"]["metadata"]["name"]
+
+
+def test_the_gpu_stack_requests_its_gpu_and_tolerates_the_taint() -> None:
+    kinds = by_kind(dict(TARGET.render(plan("computer-vision")).files))
+    pod = kinds["Deployment"]["spec"]["template"]["spec"]
+    assert pod["containers"][0]["resources"]["requests"]["nvidia.com/gpu"] == 1
+    assert pod["tolerations"] == [
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+    ]
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_the_base_lists_every_manifest_and_the_overlay_takes_the_outputs(stem: str) -> None:
+    reference = plan(stem)
+    files = dict(TARGET.render(reference).files)
+    base = yaml.safe_load(files[f"{BASE}/kustomization.yaml"])
+    assert sorted(f"{BASE}/{r}" for r in base["resources"]) == sorted(objects(files))
+    overlay = yaml.safe_load(files[OVERLAY])
+    assert overlay["resources"] == ["../../base"]
+    assert [i["name"] for i in overlay["images"]] == [reference.serving.service_name]
+    annotation = IDENTITY_ANNOTATIONS[reference.infrastructure.cloud]
+    (replacement,) = overlay["replacements"]
+    assert replacement["source"]["fieldPath"] == "data.services_identity"
+    assert replacement["targets"][0]["fieldPaths"] == [f"metadata.annotations.[{annotation}]"]
+
+
+def test_rendering_twice_gives_the_same_bytes() -> None:
+    reference = plan("fraud-detection")
+    assert TARGET.render(reference) == TARGET.render(reference)
+
+
+def test_the_readme_section_says_how_cd_applies_them() -> None:
+    rendered = TARGET.render(plan("recommendation"))
+    assert "kubectl apply -k deploy/overlays/cluster" in rendered.sections[SECTION]
+    assert "kubectl apply -k deploy/overlays/cluster" in rendered.files["deploy/README.md"]
+
+
+def test_a_plan_serving_nothing_online_gets_no_manifests_but_a_section() -> None:
+    reference = plan("fraud-detection")
+    batch = dataclasses.replace(
+        reference, serving=dataclasses.replace(reference.serving, realtime=False)
+    )
+    rendered = TARGET.render(batch)
+    assert rendered.files == {}
+    assert "no model online" in rendered.sections[SECTION]
+
+
+def _renamed(reference: Plan, name: str) -> Plan:
+    """The plan with its first served model renamed to ``name`` everywhere the target reads."""
+    old = reference.serving.models[0]
+    models = tuple(
+        dataclasses.replace(m, name=name) if m.name == old else m for m in reference.models
+    )
+    served = tuple(name if m == old else m for m in reference.serving.models)
+    system = dataclasses.replace(reference.system, name=name)
+    return dataclasses.replace(
+        reference,
+        models=models,
+        system=system,
+        serving=dataclasses.replace(reference.serving, models=served),
+    )
+
+
+@settings(deadline=None, max_examples=40, derandomize=True)
+@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4).map("x".join))
+def test_hostile_names_reach_the_yaml_as_data(name: str) -> None:
+    reference = plan("fraud-detection")
+    rendered = TARGET.render(_renamed(reference, name))
+    deployment = by_kind(dict(rendered.files))["Deployment"]
+    models = deployment["metadata"]["annotations"]["mlopsgen.dev/models"]
+    assert models.split(",")[0] == name
+    for path, text in rendered.files.items():
+        if path.endswith(".yaml"):
+            assert isinstance(yaml.safe_load(text), dict), path
