@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-RUN_PY = '''
+RUN_PY = """
 import argparse, json, os, sys
 from pathlib import Path
 
@@ -69,7 +69,7 @@ model = {
     {"status": outcome, "error": None, "models": [model]}
 ))
 sys.exit(3 if kept else 0)
-'''
+"""
 
 
 def install_fake_pipelines(stack: Path) -> None:

@@ -150,6 +150,11 @@ def run_json(stack: Path, code: str, *, extra_env: Mapping[str, str] | None = No
 
 def main() -> None:
     """Build or find the shared environment; print its interpreter and what that took."""
+    given = os.environ.get(STACK_PYTHON_VARIABLE)
+    if given:
+        print(f"stack environment: {STACK_PYTHON_VARIABLE}={given}", file=sys.stderr)
+        print(given)
+        return
     started = time.monotonic()
     try:
         env = shared_env()

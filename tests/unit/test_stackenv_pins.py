@@ -50,7 +50,7 @@ def test_a_built_stack_gives_its_pyproject_and_constraints() -> None:
 
 
 def test_a_directory_without_a_stack_says_to_build_it(tmp_path: Path) -> None:
-    with pytest.raises(EnvBuildError, match="pyproject.toml") as raised:
+    with pytest.raises(EnvBuildError, match=r"pyproject\.toml") as raised:
         read_stack_pins(tmp_path)
     assert raised.value.hint is not None and "mlopsgen build" in raised.value.hint
 
@@ -63,8 +63,8 @@ PIP_OUTPUTS = [
         "bentoml==1.4.39",
     ),
     (
-        "  error: subprocess-exited-with-error\n\n  × Building wheel for langdetect "
-        "(pyproject.toml) did not run successfully.\n  ERROR: Failed building wheel for "
+        "  error: subprocess-exited-with-error\n\n  \N{MULTIPLICATION SIGN} Building wheel for "
+        "langdetect (pyproject.toml) did not run successfully.\n  ERROR: Failed building wheel for "
         "langdetect\nFailed to build langdetect\nERROR: Could not build wheels for langdetect",
         "langdetect",
     ),
