@@ -23,6 +23,8 @@ ROOTS = (
     "feast",
     "langdetect",
     "lightgbm",
+    "numpy",
+    "pandas",
     "pandera",
     "pyarrow",
     "scikit-learn",
