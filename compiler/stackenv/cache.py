@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlopsgen.stackenv.errors import EnvBuildError, failed_package, pip_error_lines
-from mlopsgen.stackenv.pins import EnvPins
+from mlopsgen.stackenv.pins import EnvPins, python_supported
 
 __all__ = ["CACHE_VARIABLE", "EnvResult", "cache_root", "ensure_env"]
 
@@ -101,6 +101,11 @@ def ensure_env(
     Raises:
         EnvBuildError: pip failed (naming the package it blames) or the cache is unwritable.
     """
+    if pins.requires_python and not python_supported(pins.requires_python, pins.python):
+        raise EnvBuildError(
+            f"the stack supports Python {pins.requires_python}, not {pins.python}",
+            "run mlopsgen from a supported Python, or name an interpreter with --python",
+        )
     cache = root if root is not None else cache_root()
     digest = pins.digest()
     final = cache / digest

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
 import sys
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlopsgen.stackenv.errors import EnvBuildError
@@ -47,6 +48,8 @@ class EnvPins:
     requirements: tuple[str, ...]
     constraints: tuple[str, ...]
     python: str
+    requires_python: str = field(default="", compare=False)
+    """The stack's ``requires-python``, checked before a build (not part of the key)."""
 
     @classmethod
     def of(
@@ -100,4 +103,35 @@ def read_stack_pins(stack: Path, python: str | None = None) -> EnvPins:
         if constraints_file.is_file()
         else []
     )
-    return EnvPins.of(project.get("dependencies", []), constraints, python)
+    pins = EnvPins.of(project.get("dependencies", []), constraints, python)
+    return EnvPins(
+        pins.requirements, pins.constraints, pins.python, str(project.get("requires-python", ""))
+    )
+
+
+_OPERATORS = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+_CLAUSE = re.compile(r"^(>=|<=|>|<|==|!=)\s*(\d+)\.(\d+)(?:\.\*)?$")
+
+
+def python_supported(requires_python: str, python: str) -> bool:
+    """Whether a ``major.minor`` Python meets a ``requires-python`` such as ``>=3.11,<3.13``.
+
+    Clauses other than a comparison with ``major.minor`` are not judged here (pip judges
+    them during the install).
+    """
+    major, minor = (int(part) for part in python.split(".")[:2])
+    for clause in filter(None, (c.strip() for c in requires_python.split(","))):
+        match = _CLAUSE.match(clause)
+        if match is None:
+            continue
+        bound = (int(match.group(2)), int(match.group(3)))
+        if not _OPERATORS[match.group(1)]((major, minor), bound):
+            return False
+    return True

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from mlopsgen.stackenv import EnvBuildError, EnvPins, read_stack_pins
+from mlopsgen.stackenv.cache import ensure_env
 from mlopsgen.stackenv.errors import failed_package, pip_error_lines
+from mlopsgen.stackenv.pins import python_supported
 from tests.conftest import REPO
 
 BASE = EnvPins.of(["zenml[local]==0.98.0", "six==1.17.0"], ["numpy==2.4.6", "six==1.17.0"], "3.11")
@@ -47,6 +49,22 @@ def test_a_built_stack_gives_its_pyproject_and_constraints() -> None:
     pins = read_stack_pins(REPO / "generated" / "fraud-detection", "3.11")
     assert "zenml[local]==0.98.0" in pins.requirements
     assert "numpy==2.4.6" in pins.constraints and "torch==2.13.0" not in pins.constraints
+
+
+@pytest.mark.parametrize(
+    ("python", "supported"), [("3.10", False), ("3.11", True), ("3.12", True), ("3.13", False)]
+)
+def test_the_stacks_python_range_is_read_as_pip_reads_it(python: str, supported: bool) -> None:
+    assert python_supported(">=3.11,<3.13", python) is supported
+    assert python_supported("", python)
+
+
+def test_an_unsupported_python_is_refused_before_anything_is_built(tmp_path: Path) -> None:
+    stack = read_stack_pins(REPO / "generated" / "fraud-detection", "3.13")
+    assert stack.requires_python == ">=3.11,<3.13"
+    with pytest.raises(EnvBuildError, match=r"supports Python >=3\.11,<3\.13, not 3\.13"):
+        ensure_env(stack, root=tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_directory_without_a_stack_says_to_build_it(tmp_path: Path) -> None:
