@@ -1,15 +1,21 @@
-"""A stand-in for a stack's ``pipelines/run.py`` that follows the stack contract exactly.
+"""A stand-in for a stack's interpreter running ``pipelines.run``, following the contract.
 
 It lets the tests of ``mlopsgen run`` drive the whole path (build, environment, subprocess,
-events, result, exit code) without ZenML: it appends the progress events ``MLOPSGEN_EVENTS``
-asks for, writes ``.mlopsgen/last-run.json`` and exits 0, 3 or 4 as the real entry point
-does. ``FAKE_OUTCOME`` picks the outcome (``promoted``, ``kept_out``, ``failed``, ``crash``:
-exit 4 without a result). It records its arguments and the ZenML variables it saw in
-``.mlopsgen/fake-call.json`` for the tests to check, and whether ZenML was importable.
+events, result, exit code) in seconds, without ZenML: :func:`fake_interpreter` writes an
+executable that ``mlopsgen run --python`` accepts; asked for ``-m pipelines.run ARGS`` in the
+stack directory, it runs the stand-in entry point below with the test's own Python instead of
+the stack's generated one (which stays untouched, so the build never sees a hand edit). The
+stand-in appends the progress events ``MLOPSGEN_EVENTS`` asks for, writes
+``.mlopsgen/last-run.json`` and exits 0, 3 or 4 as the real entry point does.
+``FAKE_OUTCOME`` picks the outcome (``promoted``, ``kept_out``, ``failed``, ``crash``: exit 4
+without a result). It records its arguments, working directory and the ZenML and BentoML
+variables it saw in ``.mlopsgen/fake-call.json`` for the tests to check.
 """
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 
 RUN_PY = """
@@ -72,9 +78,30 @@ sys.exit(3 if kept else 0)
 """
 
 
-def install_fake_pipelines(stack: Path) -> None:
-    """Write the stand-in ``pipelines`` package into a built stack."""
-    package = stack / "pipelines"
-    package.mkdir(exist_ok=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "run.py").write_text(RUN_PY, encoding="utf-8")
+def fake_interpreter(directory: Path) -> Path:
+    """An executable standing in for the stack's ``python``; anything but the entry point fails."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "fake_run.py"
+    script.write_text(RUN_PY, encoding="utf-8")
+    wrapper = directory / "python"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        '[ "$1" = -m ] && [ "$2" = pipelines.run ] || { echo "unexpected: $*" >&2; exit 97; }\n'
+        "shift 2\n"
+        f'exec {shlex.quote(sys.executable)} {shlex.quote(str(script))} "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def ensure_entry_point(stack: Path) -> None:
+    """Give a stack whose targets generate no pipelines the entry point ``run`` looks for.
+
+    ``mlopsgen run`` refuses a stack without ``pipelines/run.py``; the stand-in interpreter
+    never executes it. A generated one is left alone (the build would see an edit).
+    """
+    entry = stack / "pipelines" / "run.py"
+    if not entry.exists():
+        entry.parent.mkdir(exist_ok=True)
+        entry.write_text('raise SystemExit("run by the stand-in interpreter only")\n', "utf-8")

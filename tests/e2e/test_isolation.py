@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import REPO
-from tests.e2e.fake_pipelines import install_fake_pipelines
+from tests.e2e.fake_pipelines import ensure_entry_point, fake_interpreter
 
 #: What generated stacks run on: the compiler's process must never load any of it.
 FORBIDDEN = (
@@ -66,8 +66,8 @@ def test_run_imports_none_of_them_while_the_stack_runs_in_its_own_process(
     spec = str(REPO / "specs" / "fraud-detection.yaml")
     out = tmp_path / "fraud"
     assert _imported_by(["build", spec, "--out", str(out)], tmp_path) == [""]
-    install_fake_pipelines(out)
-    args = ["run", spec, "--out", str(out), "--python", sys.executable]
+    ensure_entry_point(out)
+    args = ["run", spec, "--out", str(out), "--python", str(fake_interpreter(tmp_path / "fake"))]
     assert _imported_by(args, tmp_path) == [""]
     assert (out / ".mlopsgen" / "last-run.json").is_file()
 

@@ -1,8 +1,8 @@
 """``mlopsgen run`` as a process: build if stale, run the stack's entry point, exit 0, 3 or 4.
 
-The stack's ``pipelines/run.py`` here is the contract's stand-in (:mod:`.fake_pipelines`),
-run by the test's own interpreter (``--python``), so the whole path is exercised in seconds;
-the functional tier runs the real pipelines in the stack environment.
+The stack's interpreter here is the contract's stand-in (:mod:`.fake_pipelines`), named with
+``--python`` or ``MLOPSGEN_STACK_PYTHON``, so the whole path is exercised in seconds; the
+functional tier runs the real pipelines in the stack environment.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.fake_pipelines import install_fake_pipelines
+from tests.e2e.fake_pipelines import ensure_entry_point, fake_interpreter
 
 MLOPSGEN = Path(sys.executable).parent / "mlopsgen"
 FRAUD = REPO / "specs" / "fraud-detection.yaml"
@@ -35,19 +35,26 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Path:
-    """The fraud stack, built, with the stand-in pipelines in it."""
+    """The fraud stack, built."""
     out = tmp_path / "fraud"
     built = subprocess.run(
         [str(MLOPSGEN), "build", str(FRAUD), "--out", str(out)], capture_output=True, check=False
     )
     assert built.returncode == 0, built.stderr
-    install_fake_pipelines(out)
+    ensure_entry_point(out)
     return out
 
 
+@pytest.fixture
+def python(tmp_path: Path) -> Path:
+    """The stand-in interpreter."""
+    return fake_interpreter(tmp_path / "fake")
+
+
 def _fake(stack: Path, outcome: str, *args: str) -> subprocess.CompletedProcess[str]:
+    wrapper = fake_interpreter(stack.parent / "fake")
     return _run(
-        str(FRAUD), "--out", str(stack), "--python", sys.executable, *args,
+        str(FRAUD), "--out", str(stack), "--python", str(wrapper), *args,
         env={"FAKE_OUTCOME": outcome},
     )  # fmt: skip
 
@@ -108,11 +115,16 @@ def test_a_stale_stack_is_rebuilt_before_the_run(stack: Path) -> None:
     assert (stack / "README.md").is_file() and "1 create" in done.stderr
 
 
-def test_a_stack_without_pipelines_exits_4_and_says_so(tmp_path: Path) -> None:
-    done = _run(str(FRAUD), "--out", str(tmp_path / "fraud"), "--python", sys.executable)
+def test_the_interpreter_can_come_from_the_environment(stack: Path, python: Path) -> None:
+    done = _run(str(FRAUD), "--out", str(stack), env={"MLOPSGEN_STACK_PYTHON": str(python)})
+    assert done.returncode == 0, done.stderr
+    assert "every model promoted" in done.stdout
+
+
+def test_a_missing_interpreter_exits_4_and_names_it(stack: Path, tmp_path: Path) -> None:
+    done = _run(str(FRAUD), "--out", str(stack), "--python", str(tmp_path / "nowhere"))
     assert done.returncode == 4
-    assert "has no training pipelines (pipelines/run.py)" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert f"no interpreter at {tmp_path / 'nowhere'}" in done.stderr
 
 
 def test_an_invalid_spec_exits_1_before_anything_runs(tmp_path: Path) -> None:
