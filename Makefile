@@ -8,7 +8,7 @@ SPEC   ?= specs/fraud-detection.yaml
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test unit e2e functional lint typecheck regen bench schema clean
+.PHONY: demo test unit e2e functional stack-env lint typecheck regen bench schema clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,18 @@ unit: $(STAMP)
 e2e: $(STAMP)
 	$(PYTEST)
 
-## functional: generated stacks run for real
-functional: $(STAMP)
+## functional: generated stacks run for real, in the shared stack environment (stack-env)
+functional: $(STAMP) stack-env
 	$(PYTEST)
+
+## stack-env: build, or find by the hash of its pins, the stack environment functional tests use
+# One environment for the tier: every reference stack's pins and lock plus the tests' tools,
+# cached under $MLOPSGEN_CACHE (default ~/.cache/mlopsgen), so only a cold cache installs.
+# MLOPSGEN_STACK_PYTHON=/path/to/python uses an existing environment instead.
+stack-env: $(STAMP)
+	@if ls tests/functional/test_*.py >/dev/null 2>&1; then \
+		$(BIN)/python -m tests.functional.stack_env >/dev/null; \
+	else echo "tests/functional: no tests yet, no stack environment needed"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check compiler tests bench

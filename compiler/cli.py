@@ -4,8 +4,9 @@ This is the only module that prints. Each command imports what it needs inside i
 ``mlopsgen --help`` and ``mlopsgen validate`` start without loading Jinja, the planner or the
 formatters. Library errors arrive as :class:`~mlopsgen.diagnostics.MlopsgenError` and leave
 as exit codes: 0 ok, 1 spec errors (or hand-edited output), 2 usage or IO errors, including a
-failure to print (a full disk); a reader that goes away (``| head``) ends the process quietly
-by SIGPIPE, as other command-line tools do.
+failure to print (a full disk); ``run`` adds 3 (a gate kept a model out) and 4 (the run
+failed); an internal error is 70 (``EX_SOFTWARE``), distinct from all of them. A reader that
+goes away (``| head``) ends the process quietly by SIGPIPE, as other command-line tools do.
 """
 
 from __future__ import annotations
@@ -37,8 +38,13 @@ from mlopsgen.wording import count
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from mlopsgen.build import BuildReport
     from mlopsgen.deploy.session import Prepared
+    from mlopsgen.run import Event
     from mlopsgen.spec.loader import LoadedSpec
+
+#: Exit code of a bug in mlopsgen (sysexits' EX_SOFTWARE): never one a command means something by.
+INTERNAL_ERROR = 70
 
 app = typer.Typer(
     name="mlopsgen",
@@ -67,11 +73,11 @@ class OutputFormat(enum.StrEnum):
     JSON = "json"
 
 
-def _console() -> Console:
-    """A rich console for the plan table; plain output goes through ``typer.echo``."""
+def _console(*, stderr: bool = False) -> Console:
+    """A rich console for tables and progress; plain output goes through ``typer.echo``."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True, stderr=stderr)
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic], sources: dict[str, str]) -> None:
@@ -369,6 +375,81 @@ def _confirmed(system: str, destroy: bool, auto_approve: bool) -> bool:
     return typer.confirm("Apply this plan?", default=False)
 
 
+@app.command()
+def run(
+    spec: SpecArg,
+    pipeline: Annotated[
+        str | None,
+        typer.Option(
+            "--pipeline",
+            metavar="NAME",
+            help="One pipeline: train_<model>, batch_<model> or materialize_features.  "
+            "[default: every training pipeline]",
+        ),
+    ] = None,
+    rows: Annotated[
+        int | None,
+        typer.Option("--rows", metavar="N", min=1, help="Rows of synthetic data per source."),
+    ] = None,
+    out: OutOption = None,
+    python: Annotated[
+        Path | None,
+        typer.Option(
+            "--python",
+            metavar="PATH",
+            envvar="MLOPSGEN_STACK_PYTHON",
+            help="Run with this interpreter instead of the stack environment mlopsgen caches.",
+        ),
+    ] = None,
+) -> None:
+    """Train the stack's models locally: build if stale, then run its pipelines.
+
+    Exit codes: 0 every model promoted, 3 a gate kept a model out, 4 the run failed.
+    """
+    from mlopsgen.run import RunOptions, run_stack
+    from mlopsgen.run.display import (
+        event_line,
+        log_tail,
+        outcome_line,
+        results_table,
+        running_line,
+    )
+
+    console, progress = _console(), _console(stderr=True)
+    options = RunOptions(spec, out, pipeline, rows, python)
+    with _handle_errors(), progress.status("building the stack") as status:
+
+        def on_status(text: str) -> None:
+            progress.print(f"\N{MIDDLE DOT} {text}")
+            status.update(text)
+
+        def on_event(event: Event) -> None:
+            line = event_line(event)
+            if line is None:
+                status.update(running_line(event))
+            else:
+                progress.print(line)
+
+        def on_build(report: BuildReport) -> None:
+            _print_diagnostics(report.warnings, report.sources)
+            write = report.write
+            done = write.summary() if write is not None and write.changed else "up to date"
+            progress.print(f"\N{MIDDLE DOT} stack {report.out_dir}: {done}")
+
+        outcome = run_stack(options, on_build=on_build, on_status=on_status, on_event=on_event)
+    result = outcome.result
+    if result is not None and result.models:
+        console.print(results_table(result))
+    if outcome.problem is None and result is not None and result.status != "failed":
+        typer.echo(outcome_line(result))
+    else:
+        reason = outcome.problem or (outcome_line(result) if result else "the run failed")
+        typer.echo(f"error: {reason}", err=True)
+        typer.echo(f"--- the end of {outcome.log}:", err=True)
+        typer.echo(log_tail(outcome.log), err=True)
+    raise typer.Exit(outcome.exit_code)
+
+
 def main() -> None:
     """Entry point of the console script."""
     if hasattr(signal, "SIGPIPE"):  # `mlopsgen plan x | head -1`: end quietly, like cat does
@@ -390,7 +471,7 @@ def main() -> None:
         print(
             "  hint: rerun with MLOPSGEN_DEBUG=1 for the traceback and report it", file=sys.stderr
         )
-        sys.exit(3)
+        sys.exit(INTERNAL_ERROR)
 
 
 def _exit_io_error(exc: OSError) -> NoReturn:

@@ -120,9 +120,20 @@ def test_stack_make_install_says_what_it_installs_and_why(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     note = result.stdout.splitlines()[0]
     assert "ZenML for the training pipelines" in note and "Feast for the feature store" in note
-    assert "xgboost-cpu" in note and "nothing here runs on them yet" in note
+    assert "xgboost-cpu" in note and "at the exact versions in constraints.txt" in note
+    assert ".venv/bin/pip install --quiet -c constraints.txt -e ." in result.stdout
     readme = (stack / "README.md").read_text(encoding="utf-8")
     assert "ZenML for the training pipelines" in readme
+
+
+def test_stack_make_train_runs_the_pipelines_with_the_options_given(tmp_path: Path) -> None:
+    stack = _checkout(tmp_path / "checkout", REPO / "specs" / "fraud-detection.yaml")
+    every = _make(stack, "-n", "train")
+    assert every.returncode == 0, every.stderr
+    assert every.stdout.splitlines()[-1] == ".venv/bin/python -m pipelines.run"
+    one = _make(stack, "-n", "train", "PIPELINE=train_fraud_xgb", "ROWS=2000")
+    expected = ".venv/bin/python -m pipelines.run --pipeline train_fraud_xgb --rows 2000"
+    assert one.stdout.splitlines()[-1] == expected
 
 
 def test_init_project_make_validate_finds_or_names_mlopsgen(tmp_path: Path) -> None:

@@ -5,9 +5,11 @@ pins each dependency exactly. pip's resolver runs here in dry-run mode against t
 index for each declared minor version, so a pin with no release for one of them (as
 ``xgboost==3.4.1`` once was for 3.11) fails the suite instead of a user's ``make install``.
 
-All stacks draw their pins from one table with one version per package, so the union of the
-five pin sets holds no conflicting pins; a resolution of the union installs each stack's
-subset too (the same versions serve), so one resolution per Python covers all five stacks.
+All stacks draw their pins from one table with one version per package, and their
+``constraints.txt`` from one lock, so the union of the five pin sets holds no conflicting
+pins; a resolution of the union, constrained by the union of their constraints, installs each
+stack's subset too (the same versions serve), so one resolution per Python covers all five
+stacks and checks that the lock, taken on one Python, installs on every declared one.
 When it fails, each stack's set is resolved alone to name the stacks that cannot install.
 
 pip resolves for another Python only from wheels. A pin published as an sdist alone
@@ -78,7 +80,21 @@ def pure_wheels(pins: frozenset[str], wheels: Path) -> Path:
     return wheels
 
 
-def resolve(pins: frozenset[str], python: str, work: Path, wheels: Path) -> tuple[bool, str]:
+def _constraints(stacks: list[Path], work: Path) -> Path:
+    """One constraints file: the union of the stacks' ``constraints.txt``."""
+    lines = set()
+    for stack in stacks:
+        text = (stack / "constraints.txt").read_text(encoding="utf-8")
+        lines.update(line.split("#")[0].strip() for line in text.splitlines())
+    path = work / "constraints.txt"
+    work.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(sorted(filter(None, lines))) + "\n", encoding="utf-8")
+    return path
+
+
+def resolve(
+    pins: frozenset[str], python: str, work: Path, wheels: Path, constraints: Path
+) -> tuple[bool, str]:
     """pip's resolver, without installing, for ``python`` on this platform: (ok, detail)."""
     work.mkdir(parents=True, exist_ok=True)
     report = work / "report.json"
@@ -95,6 +111,8 @@ def resolve(pins: frozenset[str], python: str, work: Path, wheels: Path) -> tupl
         str(report),
         "--find-links",
         str(wheels),
+        "--constraint",
+        str(constraints),
         "--quiet",
         *sorted(pins),
     )
@@ -121,11 +139,14 @@ def test_every_stack_resolves_on_every_declared_python(tmp_path: Path) -> None:
     names = [Requirement(p).name for p in union]
     assert len(names) == len(set(names)), f"two pins of one package: {sorted(union)}"
     wheels = pure_wheels(union, tmp_path / "wheels")
+    locked = _constraints(STACKS, tmp_path / "lock")
     with ThreadPoolExecutor(max_workers=len(pythons)) as pool:
         outcomes = dict(
             zip(
                 pythons,
-                pool.map(lambda py: resolve(union, py, tmp_path / f"all-{py}", wheels), pythons),
+                pool.map(
+                    lambda py: resolve(union, py, tmp_path / f"all-{py}", wheels, locked), pythons
+                ),
                 strict=True,
             )
         )
@@ -136,7 +157,11 @@ def test_every_stack_resolves_on_every_declared_python(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         alone = pool.map(
             lambda case: resolve(
-                _pins(case[0]), case[1], tmp_path / f"{case[0].name}-{case[1]}", wheels
+                _pins(case[0]),
+                case[1],
+                tmp_path / f"{case[0].name}-{case[1]}",
+                wheels,
+                _constraints([case[0]], tmp_path / f"{case[0].name}-{case[1]}-lock"),
             ),
             cases,
         )

@@ -70,6 +70,25 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         "deploy drives a built stack's Terraform: the CLI hands it the folder and the cloud",
     ),
     (
+        "mlopsgen.stackenv",
+        (
+            "mlopsgen.spec",
+            "mlopsgen.plan",
+            "mlopsgen.targets",
+            "mlopsgen.render",
+            "mlopsgen.output",
+            "mlopsgen.build",
+            "mlopsgen.run",
+            "mlopsgen.cli",
+        ),
+        "a stack environment is made of pins, whatever spec or target they came from",
+    ),
+    (
+        "mlopsgen.run",
+        ("mlopsgen.spec", "mlopsgen.plan", "mlopsgen.targets", "mlopsgen.render", "mlopsgen.cli"),
+        "running a stack goes through the build and the environment, never the stages below",
+    ),
+    (
         "mlopsgen.output",
         ("mlopsgen.spec", "mlopsgen.plan", "mlopsgen.targets", "mlopsgen.build", "mlopsgen.cli"),
         "the writer takes files, whatever produced them",

@@ -35,7 +35,7 @@ class Greeting:
 
     name: str = "greeting"
     path: str = "docs/hello.md"
-    pin: str = "rich==14.0.0"
+    pin: str = "rich==15.0.0"
 
     heading: str = "Greeting"
 
@@ -82,7 +82,8 @@ def test_a_new_target_reaches_output_manifest_readme_and_pins(tmp_path: Path) ->
     readme = (out / "README.md").read_text()
     assert "docs/hello.md" in readme and "a greeting" in readme
     pyproject = tomllib.loads((out / "pyproject.toml").read_text())
-    assert "rich==14.0.0" in pyproject["project"]["dependencies"]
+    assert "rich==15.0.0" in pyproject["project"]["dependencies"]
+    assert "rich==15.0.0  # via " in (out / "constraints.txt").read_text()
     assert readme.endswith("\n\n## Greeting\n\nRead `docs/hello.md` first.\n")
 
 

@@ -2,8 +2,9 @@
 
 ``render`` produces ``plan.json`` (the resolved plan) and the ``Makefile``; ``render_index``
 runs after every target and produces the stack-wide files that describe all of them: the
-``README.md`` (what was generated and why, listing every file with its purpose) and the
-``pyproject.toml`` (with the pins every target asked for, merged by the registry).
+``README.md`` (what was generated and why, listing every file with its purpose), the
+``pyproject.toml`` (with the pins every target asked for, merged by the registry) and
+``constraints.txt`` (the part of the stack lock those pins install, see :mod:`.lock`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from mlopsgen.plan.report import plan_json
 from mlopsgen.render.environment import render_file
 from mlopsgen.render.header import generated_header
 from mlopsgen.targets.base import Rendered
+from mlopsgen.targets.core.lock import constraints_for
 from mlopsgen.targets.core.views import (
     FILE_PURPOSES,
     REQUIRES_PYTHON,
@@ -32,7 +34,12 @@ from mlopsgen.targets.core.views import (
 
 __all__ = ["CoreTarget", "render_index"]
 
-INDEX_FILES = ("README.md", "pyproject.toml")
+CONSTRAINTS_PREAMBLE = (
+    "# Exact versions of every package the requirements in pyproject.toml install, from the",
+    "# stack lock mlopsgen ships. `make install` and `mlopsgen run` install with",
+    "# `pip install -c constraints.txt`; each line names the requirements that pull it in.",
+)
+INDEX_FILES = ("README.md", "constraints.txt", "pyproject.toml")
 
 
 def _header(plan: Plan, prefix: str, suffix: str = "") -> str:
@@ -74,7 +81,7 @@ def render_index(
     pins: Sequence[str],
     sections: Mapping[str, str] | None = None,
 ) -> Rendered:
-    """README.md and pyproject.toml, from every target's file purposes, pins and sections.
+    """README.md, pyproject.toml, constraints.txt: from every target's purposes, pins, sections.
 
     Args:
         plan: the plan being rendered.
@@ -94,6 +101,14 @@ def render_index(
         requirements=list(pins),
         requires_python=REQUIRES_PYTHON,
     )
+    constraints = constraints_for(pins)
+    constraints_text = "\n".join(
+        [
+            _header(plan, "#"),
+            *CONSTRAINTS_PREAMBLE,
+            *(f"{entry.pin}  # via {', '.join(sorted(entry.roots))}" for entry in constraints),
+        ]
+    )
     readme = render_file(
         "README.md",
         "core/README.md.j2",
@@ -105,11 +120,17 @@ def render_index(
         figures=key_figures(plan),
         decisions=decision_rows(plan),
         local_profile=local_profile(plan),
-        install_note=install_note(plan),
+        install_note=install_note(plan, len(constraints)),
         requires_python=REQUIRES_PYTHON,
         deploy_summary=deploy_summary(plan),
         cost_summary=cost_summary(plan),
         sections=[{"heading": h, "body": b.strip("\n")} for h, b in (sections or {}).items()],
         explain_command=f"mlopsgen plan {plan.system.spec_file} --explain NAME",
+        run_command=f"mlopsgen run {plan.system.spec_file}",
     )
-    return Rendered({"pyproject.toml": pyproject, "README.md": readme}, own)
+    index = {
+        "pyproject.toml": pyproject,
+        "README.md": readme,
+        "constraints.txt": constraints_text + "\n",
+    }
+    return Rendered(index, own)

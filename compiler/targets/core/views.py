@@ -18,7 +18,9 @@ FILE_PURPOSES = {
     "README.md": "this page: what was generated and why, how to run and deploy it",
     "plan.json": "the resolved plan: every decision with its formula, inputs and spec source",
     "pyproject.toml": "the stack's Python project and pinned dependencies",
-    "Makefile": "the stack's commands: install, plan, check, clean",
+    "Makefile": "the stack's commands: install, train, plan, check, clean",
+    "constraints.txt": "exact versions of every package the pinned requirements install (the "
+    "stack lock): make install and mlopsgen run install these",
 }
 
 #: The Python versions a generated stack declares. Bounded above, because every pin below must
@@ -227,12 +229,16 @@ def requirements(plan: Plan) -> list[str]:
     return sorted(pins)
 
 
-def install_note(plan: Plan) -> str:
-    """What ``make install`` installs and why, while no generated code runs on it yet.
+def install_note(plan: Plan, locked: int | None = None) -> str:
+    """What ``make install`` installs and why: the runtimes, pinned to the stack lock.
 
-    The pinned runtimes are over a gigabyte; a user who runs ``make install`` before the
-    pipelines and services are generated should learn what it is for, not wonder at a download
-    nothing uses.
+    The pinned runtimes are over a gigabyte; a user who runs ``make install`` should learn
+    what it is for and that the versions are exact, not wonder at a download.
+
+    Args:
+        plan: the plan being rendered.
+        locked: how many packages ``constraints.txt`` pins, when known (the README says it;
+            the Makefile counts the file when it runs).
     """
     uses = ["ZenML for the training pipelines", "BentoML for the model services"]
     if plan.features.views:
@@ -243,9 +249,8 @@ def install_note(plan: Plan) -> str:
     if frameworks:
         uses.append(f"the models' frameworks ({', '.join(frameworks)})")
     listed = f"{', '.join(uses[:-1])}, and {uses[-1]}"
+    how_many = f"all {locked} packages" if locked is not None else "every package"
     return (
         "make install sets up .venv with the runtimes this stack's pipelines and services run "
-        f"on: {listed}. Those pipelines and services are the next parts of the stack to be "
-        "generated, so nothing here runs on them yet; make plan and make check need only "
-        "mlopsgen."
+        f"on: {listed}; {how_many} at the exact versions in constraints.txt."
     )
