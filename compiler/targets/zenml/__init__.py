@@ -1,0 +1,1 @@
+"""The ZenML target: the stack's ``pipelines/`` package (training, checks, entry point)."""
