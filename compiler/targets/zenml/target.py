@@ -92,7 +92,7 @@ class ZenMLTarget:
             )
         purposes = {path: purpose_of(path, text) for path, text in files.items()}
         for module in modules:
-            purposes[module.path] = f"the training pipeline {module.pipeline} of model {module.model}"
+            purposes[module.path] = f"training pipeline {module.pipeline} of model {module.model}"
         return Rendered(
             files=dict(sorted(files.items())),
             purposes=purposes,

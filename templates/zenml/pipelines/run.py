@@ -41,6 +41,17 @@ def configure_environment(root: Path) -> None:
     os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
 
 
+def use_stack_source_root(root: Path) -> None:
+    """Make ZenML record code by its path from the stack root (``pipelines.steps...``).
+
+    Without it ZenML takes the folder of the main module (``pipelines/`` under
+    ``python -m pipelines.run``) and records sources that cannot be imported elsewhere.
+    """
+    from zenml.utils import source_utils
+
+    source_utils.set_custom_source_root(str(root))
+
+
 def pipeline_names(plan: StackPlan) -> dict[str, tuple[str, str]]:
     """Every pipeline of the stack: name -> (module, model)."""
     names = {f"train_{m.name}": (f"pipelines.training.{m.name}", m.name) for m in plan.models}
@@ -71,18 +82,27 @@ def _write_outcome(root: Path, status: str, error: str | None, models: list[Any]
     path.write_text(json.dumps(outcome, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def _data_problem(error: BaseException) -> str | None:
-    """The report of a data problem raised anywhere in ``error``'s chain, if it is one."""
+def _data_problem(name: str, error: BaseException) -> str | None:
+    """The report of a data problem that failed pipeline ``name``, if that is what failed.
+
+    Steps may run in another process (or pod), so the exception is read back from the failed
+    step's record in ZenML, where its traceback ends with ``DataProblem: <report>``.
+    """
     from pipelines.checks import DataProblem
 
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, DataProblem):
-            return str(seen)
-        if type(seen).__name__ == "DataProblem" or "DataProblem" in str(seen):
-            text = str(seen)
-            return text.split("DataProblem:", 1)[-1].strip() or text
-        seen = seen.__cause__ or seen.__context__
+    if isinstance(error, DataProblem):
+        return str(error)
+    from zenml.client import Client
+
+    try:
+        run = Client().get_pipeline(name).last_run
+    except Exception:  # no run was created: not a data problem
+        return None
+    for step in run.steps.values():
+        info = step.exception_info
+        marker = "DataProblem: "
+        if info is not None and marker in info.traceback:
+            return info.traceback.rsplit(marker, 1)[1].strip()
     return None
 
 
@@ -135,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv, plan)
     table = pipeline_names(plan)
     names = args.pipeline or [f"train_{m.name}" for m in plan.models if m.trainable]
+    use_stack_source_root(root)
     if args.schedule:
         return schedule(plan, names, root)
     models: list[dict[str, Any]] = []
@@ -142,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             summary = run_pipeline(name, table[name][0], args)
         except Exception as error:  # reported below, as data or as a bug
-            report = _data_problem(error)
+            report = _data_problem(name, error)
             message = f"pipeline {name} failed: {report or error}"
             if report is None:
                 traceback.print_exc()

@@ -179,7 +179,7 @@ def _signal(
                                       feature.window_seconds)
             windowed += rng.choice([-1.0, 1.0]) * 1.2 * _standard(pd.Series(values).fillna(0.0))
     latent = raw + windowed + _entity_risk(plan, source, frame, targets, rng)
-    return SIGNAL_SCALE * latent
+    return np.asarray(SIGNAL_SCALE * latent, dtype=float)
 
 
 def _views_of(plan: StackPlan, source: SourceSpec) -> list[ViewSpec]:
@@ -203,7 +203,9 @@ def _entity_risk(
     return risk
 
 
-def _label(kind: str | None, column: FieldSpec | None, score: np.ndarray, rng: Rng) -> tuple[object, np.ndarray]:
+def _label(
+    kind: str | None, column: FieldSpec | None, score: np.ndarray, rng: Rng
+) -> tuple[np.ndarray, np.ndarray]:
     """The label drawn from ``score`` and the oracle kept beside it."""
     if kind == "category" and column is not None and column.values:
         classes = np.array(column.values)
@@ -278,10 +280,10 @@ def generate(
     frame = _plant_anomalies(plan, source, frame, rng)
     targets = _targets(plan, source)
     for target in targets:
-        column = next((f for f in source.fields if f.name == target), None)
+        spec = next((f for f in source.fields if f.name == target), None)
         others = [t for t in targets if t != target]
         score = _signal(plan, source, frame, [target, *others], rng)
-        label, oracle = _label(column.type if column else None, column, score, rng)
+        label, oracle = _label(spec.type if spec else None, spec, score, rng)
         frame[target] = label
         frame[ORACLE_PREFIX + target] = oracle
     return _withhold_immature(frame, source, stop)

@@ -34,7 +34,7 @@ class AnomalyModel:
 
 
 def _matrix(encoding: TabularModel, frame: pd.DataFrame) -> np.ndarray:
-    return np.nan_to_num(encode(encoding, frame), nan=0.0)
+    return np.asarray(np.nan_to_num(encode(encoding, frame), nan=0.0), dtype=float)
 
 
 def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> AnomalyModel:

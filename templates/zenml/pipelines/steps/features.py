@@ -7,6 +7,7 @@ then joined to each row as of its event time, as columns ``<view>__<feature>``.
 
 from __future__ import annotations
 
+import importlib
 from typing import Annotated
 
 import pandas as pd
@@ -23,8 +24,7 @@ def join_views(
     plan: StackPlan, model: ModelSpec, frame: pd.DataFrame, rows: int, data: str
 ) -> pd.DataFrame:
     """``frame`` with the model's view features joined point in time through Feast."""
-    from pipelines import feature_store
-
+    feature_store = importlib.import_module("pipelines.feature_store")
     root = stack_root()
     source = plan.source(model.source)
     frames = {source.name: frame}
