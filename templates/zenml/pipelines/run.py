@@ -103,6 +103,8 @@ def _data_problem(name: str, error: BaseException) -> str | None:
         marker = "DataProblem: "
         if info is not None and marker in info.traceback:
             return info.traceback.rsplit(marker, 1)[1].strip()
+        if info is not None:
+            print(f"step {step.name} failed:\n{info.traceback}", file=sys.stderr)
     return None
 
 

@@ -34,6 +34,8 @@ ANOMALY_RATE = 0.02
 #: How strongly the features decide the label: fraud-like gates (a false-positive rate of 1 %
 #: at 80 % recall) need a well-separated signal to be reachable at all.
 SIGNAL_SCALE = 4.0
+#: Spread of the hidden per-entity risk that only a target aggregate (a fraud rate) reveals.
+ENTITY_RISK = 0.3
 HISTORY_DAYS = 14.0
 Rng = np.random.Generator
 
@@ -65,6 +67,7 @@ def _times(rows: int, days: float, end: datetime, keys: np.ndarray, rng: Rng) ->
     offsets = rng.exponential(600.0, size=rows)
     seconds = np.minimum(starts[session_of_row] + offsets, span_s - 1.0)
     seconds = np.where(rng.random(rows) < 0.3, session_start, seconds)
+    seconds += span_s - 60.0 - seconds.max()  # the newest row is a minute old: a fresh batch
     base = pd.Timestamp(end) - pd.Timedelta(seconds=span_s)
     micros = np.round(seconds * 1e6).astype(np.int64) + np.arange(rows) % 997
     return pd.Series(base + pd.to_timedelta(micros, unit="us"))
@@ -199,7 +202,7 @@ def _entity_risk(
             continue
         key = plan.entity(view.entity).key
         codes, uniques = pd.factorize(frame[key])
-        risk += rng.normal(0.0, 1.0, size=len(uniques))[codes]
+        risk += rng.normal(0.0, ENTITY_RISK, size=len(uniques))[codes]
     return risk
 
 
