@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 SCORE_FRESH = """
 import json
-from pipelines.families import family_of
+from pipelines.tasks import family_of
 from pipelines.models import production_model
 from pipelines.stack_plan import load_plan
 from pipelines.feature_join import join_views

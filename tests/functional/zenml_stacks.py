@@ -35,7 +35,7 @@ LOAD_AND_PREDICT = """
 import json, os, sys
 from pipelines.models import production_model
 from pipelines.stack_plan import load_plan
-from pipelines.families import family_of
+from pipelines.tasks import family_of
 from pipelines.synthetic import generate
 plan = load_plan()
 spec = plan.model({model!r})

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: Task -> family module under ``pipelines/families/`` (the generated package's own table,
-#: ``pipelines/families/__init__.py``, must agree; a test checks that it does).
+#: ``pipelines/tasks.py``, must agree; a test checks that it does).
 FAMILY_OF_TASK = {
     "binary_classification": "tabular",
     "multiclass_classification": "tabular",

@@ -1,7 +1,7 @@
 """Read a source where the plan says it lives, or fall back to the synthetic source.
 
 Loaders by URI: a local path or ``file://`` (parquet, csv, JSON lines, or a directory of
-them), ``s3://`` (through pyarrow's S3 file system, which honours ``AWS_ENDPOINT_URL``),
+them), ``s3://`` (through boto3, credentials and ``AWS_ENDPOINT_URL`` from the environment),
 SQL databases through SQLAlchemy (``sqlite:///...``, ``postgresql://...``: the table is the
 source's name, or the URI's ``#fragment``), and a stream read from a snapshot directory of
 JSON-lines or parquet files. Kinds that need a running external service (Kafka, BigQuery,
@@ -11,18 +11,18 @@ JSON-lines or parquet files. Kinds that need a running external service (Kafka, 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
 from pipelines.stack_plan import SourceSpec
 
-__all__ = ["SQL_SCHEMES", "EXTERNAL", "LOCAL", "load_source", "reachable_locally"]
+__all__ = ["SQL_SCHEMES", "load_source", "reachable_locally"]
 
 SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mssql", "oracle")
-LOCAL = "local"
-EXTERNAL = "external"
 _SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".jsonl": "json"}
 
 
@@ -52,12 +52,6 @@ def reachable_locally(source: SourceSpec, root: Path) -> bool:
     return False
 
 
-def readable(source: SourceSpec) -> bool:
-    """Whether a loader exists for the source's URI (files, object stores, SQL)."""
-    scheme = _scheme(source.uri)
-    return scheme in ("", "file", "s3") or scheme in SQL_SCHEMES
-
-
 def _read_bytes(data: bytes, kind: str) -> pd.DataFrame:
     buffer = io.BytesIO(data)
     if kind == "parquet":
@@ -74,41 +68,47 @@ def _kind(name: str, declared: str | None) -> str:
     return declared if declared in ("parquet", "csv", "json") else "parquet"
 
 
-def _read_files(names: list[str], opener: object, declared: str | None) -> pd.DataFrame:
+def _read_files(
+    names: list[str], opener: Callable[[str], IO[bytes]], declared: str | None
+) -> pd.DataFrame:
     frames = []
     for name in sorted(names):
-        with opener(name) as handle:  # type: ignore[operator]
+        with opener(name) as handle:
             frames.append(_read_bytes(handle.read(), _kind(name, declared)))
     if not frames:
         raise FileNotFoundError("no data files found")
     return pd.concat(frames, ignore_index=True)
 
 
+def _open_file(name: str) -> IO[bytes]:
+    return open(name, "rb")
+
+
 def _load_path(path: Path, declared: str | None) -> pd.DataFrame:
     if path.is_dir():
         names = [str(p) for p in path.rglob("*") if p.suffix.lower() in _SUFFIXES]
-        return _read_files(names, lambda n: open(n, "rb"), declared)
-    return _read_files([str(path)], lambda n: open(n, "rb"), declared)
+        return _read_files(names, _open_file, declared)
+    return _read_files([str(path)], _open_file, declared)
 
 
 def _load_s3(uri: str, declared: str | None) -> pd.DataFrame:
-    import os
-
-    from pyarrow import fs
+    """Every data file under an ``s3://bucket/prefix`` (or the one object it names)."""
+    import boto3
 
     parsed = urlparse(uri)
-    s3 = fs.S3FileSystem(
-        endpoint_override=os.environ.get("AWS_ENDPOINT_URL"),
-        region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-    )
-    base = f"{parsed.netloc}/{parsed.path.lstrip('/')}".rstrip("/")
-    info = s3.get_file_info(base)
-    if info.type == fs.FileType.Directory:
-        listed = s3.get_file_info(fs.FileSelector(base, recursive=True))
-        names = [i.path for i in listed if Path(i.path).suffix.lower() in _SUFFIXES]
-    else:
-        names = [base]
-    return _read_files(names, s3.open_input_stream, declared)
+    bucket, prefix = parsed.netloc, parsed.path.lstrip("/")
+    client = boto3.client("s3")
+    names: list[str] = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        names.extend(
+            item["Key"] for item in page.get("Contents", []) if not item["Key"].endswith("/")
+        )
+    data = [n for n in names if Path(n).suffix.lower() in _SUFFIXES] or names[:1]
+
+    def opener(key: str) -> io.BytesIO:
+        return io.BytesIO(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+    return _read_files(data, opener, declared)
 
 
 def _load_sql(source: SourceSpec) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import pandas as pd
 from zenml import step
 
 from pipelines.events import step_events
-from pipelines.families import family_of
+from pipelines.tasks import family_of
 from pipelines.gates import check_gates
 from pipelines.holdout import split
 from pipelines.stack_plan import load_plan

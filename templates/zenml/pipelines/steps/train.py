@@ -10,7 +10,7 @@ from zenml.enums import ArtifactType
 
 from pipelines.data import SEED
 from pipelines.events import step_events
-from pipelines.families import family_of
+from pipelines.tasks import family_of
 from pipelines.holdout import split
 from pipelines.materializers import PickleMaterializer
 from pipelines.stack_plan import load_plan
