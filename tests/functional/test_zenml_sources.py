@@ -34,7 +34,8 @@ frame = frame[[c for c in frame.columns if not c.startswith("_")]]
 root = stack_root()
 def read(uri, kind=None):
     found = load_source(dataclasses.replace(source, uri=uri, kind=kind or source.kind), root)
-    return [len(found), str(found["listed_at"].dtype), bool(found["listed_at"].is_monotonic_increasing),
+    times = found["listed_at"]
+    return [len(found), str(times.dtype), bool(times.is_monotonic_increasing),
             round(float(found["area_m2"].sum()), 6)]
 out = {"expected": [300, "datetime64[ns, UTC]", True, round(float(frame["area_m2"].sum()), 6)]}
 Path("data").mkdir(exist_ok=True)
@@ -49,7 +50,9 @@ out["stream"] = read("data/snapshot", "stream")
 with sqlite3.connect("data/listings.db") as db:
     frame.astype({"listed_at": str, "district": str}).to_sql("listings", db, index=False)
 out["sqlite"] = read("sqlite:///data/listings.db")
-os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
+os.environ.update(
+    AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1"
+)
 with mock_aws():
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="listings")
