@@ -42,7 +42,12 @@ def test_pipelines_pass_ruff_and_mypy(name: str, tmp_path: Path) -> None:
     formatted = _tool(stack, "ruff", "format", "--check", "pipelines")
     assert formatted.returncode == 0, formatted.stdout
     types = _tool(
-        stack, "mypy", "--strict", "--ignore-missing-imports", "--cache-dir", str(CACHE),
+        stack,
+        "mypy",
+        "--strict",
+        "--ignore-missing-imports",
+        "--cache-dir",
+        str(CACHE),
         "pipelines",
     )
     assert types.returncode == 0, types.stdout[-4000:]

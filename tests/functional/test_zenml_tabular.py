@@ -9,6 +9,7 @@ leaking column stops the run naming it; a gate the model cannot pass keeps it in
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.functional.stack_env import run_json, stack_python
+from tests.functional.stack_env import run_in_stack, run_json, stack_python
 from tests.functional.zenml_stacks import build, last_run, load_production, run_pipelines
 
 SPEC = REPO / "tests" / "data" / "stacks" / "house-prices.yaml"
@@ -118,3 +119,58 @@ def test_a_candidate_below_its_gate_is_registered_but_not_promoted(tmp_path: Pat
     (model,) = last_run(stack)["models"]
     assert model["stage"] == "staging" and not model["promoted"]
     assert model["gates"][0]["passed"] is False
+
+
+def test_batch_scoring_schedule_lines_and_progress_events(tmp_path: Path) -> None:
+    stack_python()
+
+    def batch(spec: dict) -> None:  # type: ignore[type-arg]
+        spec["slo"].pop("latency_p95_ms")
+        spec["serving"] = {
+            "mode": "batch",
+            "models": ["price_model"],
+            "batch": {
+                "schedule": "0 3 * * *",
+                "window_minutes": 60,
+                "output_uri": "data/valuations",
+                "rows_per_run": 10000,
+            },
+        }
+
+    stack = build(_variant(tmp_path, batch), tmp_path / "stack")
+    events = tmp_path / "events.jsonl"
+    env = {"MLOPSGEN_EVENTS": str(events)}
+    trained = run_in_stack(stack, ["-m", "pipelines.run", "--rows", ROWS], extra_env=env)
+    assert trained.returncode == 0
+    scored = run_in_stack(
+        stack, ["-m", "pipelines.run", "--rows", "300", "--pipeline", "batch_price_model"]
+    )
+    assert scored.returncode == 0
+    written = run_json(
+        stack,
+        "import json, pandas as pd\n"
+        "f = pd.read_parquet('data/valuations/price_model/predictions.parquet')\n"
+        "print(json.dumps([len(f), sorted(f.columns)]))",
+    )
+    assert written == [300, ["listing_id", "prediction"]]
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    assert lines[0] == {
+        "event": "pipeline",
+        "name": "train_price_model",
+        "status": "started",
+        "pipeline": "train_price_model",
+    }
+    steps = [e["name"] for e in lines if e["event"] == "step" and e["status"] == "completed"]
+    assert steps == [
+        "ingest",
+        "validate",
+        "features",
+        "check_leakage",
+        "train",
+        "evaluate",
+        "register",
+    ]
+    assert lines[-1]["status"] == "completed"
+    crontab = run_in_stack(stack, ["-m", "pipelines.run", "--schedule"]).stdout
+    assert "0 3 * * * cd " in crontab and "--pipeline batch_price_model" in crontab
+    assert "--pipeline train_price_model" in crontab

@@ -21,6 +21,7 @@ from mlopsgen.targets.base import Rendered
 from mlopsgen.targets.literals import FILTERS
 from mlopsgen.targets.zenml.views import (
     README_HEADING,
+    batch_modules,
     model_modules,
     readme_section,
     requirements,
@@ -30,6 +31,7 @@ __all__ = ["MODEL_TEMPLATE", "ZenMLTarget", "static_files"]
 
 TEMPLATE_DIR = "zenml"
 MODEL_TEMPLATE = "zenml/pipelines/training/__model__.py.j2"
+BATCH_TEMPLATE = "zenml/pipelines/batch/__model__.py.j2"
 PURPOSES = {
     "pipelines/configs/local.yaml": "the ZenML run configuration for the local default stack",
 }
@@ -82,20 +84,26 @@ class ZenMLTarget:
             if path.startswith("pipelines/families/") and path.endswith(".py")
         )
         modules = model_modules(plan, families)
-        for module in modules:
+        batch = batch_modules(plan)
+        if not batch:
+            files = {p: t for p, t in files.items() if not p.startswith("pipelines/batch/")}
+        for module in [*modules, *batch]:
+            template = BATCH_TEMPLATE if module.pipeline.startswith("batch_") else MODEL_TEMPLATE
             files[module.path] = render_file_with(
                 FILTERS,
                 module.path,
-                MODEL_TEMPLATE,
+                template,
                 model_name=module.model,
                 pipeline_name=module.pipeline,
             )
         purposes = {path: purpose_of(path, text) for path, text in files.items()}
         for module in modules:
             purposes[module.path] = f"training pipeline {module.pipeline} of model {module.model}"
+        for module in batch:
+            purposes[module.path] = f"batch scoring pipeline {module.pipeline} of {module.model}"
         return Rendered(
             files=dict(sorted(files.items())),
             purposes=purposes,
             requirements=requirements(plan),
-            sections={README_HEADING: readme_section(plan, modules)},
+            sections={README_HEADING: readme_section(plan, [*modules, *batch])},
         )

@@ -19,6 +19,7 @@ __all__ = [
     "FAMILY_OF_TASK",
     "README_HEADING",
     "ModelModule",
+    "batch_modules",
     "data_notes",
     "model_modules",
     "readme_section",
@@ -95,6 +96,22 @@ def model_modules(plan: Plan, families: Sequence[str]) -> list[ModelModule]:
     ]
 
 
+def batch_modules(plan: Plan) -> list[ModelModule]:
+    """A batch scoring module per served, trainable model, when the plan scores in batch."""
+    if plan.serving.batch is None:
+        return []
+    return [
+        ModelModule(
+            path=f"pipelines/batch/{model.name}.py",
+            model=model.name,
+            pipeline=f"batch_{model.name}",
+            family=FAMILY_OF_TASK.get(model.task, model.task),
+        )
+        for model in plan.models
+        if model.trainable and model.served
+    ]
+
+
 def _scheme(uri: str) -> str:
     return urlparse(uri).scheme.split("+", 1)[0].lower()
 
@@ -133,6 +150,16 @@ def requirements(plan: Plan) -> frozenset[str]:
     return frozenset(pins)
 
 
+def _module_line(module: ModelModule) -> str:
+    if module.pipeline.startswith("batch_"):
+        return (
+            f"- `{module.pipeline}`: scores the source with `{module.model}`'s production "
+            "version; writes `<output_uri>/<model>/predictions.parquet` with `--data declared`, "
+            f"`data/batch/{module.model}/predictions.parquet` otherwise"
+        )
+    return f"- `{module.pipeline}`: model `{module.model}` ({module.family} family)"
+
+
 def readme_section(plan: Plan, modules: Sequence[ModelModule]) -> str:
     """The README section: how to run the pipelines, their exit codes, how data is found."""
     lines = [
@@ -145,7 +172,7 @@ def readme_section(plan: Plan, modules: Sequence[ModelModule]) -> str:
         "Pipelines, one per model (`--pipeline NAME` runs one):",
         "",
     ]
-    lines += [f"- `{m.pipeline}`: model `{m.model}` ({m.family} family)" for m in modules]
+    lines += [_module_line(m) for m in modules]
     lines += [
         "",
         "Exit codes: 0 every candidate promoted to production, 3 the run worked but a gate "

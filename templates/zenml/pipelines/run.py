@@ -57,7 +57,7 @@ def pipeline_names(plan: StackPlan) -> dict[str, tuple[str, str]]:
     names = {f"train_{m.name}": (f"pipelines.training.{m.name}", m.name) for m in plan.models}
     if plan.batch is not None:
         for model in plan.models:
-            if model.trainable:
+            if model.trainable and model.served:
                 names[f"batch_{model.name}"] = (f"pipelines.batch.{model.name}", model.name)
     return names
 
@@ -128,6 +128,13 @@ def run_pipeline(name: str, module: str, args: argparse.Namespace) -> dict[str, 
     return summary
 
 
+def _cron(plan: StackPlan, name: str) -> str:
+    """The schedule of pipeline ``name``: the batch cron, or its model's retraining cron."""
+    if name.startswith("batch_") and plan.batch is not None:
+        return plan.batch.cron
+    return plan.model_cron(pipeline_names(plan)[name][1])
+
+
 def schedule(plan: StackPlan, names: Sequence[str], root: Path) -> int:
     """Schedule the pipelines by the plan's cron; on a stack that cannot, print crontab lines."""
     from zenml.client import Client
@@ -137,15 +144,14 @@ def schedule(plan: StackPlan, names: Sequence[str], root: Path) -> int:
     if orchestrator.flavor in ("local", "local_docker"):
         print(f"# the {orchestrator.flavor} orchestrator cannot schedule; crontab ({plan.timezone}):")
         for name in names:
-            cron = plan.model_cron(table[name][1])
-            print(f"{cron} cd {root} && {sys.executable} -m pipelines.run --pipeline {name}")
+            command = f"cd {root} && {sys.executable} -m pipelines.run --pipeline {name}"
+            print(f"{_cron(plan, name)} {command}")
         return EXIT_PROMOTED
     from zenml.config.schedule import Schedule
 
     for name in names:
-        module, model = table[name]
-        pipeline = importlib.import_module(module).PIPELINE
-        pipeline.with_options(schedule=Schedule(cron_expression=plan.model_cron(model)))()
+        pipeline = importlib.import_module(table[name][0]).PIPELINE
+        pipeline.with_options(schedule=Schedule(cron_expression=_cron(plan, name)))()
     return EXIT_PROMOTED
 
 
@@ -159,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args.pipeline or [f"train_{m.name}" for m in plan.models if m.trainable]
     use_stack_source_root(root)
     if args.schedule:
-        return schedule(plan, names, root)
+        return schedule(plan, args.pipeline or sorted(table), root)
     models: list[dict[str, Any]] = []
     for name in names:
         try:

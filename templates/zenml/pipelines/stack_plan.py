@@ -162,6 +162,7 @@ class ModelSpec:
     target: str | None
     target_type: str | None
     trainable: bool
+    served: bool
     inputs: tuple[InputSpec, ...]
     gates: tuple[GateSpec, ...]
     steps: tuple[StepResources, ...]
@@ -298,6 +299,7 @@ def _model(data: dict[str, Any]) -> ModelSpec:
         target=data.get("target"),
         target_type=data.get("target_type"),
         trainable=bool(data.get("trainable", True)),
+        served=bool(data.get("served", False)),
         inputs=tuple(
             InputSpec(
                 name=i["name"],
