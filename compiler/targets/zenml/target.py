@@ -81,7 +81,9 @@ class ZenMLTarget:
         families = sorted(
             path.removeprefix("pipelines/families/").removesuffix(".py")
             for path in files
-            if path.startswith("pipelines/families/") and path.endswith(".py")
+            if path.startswith("pipelines/families/")
+            and path.endswith(".py")
+            and not path.endswith("__init__.py")
         )
         modules = model_modules(plan, families)
         batch = batch_modules(plan)

@@ -20,6 +20,7 @@ __all__ = [
     "GateSpec",
     "InputSpec",
     "ModelSpec",
+    "PartitionSpec",
     "SourceSpec",
     "StackPlan",
     "StepResources",
@@ -151,6 +152,19 @@ class StepResources:
 
 
 @dataclass(frozen=True)
+class PartitionSpec:
+    """How a model's training is split: ``shards`` jobs over ``column``'s values."""
+
+    column: str
+    values: tuple[str, ...] | None
+    cardinality: int
+    shards: int
+    partitions_per_shard: int
+    concurrent_workers: int
+    waves: int
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """A model as the plan resolved it."""
 
@@ -167,6 +181,14 @@ class ModelSpec:
     gates: tuple[GateSpec, ...]
     steps: tuple[StepResources, ...]
     params: dict[str, Any] = field(default_factory=dict)
+    partition: PartitionSpec | None = None
+    augmentation: tuple[str, ...] = ()
+    quantization: str = "none"
+    pruning_sparsity: float = 0.0
+    max_accuracy_drop: float = 0.01
+    embedding_dim: int | None = None
+    horizon_days: int | None = None
+    seasonality_days: tuple[float, ...] = ()
 
     @property
     def views(self) -> tuple[str, ...]:
@@ -331,6 +353,29 @@ def _model(data: dict[str, Any]) -> ModelSpec:
             for s in data.get("steps", [])
         ),
         params=dict(data.get("params") or {}),
+        partition=_partition(data.get("partition")),
+        augmentation=tuple(data.get("augmentation") or ()),
+        quantization=str(data.get("quantization") or "none"),
+        pruning_sparsity=float(data.get("pruning_sparsity") or 0.0),
+        max_accuracy_drop=float(data.get("max_accuracy_drop", 0.01)),
+        embedding_dim=data.get("embedding_dim"),
+        horizon_days=data.get("horizon_days"),
+        seasonality_days=tuple(float(d) for d in data.get("seasonality_days") or ()),
+    )
+
+
+def _partition(data: dict[str, Any] | None) -> PartitionSpec | None:
+    if not data:
+        return None
+    values = data.get("values")
+    return PartitionSpec(
+        column=data["column"],
+        values=tuple(values) if values is not None else None,
+        cardinality=int(data["cardinality"]),
+        shards=int(data["shards"]),
+        partitions_per_shard=int(data["partitions_per_shard"]),
+        concurrent_workers=int(data["concurrent_workers"]),
+        waves=int(data["waves"]),
     )
 
 
