@@ -64,7 +64,11 @@ def test_templates_nest_no_decisions(template: Path) -> None:
 
 def test_templates_are_named_after_the_files_they_produce(tmp_path: Path) -> None:
     """``templates/<target>/<path>.j2`` belongs to a registered target and produces ``<path>``."""
-    tree = compile_stack(SPECS / "fraud-detection.yaml", tmp_path / "out").tree
+    tree = {
+        path
+        for name in ("fraud-detection", "time-series-forecasting")  # realtime, and batch too
+        for path in compile_stack(SPECS / f"{name}.yaml", tmp_path / name).tree
+    }
     targets = {target.name for target in TARGETS} | {INDEX_TARGET}
     assert TEMPLATES, "no templates found"
     for template in TEMPLATES:

@@ -14,9 +14,11 @@ import ast
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 
+from mlopsgen import __version__
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.environment import PackageLoader, render_file_with
 from mlopsgen.render.errors import RenderError
+from mlopsgen.render.header import generated_header
 from mlopsgen.targets.base import Rendered
 from mlopsgen.targets.literals import FILTERS
 from mlopsgen.targets.zenml.views import (
@@ -99,6 +101,8 @@ class ZenMLTarget:
                 pipeline_name=module.pipeline,
             )
         purposes = {path: purpose_of(path, text) for path, text in files.items()}
+        header = generated_header("#", __version__, plan.system.spec_sha256)
+        files = {path: header + text for path, text in files.items()}
         for module in modules:
             purposes[module.path] = f"training pipeline {module.pipeline} of model {module.model}"
         for module in batch:
