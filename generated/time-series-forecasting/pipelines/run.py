@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ def configure_environment(root: Path) -> None:
     os.environ.setdefault("ZENML_LOGGING_VERBOSITY", "WARN")
     os.environ.setdefault("ZENML_ENABLE_RICH_TRACEBACK", "false")
     os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
+    # Deprecations inside the libraries are theirs to fix; they would flood every run.
+    for library in ("zenml", "pydantic", "feast", "pandera", "sklearn"):
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=rf"{library}(\.|$)")
 
 
 def use_stack_source_root(root: Path) -> None:
