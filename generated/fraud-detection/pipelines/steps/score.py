@@ -48,7 +48,10 @@ def score(frame: pd.DataFrame, model_name: str, data: str = "auto") -> Annotated
     with step_events("score"):
         plan = load_plan()
         model = plan.model(model_name)
-        fitted = get_step_context().model.get_artifact("model").load()
+        artifact = get_step_context().model.get_artifact("model")
+        if artifact is None:
+            raise ValueError(f"model {model_name} has no production version with a model")
+        fitted = artifact.load()
         predictions = family_of(model.task).predict(model, fitted, frame)
         keys = [f.name for f in plan.source(model.source).fields if f.role in ("id", "entity")]
         out = pd.concat(
