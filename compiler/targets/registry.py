@@ -18,16 +18,20 @@ from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.errors import RenderError
 from mlopsgen.targets.base import Rendered, Target
 from mlopsgen.targets.core.target import CoreTarget, render_index
+from mlopsgen.targets.feast.target import FeastTarget
 from mlopsgen.targets.kubernetes.target import KubernetesTarget
 from mlopsgen.targets.terraform.target import TerraformTarget
 from mlopsgen.targets.zenml.cluster import ClusterTarget
+from mlopsgen.targets.zenml.target import ZenMLTarget
 
 __all__ = ["INDEX_TARGET", "TARGETS", "Index", "merge_requirements", "render_stack"]
 
 #: Every target, in the order they run. A new target is one more entry here.
 TARGETS: tuple[Target, ...] = (
     CoreTarget(),
+    ZenMLTarget(),
     ClusterTarget(),
+    FeastTarget(),
     TerraformTarget(),
     KubernetesTarget(),
 )

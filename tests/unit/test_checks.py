@@ -142,9 +142,15 @@ CASES: list[tuple[str, list[Edit], set[str]]] = [
     ("gate metric of another task", [((*M0, "gates", 0, "metric"), "mape")], {"E312"}),
     (
         "ranking gate with a cut-off",
-        [((*M0, "task"), "ranking"), ((*M0, "gates", 0, "metric"), "ndcg_at_5")],
+        [
+            ((*M0, "task"), "ranking"),
+            ((*M0, "framework"), "lightgbm"),
+            ((*M0, "gates", 0, "metric"), "ndcg_at_5"),
+        ],
         set(),
     ),
+    ("framework the task supports", [((*M0, "framework"), "xgboost")], set()),
+    ("framework the task lacks", [((*M0, "framework"), "pytorch")], {"E333"}),
     ("gate placeholder is not a metric", [((*M0, "gates", 0, "metric"), "ndcg_at_k")], {"E312"}),
     ("gate slice known", [((*M0, "gates", 0, "by"), "country")], set()),
     ("gate slice unknown", [((*M0, "gates", 0, "by"), "county")], {"E304"}),

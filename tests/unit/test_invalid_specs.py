@@ -82,6 +82,7 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "experiment-no-daily-units.yaml": {"E332"},
     "missing-target.yaml": {"E316"},
     "label-leakage.yaml": {"E317"},
+    "unsupported-framework.yaml": {"E333"},
     "stream-view.yaml": {"E318"},
     "gpu-on-local.yaml": {"E320"},
     "gpu-no-class.yaml": {"E321"},

@@ -13,6 +13,23 @@ from mlopsgen.spec.checks.metrics import produces, producible, shown
 from mlopsgen.spec.models.ml import ModelSpec
 from mlopsgen.spec.source_map import SpecPath
 
+#: The frameworks the generated training pipelines implement for each task. A pair outside
+#: it would render a stack whose training step cannot run, so it is refused at validation.
+SUPPORTED_FRAMEWORKS: dict[str, tuple[str, ...]] = {
+    "binary_classification": ("sklearn", "xgboost", "lightgbm"),
+    "multiclass_classification": ("sklearn", "xgboost", "lightgbm"),
+    "regression": ("sklearn", "xgboost", "lightgbm"),
+    "anomaly_detection": ("sklearn",),
+    "ranking": ("lightgbm",),
+    "retrieval": ("pytorch",),
+    "image_classification": ("pytorch",),
+    "object_detection": (),
+    "language_identification": ("langdetect",),
+    "sentiment_analysis": ("sklearn",),
+    "entity_recognition": ("sklearn",),
+    "forecasting": ("statsforecast",),
+}
+
 UNSUPERVISED = frozenset({"anomaly_detection", "language_identification"})
 """Tasks that train without a label column (anomaly scores, a pre-trained language detector)."""
 
@@ -21,6 +38,7 @@ def check_models(ctx: CheckContext) -> None:
     """Run every per-model check."""
     for m, model in enumerate(ctx.spec.models):
         base: SpecPath = ("models", m)
+        _check_framework(ctx, base, model)
         _check_target(ctx, base, model)
         for i, reference in enumerate(model.inputs):
             _check_input(ctx, (*base, "inputs", i), model, reference)
@@ -31,6 +49,27 @@ def check_models(ctx: CheckContext) -> None:
             check_model_metric(ctx, model, gate.metric, (*gate_path, "metric"), "gate")
             if gate.by is not None:
                 ctx.require_column(gate.by, (*gate_path, "by"), "the slice of a gate")
+
+
+def _check_framework(ctx: CheckContext, base: SpecPath, model: ModelSpec) -> None:
+    """E333: the task and framework pair is one the training pipelines implement."""
+    supported = SUPPORTED_FRAMEWORKS.get(model.task, ())
+    if model.framework in supported:
+        return
+    if supported:
+        hint = f"use framework {' or '.join(supported)} for {model.task}"
+        fix = [set_value((*base, "framework"), supported[0])] if len(supported) == 1 else []
+    else:
+        tasks = sorted(t for t, frameworks in SUPPORTED_FRAMEWORKS.items() if frameworks)
+        hint = f"no framework trains {model.task} yet; supported tasks: {', '.join(tasks)}"
+        fix = []
+    ctx.error(
+        "E333",
+        f"model {model.name!r}: {model.task} with {model.framework} has no training pipeline",
+        (*base, "framework"),
+        hint,
+        fix=fix,
+    )
 
 
 def _check_target(ctx: CheckContext, base: SpecPath, model: ModelSpec) -> None:

@@ -1,0 +1,1 @@
+"""The Feast target: the feature repository and the feature API the pipelines call."""

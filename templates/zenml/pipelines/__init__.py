@@ -1,0 +1,1 @@
+"""The stack's ZenML pipelines: training per model, batch scoring, and their entry point."""

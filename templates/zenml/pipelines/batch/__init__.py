@@ -1,0 +1,1 @@
+"""Batch scoring pipelines: ``pipelines/batch/<model>.py`` exports ``PIPELINE``."""

@@ -1,0 +1,195 @@
+"""Run the stack's pipelines: ``python -m pipelines.run [--pipeline NAME] [--rows N]``.
+
+Run from the stack root. Pipelines: ``train_<model>`` for every trainable model (the
+default: all of them), ``batch_<model>`` for batch scoring. Exit codes: 0 every model
+promoted, 3 the run worked but a gate kept at least one candidate out, 4 the run failed
+(a data problem prints its report, without a traceback). The outcome is written to
+``.mlopsgen/last-run.json``; progress goes to ``$MLOPSGEN_EVENTS`` as JSON lines.
+
+ZenML is configured before it is imported: analytics off, its configuration and local store
+inside the stack (``.zenml/``), quiet logging. A user's own settings of these variables win.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipelines.stack_plan import StackPlan, load_plan, stack_root
+
+__all__ = ["EXIT_FAILED", "EXIT_KEPT_OUT", "EXIT_PROMOTED", "main", "pipeline_names"]
+
+EXIT_PROMOTED = 0
+EXIT_KEPT_OUT = 3
+EXIT_FAILED = 4
+LAST_RUN = Path(".mlopsgen") / "last-run.json"
+
+
+def configure_environment(root: Path) -> None:
+    """ZenML offline, quiet and local to the stack, unless the user set otherwise."""
+    os.environ.setdefault("ZENML_ANALYTICS_OPT_IN", "false")
+    os.environ.setdefault("ZENML_CONFIG_PATH", str(root / ".zenml"))
+    os.environ.setdefault("ZENML_LOGGING_VERBOSITY", "WARN")
+    os.environ.setdefault("ZENML_ENABLE_RICH_TRACEBACK", "false")
+    os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
+    # Deprecations inside the libraries are theirs to fix; they would flood every run.
+    for library in ("zenml", "pydantic", "feast", "pandera", "sklearn"):
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=rf"{library}(\.|$)")
+
+
+def use_stack_source_root(root: Path) -> None:
+    """Make ZenML record code by its path from the stack root (``pipelines.steps...``).
+
+    Without it ZenML takes the folder of the main module (``pipelines/`` under
+    ``python -m pipelines.run``) and records sources that cannot be imported elsewhere.
+    """
+    from zenml.utils import source_utils
+
+    source_utils.set_custom_source_root(str(root))
+
+
+def pipeline_names(plan: StackPlan) -> dict[str, tuple[str, str]]:
+    """Every pipeline of the stack: name -> (module, model)."""
+    names = {f"train_{m.name}": (f"pipelines.training.{m.name}", m.name) for m in plan.models}
+    if plan.batch is not None:
+        for model in plan.models:
+            if model.trainable and model.served:
+                names[f"batch_{model.name}"] = (f"pipelines.batch.{model.name}", model.name)
+    return names
+
+
+def _arguments(argv: Sequence[str] | None, plan: StackPlan) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.run", description=__doc__)
+    parser.add_argument("--pipeline", action="append", choices=sorted(pipeline_names(plan)))
+    parser.add_argument("--rows", type=int, default=0, help="rows of the synthetic source")
+    parser.add_argument("--config", type=Path, help="ZenML run configuration (YAML)")
+    parser.add_argument(
+        "--data", choices=("auto", "synthetic", "declared"), default="auto",
+        help="read the declared sources, generate them, or read those on this machine (auto)",
+    )
+    parser.add_argument("--schedule", action="store_true", help="schedule instead of running")
+    return parser.parse_args(argv)
+
+
+def _write_outcome(root: Path, status: str, error: str | None, models: list[Any]) -> None:
+    path = root / LAST_RUN
+    path.parent.mkdir(parents=True, exist_ok=True)
+    outcome = {"status": status, "error": error, "models": models}
+    path.write_text(json.dumps(outcome, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _data_problem(name: str, error: BaseException) -> str | None:
+    """The report of a data problem that failed pipeline ``name``, if that is what failed.
+
+    Steps may run in another process (or pod), so the exception is read back from the failed
+    step's record in ZenML, where its traceback ends with ``DataProblem: <report>``.
+    """
+    from pipelines.checks import DataProblem
+
+    if isinstance(error, DataProblem):
+        return str(error)
+    from zenml.client import Client
+
+    try:
+        run = Client().get_pipeline(name).last_run
+    except Exception:  # no run was created: not a data problem
+        return None
+    for step in run.steps.values():
+        info = step.exception_info
+        marker = "DataProblem: "
+        if info is not None and marker in info.traceback:
+            return info.traceback.rsplit(marker, 1)[1].strip()
+        if info is not None:
+            print(f"step {step.name} failed:\n{info.traceback}", file=sys.stderr)
+    return None
+
+
+def run_pipeline(name: str, module: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    """Run one pipeline; return its model's summary row (training pipelines only)."""
+    from pipelines.events import emit
+
+    pipeline = importlib.import_module(module).PIPELINE
+    if args.config is not None:
+        pipeline = pipeline.with_options(config_path=str(args.config))
+    emit("pipeline", name, "started", name)
+    try:
+        run = pipeline(rows=args.rows, data=args.data)
+    except BaseException:
+        emit("pipeline", name, "failed", name)
+        raise
+    emit("pipeline", name, "completed", name)
+    if run is None or "register" not in run.steps:
+        return None
+    summary: dict[str, Any] = run.steps["register"].outputs["summary"][0].load()
+    return summary
+
+
+def _cron(plan: StackPlan, name: str) -> str:
+    """The schedule of pipeline ``name``: the batch cron, or its model's retraining cron."""
+    if name.startswith("batch_") and plan.batch is not None:
+        return plan.batch.cron
+    return plan.model_cron(pipeline_names(plan)[name][1])
+
+
+def schedule(plan: StackPlan, names: Sequence[str], root: Path) -> int:
+    """Schedule the pipelines by the plan's cron; on a stack that cannot, print crontab lines."""
+    from zenml.client import Client
+
+    orchestrator = Client().active_stack.orchestrator
+    table = pipeline_names(plan)
+    if orchestrator.flavor in ("local", "local_docker"):
+        print(f"# the {orchestrator.flavor} orchestrator cannot schedule; crontab ({plan.timezone}):")
+        for name in names:
+            command = f"cd {root} && {sys.executable} -m pipelines.run --pipeline {name}"
+            print(f"{_cron(plan, name)} {command}")
+        return EXIT_PROMOTED
+    from zenml.config.schedule import Schedule
+
+    for name in names:
+        pipeline = importlib.import_module(table[name][0]).PIPELINE
+        pipeline.with_options(schedule=Schedule(cron_expression=_cron(plan, name)))()
+    return EXIT_PROMOTED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the chosen pipelines and return the exit code (see the module docstring)."""
+    root = stack_root()
+    configure_environment(root)
+    plan = load_plan(root)
+    args = _arguments(argv, plan)
+    table = pipeline_names(plan)
+    names = args.pipeline or [f"train_{m.name}" for m in plan.models if m.trainable]
+    use_stack_source_root(root)
+    if args.schedule:
+        return schedule(plan, args.pipeline or sorted(table), root)
+    models: list[dict[str, Any]] = []
+    for name in names:
+        try:
+            summary = run_pipeline(name, table[name][0], args)
+        except Exception as error:  # reported below, as data or as a bug
+            report = _data_problem(name, error)
+            message = f"pipeline {name} failed: {report or error}"
+            if report is None:
+                traceback.print_exc()
+            print(message, file=sys.stderr)
+            _write_outcome(root, "failed", message, models)
+            return EXIT_FAILED
+        if summary is not None:
+            models.append(summary)
+            verdict = "promoted to production" if summary["promoted"] else "kept in staging"
+            print(f"{summary['name']} version {summary['version']}: {verdict}")
+    kept_out = any(not m["promoted"] for m in models)
+    _write_outcome(root, "kept_out" if kept_out else "promoted", None, models)
+    return EXIT_KEPT_OUT if kept_out else EXIT_PROMOTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

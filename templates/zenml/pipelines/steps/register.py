@@ -1,0 +1,42 @@
+"""Step ``register``: the model version's metrics and stage in the Model Control Plane.
+
+Every candidate is registered (``staging``), with its metrics, gates and oracle as
+metadata; only a candidate that passes every gate is moved to ``production``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from zenml import get_step_context, log_metadata, step
+from zenml.enums import ModelStages
+
+from pipelines.events import step_events
+
+
+@step
+def register(evaluation: dict[str, Any], model_name: str) -> Annotated[dict[str, Any], "summary"]:
+    """Record the candidate and promote it through the gates; return the run's summary row."""
+    with step_events("register"):
+        version = get_step_context().model
+        metrics = {k: float(v) for k, v in evaluation["metrics"].items()}
+        log_metadata(
+            metadata={
+                "metrics": metrics,
+                "oracle": {k: float(v) for k, v in evaluation["oracle"].items()},
+                "gates": {g["metric"]: bool(g["passed"]) for g in evaluation["gates"]},
+            },
+            infer_model=True,
+        )
+        promoted = all(g["passed"] for g in evaluation["gates"])
+        stage = ModelStages.PRODUCTION if promoted else ModelStages.STAGING
+        version.set_stage(stage, force=True)
+        return {
+            "name": model_name,
+            "version": str(version.version),
+            "stage": stage.value,
+            "promoted": promoted,
+            "metrics": metrics,
+            "gates": evaluation["gates"],
+            "oracle": evaluation["oracle"],
+        }

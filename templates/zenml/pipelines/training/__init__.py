@@ -1,0 +1,1 @@
+"""One training pipeline per model: ``pipelines/training/<model>.py`` exports ``PIPELINE``."""

@@ -1,0 +1,53 @@
+"""Helpers of the ZenML functional tests: build a spec's stack and run its pipelines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from mlopsgen.build import build_stack
+from tests.functional.stack_env import run_in_stack, run_json
+
+__all__ = ["build", "last_run", "load_production", "run_pipelines"]
+
+
+def build(spec: Path, out: Path) -> Path:
+    """Write the stack of ``spec`` into ``out`` and return it."""
+    report = build_stack(spec, out)
+    assert report.exit_code == 0, report
+    return out
+
+
+def run_pipelines(stack: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m pipelines.run ARGS`` in the stack's environment, not checked."""
+    return run_in_stack(stack, ["-m", "pipelines.run", *args], check=False)
+
+
+def last_run(stack: Path) -> dict[str, Any]:
+    """The outcome the run wrote."""
+    outcome: dict[str, Any] = json.loads((stack / ".mlopsgen" / "last-run.json").read_text())
+    return outcome
+
+
+LOAD_AND_PREDICT = """
+import json, os, sys
+from pipelines.models import production_model
+from pipelines.stack_plan import load_plan
+from pipelines.tasks import family_of
+from pipelines.synthetic import generate
+plan = load_plan()
+spec = plan.model({model!r})
+fitted = production_model(spec.name)
+fresh = generate(plan, plan.source(spec.source), 300, seed=99)
+predictions = family_of(spec.task).predict(spec, fitted, fresh)
+print(json.dumps({{"rows": len(predictions), "columns": sorted(predictions.columns),
+                  "finite": bool(predictions["prediction"].notna().all())}}))
+"""
+
+
+def load_production(stack: Path, model: str) -> dict[str, Any]:
+    """Load ``model``'s production version from the Model Control Plane; predict fresh rows."""
+    result: dict[str, Any] = run_json(stack, LOAD_AND_PREDICT.format(model=model))
+    return result
