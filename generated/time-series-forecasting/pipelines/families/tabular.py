@@ -158,8 +158,12 @@ def _binary(model: ModelSpec, y: np.ndarray, predictions: pd.DataFrame) -> dict[
         return out
     out["roc_auc"] = float(skm.roc_auc_score(y, score))
     out["pr_auc"] = float(skm.average_precision_score(y, score))
+    out["log_loss"] = float(skm.log_loss(y, np.clip(score, 1e-15, 1 - 1e-15), labels=[0, 1]))
+    out["brier_score"] = float(skm.brier_score_loss(y, score))
     negatives = max(int((y == 0).sum()), 1)
+    positives = max(int((y == 1).sum()), 1)
     out["false_positive_rate"] = float(((hard == 1) & (y == 0)).sum() / negatives)
+    out["false_negative_rate"] = float(((hard == 0) & (y == 1)).sum() / positives)
     recall = next((g.at_recall for g in model.gates if g.at_recall is not None), None)
     if recall is not None:
         out["false_positive_rate"], out["threshold_at_recall"] = _at_recall(y, score, recall)
@@ -171,6 +175,7 @@ def _regression(y: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
     nonzero = np.abs(y) > 1e-12
     denominator = np.abs(y) + np.abs(prediction)
     return {
+        "mse": float(np.mean(error**2)),
         "rmse": float(np.sqrt(np.mean(error**2))),
         "mae": float(np.mean(np.abs(error))),
         "r2": float(skm.r2_score(y, prediction)) if len(y) > 1 else 0.0,
@@ -188,10 +193,19 @@ def _overall(model: ModelSpec, frame: pd.DataFrame, predictions: pd.DataFrame) -
         return _binary(model, (truth == positive).to_numpy(dtype=int), predictions)
     labels = truth.astype(str).to_numpy()
     guessed = predictions["prediction"].astype(str).to_numpy()
-    return {
+    out = {
         "accuracy": float(skm.accuracy_score(labels, guessed)),
         "f1": float(skm.f1_score(labels, guessed, average="macro", zero_division=0)),
+        "macro_f1": float(skm.f1_score(labels, guessed, average="macro", zero_division=0)),
+        "weighted_f1": float(skm.f1_score(labels, guessed, average="weighted", zero_division=0)),
+        "precision": float(skm.precision_score(labels, guessed, average="macro", zero_division=0)),
+        "recall": float(skm.recall_score(labels, guessed, average="macro", zero_division=0)),
     }
+    probabilities = predictions.attrs.get("probabilities")
+    if probabilities is not None and len(probabilities) == len(labels):
+        classes = [str(c) for c in predictions.attrs["classes"]]
+        out["log_loss"] = float(skm.log_loss(labels, probabilities, labels=classes))
+    return out
 
 
 def metrics(model: ModelSpec, frame: pd.DataFrame, predictions: pd.DataFrame) -> dict[str, float]:
@@ -209,6 +223,9 @@ def evaluate(model: ModelSpec, fitted: TabularModel, holdout: pd.DataFrame) -> d
     predictions = predict(model, fitted, holdout)
     if model.task == "binary_classification" and len(fitted.classes) == 2:
         predictions.attrs["positive"] = fitted.classes[1]
+    elif model.task in CLASSIFICATION:
+        predictions.attrs["probabilities"] = fitted.estimator.predict_proba(encode(fitted, holdout))
+        predictions.attrs["classes"] = list(fitted.classes)
     return metrics(model, holdout, predictions)
 
 
