@@ -55,7 +55,9 @@ def schema_for(source: SourceSpec, rules: ValidationSpec, min_rows: int) -> pa.D
     }
     return pa.DataFrameSchema(
         columns,
-        checks=[pa.Check(lambda frame: len(frame) >= min_rows, error=f"fewer than {min_rows} rows")],
+        checks=[
+            pa.Check(lambda frame: len(frame) >= min_rows, error=f"fewer than {min_rows} rows")
+        ],
         strict=False,
     )
 
@@ -107,10 +109,12 @@ def _alone(model: ModelSpec, values: pd.Series, truth: pd.Series) -> float:
     """How well one input alone predicts the target (ROC AUC either way, or |correlation|)."""
     from sklearn.metrics import roc_auc_score
 
-    numbers = pd.to_numeric(values.astype("string").astype("category").cat.codes
-                            if not pd.api.types.is_numeric_dtype(values)
-                            or pd.api.types.is_bool_dtype(values)
-                            else values, errors="coerce").astype(float)
+    numbers = pd.to_numeric(
+        values.astype("string").astype("category").cat.codes
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+        else values,
+        errors="coerce",
+    ).astype(float)
     usable = numbers.notna() & truth.notna()
     if usable.sum() < 10:
         return 0.0
@@ -125,9 +129,7 @@ def _alone(model: ModelSpec, values: pd.Series, truth: pd.Series) -> float:
     return float(max(auc, 1.0 - auc))
 
 
-def find_leaks(
-    model: ModelSpec, source: SourceSpec, frame: pd.DataFrame
-) -> list[str]:
+def find_leaks(model: ModelSpec, source: SourceSpec, frame: pd.DataFrame) -> list[str]:
     """Inputs that leak the label: timestamped after the row, or predicting it on their own."""
     leaks = []
     time = source.event_time
@@ -137,7 +139,7 @@ def find_leaks(
             continue
         values = frame[column]
         if time is not None and time in frame and pd.api.types.is_datetime64_any_dtype(values):
-            later = (pd.to_datetime(values, utc=True) > pd.to_datetime(frame[time], utc=True))
+            later = pd.to_datetime(values, utc=True) > pd.to_datetime(frame[time], utc=True)
             if later.any():
                 leaks.append(f"  {item.name}: {int(later.sum())} rows have it later than {time}")
             continue

@@ -72,7 +72,9 @@ def _arguments(argv: Sequence[str] | None, plan: StackPlan) -> argparse.Namespac
     parser.add_argument("--rows", type=int, default=0, help="rows of the synthetic source")
     parser.add_argument("--config", type=Path, help="ZenML run configuration (YAML)")
     parser.add_argument(
-        "--data", choices=("auto", "synthetic", "declared"), default="auto",
+        "--data",
+        choices=("auto", "synthetic", "declared"),
+        default="auto",
         help="read the declared sources, generate them, or read those on this machine (auto)",
     )
     parser.add_argument("--schedule", action="store_true", help="schedule instead of running")
@@ -146,7 +148,9 @@ def schedule(plan: StackPlan, names: Sequence[str], root: Path) -> int:
     orchestrator = Client().active_stack.orchestrator
     table = pipeline_names(plan)
     if orchestrator.flavor in ("local", "local_docker"):
-        print(f"# the {orchestrator.flavor} orchestrator cannot schedule; crontab ({plan.timezone}):")
+        print(
+            f"# the {orchestrator.flavor} orchestrator cannot schedule; crontab ({plan.timezone}):"
+        )
         for name in names:
             command = f"cd {root} && {sys.executable} -m pipelines.run --pipeline {name}"
             print(f"{_cron(plan, name)} {command}")

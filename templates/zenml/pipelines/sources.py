@@ -119,9 +119,9 @@ def _load_sql(source: SourceSpec) -> pd.DataFrame:
     engine = sqlalchemy.create_engine(source.uri.split("#", 1)[0])
     try:
         with engine.connect() as connection:
-            query = sqlalchemy.select(sqlalchemy.table(table, *[
-                sqlalchemy.column(f.name) for f in source.fields
-            ]))
+            query = sqlalchemy.select(
+                sqlalchemy.table(table, *[sqlalchemy.column(f.name) for f in source.fields])
+            )
             return pd.read_sql(query, connection)
     finally:
         engine.dispose()

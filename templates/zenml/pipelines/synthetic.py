@@ -178,8 +178,9 @@ def _signal(
         for feature in view.features:
             if time is None or feature.column in targets:
                 continue
-            values = window_aggregate(frame, key, time, feature.column, feature.agg,
-                                      feature.window_seconds)
+            values = window_aggregate(
+                frame, key, time, feature.column, feature.agg, feature.window_seconds
+            )
             windowed += rng.choice([-1.0, 1.0]) * 1.2 * _standard(pd.Series(values).fillna(0.0))
     latent = raw + windowed + _entity_risk(plan, source, frame, targets, rng)
     return np.asarray(SIGNAL_SCALE * latent, dtype=float)
@@ -187,9 +188,7 @@ def _signal(
 
 def _views_of(plan: StackPlan, source: SourceSpec) -> list[ViewSpec]:
     names = {f.name for f in source.fields}
-    return [
-        v for v in plan.views if v.source == source.name and plan.entity(v.entity).key in names
-    ]
+    return [v for v in plan.views if v.source == source.name and plan.entity(v.entity).key in names]
 
 
 def _entity_risk(

@@ -119,7 +119,7 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> TabularModel:
 
 
 def predict(model: ModelSpec, fitted: TabularModel, frame: pd.DataFrame) -> pd.DataFrame:
-    """Column ``prediction``; classifiers add ``score`` (the positive or top class's probability)."""
+    """Column ``prediction``; classifiers add ``score`` (the positive or top class probability)."""
     features = encode(fitted, frame)
     if model.task not in CLASSIFICATION:
         return pd.DataFrame({"prediction": fitted.estimator.predict(features)}, index=frame.index)

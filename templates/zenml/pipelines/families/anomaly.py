@@ -51,7 +51,9 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> AnomalyModel:
 def predict(model: ModelSpec, fitted: AnomalyModel, frame: pd.DataFrame) -> pd.DataFrame:
     """Column ``score`` (higher is more anomalous) and ``prediction`` (flagged or not)."""
     scores = -fitted.forest.score_samples(_matrix(fitted.encoding, frame))
-    return pd.DataFrame({"prediction": scores >= fitted.threshold, "score": scores}, index=frame.index)
+    return pd.DataFrame(
+        {"prediction": scores >= fitted.threshold, "score": scores}, index=frame.index
+    )
 
 
 def _scored(truth: np.ndarray, flagged: np.ndarray, scores: np.ndarray) -> dict[str, float]:

@@ -53,9 +53,11 @@ def encode(fitted: TabularModel, frame: pd.DataFrame) -> np.ndarray:
             codes = pd.Categorical(values.astype("string"), categories=fitted.categories[column])
             columns.append(np.where(codes.codes < 0, np.nan, codes.codes).astype(float))
         else:
-            columns.append(pd.to_numeric(values.astype("Float64"), errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan
-            ))
+            columns.append(
+                pd.to_numeric(values.astype("Float64"), errors="coerce").to_numpy(
+                    dtype=float, na_value=np.nan
+                )
+            )
     return np.column_stack(columns) if columns else np.zeros((len(frame), 0))
 
 
@@ -115,7 +117,7 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> TabularModel:
 
 
 def predict(model: ModelSpec, fitted: TabularModel, frame: pd.DataFrame) -> pd.DataFrame:
-    """Column ``prediction``; classifiers add ``score`` (the positive or top class's probability)."""
+    """Column ``prediction``; classifiers add ``score`` (the positive or top class probability)."""
     features = encode(fitted, frame)
     if model.task not in CLASSIFICATION:
         return pd.DataFrame({"prediction": fitted.estimator.predict(features)}, index=frame.index)
@@ -233,7 +235,9 @@ def oracle(model: ModelSpec, holdout: pd.DataFrame) -> dict[str, float]:
     truth = holdout[column]
     if model.task == "binary_classification":
         score = truth.to_numpy(dtype=float)
-        predictions = pd.DataFrame({"prediction": score >= 0.5, "score": score}, index=holdout.index)
+        predictions = pd.DataFrame(
+            {"prediction": score >= 0.5, "score": score}, index=holdout.index
+        )
     else:
         predictions = pd.DataFrame({"prediction": truth}, index=holdout.index)
     return metrics(model, holdout, predictions)

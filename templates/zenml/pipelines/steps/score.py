@@ -52,5 +52,9 @@ def score(frame: pd.DataFrame, model_name: str, data: str = "auto") -> Annotated
         fitted = artifact.load()
         predictions = family_of(model.task).predict(model, fitted, frame)
         keys = [f.name for f in plan.source(model.source).fields if f.role in ("id", "entity")]
-        out = pd.concat([frame[keys].reset_index(drop=True), predictions.reset_index(drop=True)], axis=1)
-        return write_predictions(out, plan.batch.output_uri if plan.batch else None, model.name, data)
+        out = pd.concat(
+            [frame[keys].reset_index(drop=True), predictions.reset_index(drop=True)], axis=1
+        )
+        return write_predictions(
+            out, plan.batch.output_uri if plan.batch else None, model.name, data
+        )
