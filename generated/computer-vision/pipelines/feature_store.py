@@ -292,7 +292,8 @@ def _last(values: pd.Series, present: np.ndarray, low: np.ndarray, high: np.ndar
 
 
 def _repo(root: Path) -> Path:
-    return root / "features"
+    """The feature repository, absolute: Feast resolves its relative paths against it."""
+    return (root / "features").resolve()
 
 
 def _store(root: Path) -> Any:
@@ -314,7 +315,7 @@ def apply(root: Path) -> None:
     store = _store(root)
     here = Path.cwd()
     try:
-        apply_total(store.config, _repo(root).resolve(), skip_source_validation=False)
+        apply_total(store.config, _repo(root), skip_source_validation=False)
     finally:
         os.chdir(here)
 
@@ -322,11 +323,23 @@ def apply(root: Path) -> None:
 def materialize(root: Path, end: datetime) -> None:
     """Load the online store with each view's latest values up to ``end``.
 
-    Incremental: each view starts where its previous materialisation ended (the first time,
-    at ``end`` minus the view's TTL), so a scheduled run only moves the new interval.
+    Incremental: each view starts where its previous materialisation ended, the first time at
+    ``end`` minus the view's TTL, so a scheduled run moves only the new interval. The start is
+    taken from ``end`` rather than the clock (as Feast's ``materialize_incremental`` does), so
+    a backfill or a run over historical data fills the store too.
     """
-    if _has_views(root):
-        _store(root).materialize_incremental(end_date=_utc(end))
+    if not _has_views(root):
+        return
+    store = _store(root)
+    end = _utc(end)
+    for view in store.list_feature_views():
+        if not view.online:
+            continue
+        start = end - view.ttl
+        done = [_utc(stop) for _, stop in view.materialization_intervals if _utc(stop) < end]
+        if done:
+            start = max(start, *done)
+        store.materialize(start_date=start, end_date=end, feature_views=[view.name])
 
 
 def _has_views(root: Path) -> bool:
