@@ -90,6 +90,7 @@ def _events() -> list[Event]:
 
 
 def _stream_events(after: datetime) -> list[Event]:
+    """Three new events of u1 after ``after`` (the snapshot also redelivers an old event)."""
     return [
         Event("u1", f"m{9 - i}", after + timedelta(minutes=i + 1), 7.25 * (i + 1), False)
         for i in range(3)
@@ -187,6 +188,8 @@ last_rows = velocity.sort_values("event_timestamp").groupby("user_id").tail(1)
 
 report = fs.push_from_snapshot("user_velocity", Path("snapshot"), root)
 after_push = fs.online_features(queries["model"], [{"user_id": "u1", "merchant_id": "m0"}], root)
+fs.push_from_snapshot("user_velocity", Path("snapshot"), root)  # the same events, replayed
+replayed = fs.online_features(queries["model"], [{"user_id": "u1", "merchant_id": "m0"}], root)
 unchanged = fs.historical_features("no_such_model", entity_df, root)
 print(json.dumps({
     "tables": sorted(tables),
@@ -197,6 +200,7 @@ print(json.dumps({
                                       "distinct_merchants_24h"]),
     "push": report,
     "after_push": {n: clean(after_push[n][0]) for n in names},
+    "replayed": {n: clean(replayed[n][0]) for n in names},
     "unchanged": list(unchanged.columns) == list(entity_df.columns),
 }))
 """
@@ -226,6 +230,10 @@ def result(stack: Path, events: list[Event]) -> dict[str, Any]:
     stream = _stream_events(end)
     rows = (json.dumps(e.row(1000 + i)) for i, e in enumerate(stream))
     (snapshot / "part-0.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    # A redelivered event: the last one of u1 already in the history, with its own id.
+    _, number = max((e.at, i) for i, e in enumerate(events) if e.user == "u1")
+    redelivered = json.dumps(events[number].row(number))
+    (snapshot / "part-1.jsonl").write_text(redelivered + "\n", encoding="utf-8")
     pairs = [(user, MERCHANTS[i % len(MERCHANTS)]) for i, user in enumerate(USERS)]
     historical = [
         {"user_id": u, "merchant_id": m, "event_timestamp": end.isoformat()} for u, m in pairs
@@ -299,7 +307,7 @@ def test_the_stream_push_updates_the_online_store(
 ) -> None:
     end = max(e.at for e in events)
     stream = _stream_events(end)
-    assert result["push"]["events"] == len(stream) and result["push"]["pushed"] == 1
+    assert result["push"]["events"] == len(stream) + 1 and result["push"]["pushed"] == 1
     assert result["push"]["max_staleness_seconds"] == 300
     expected = _user_features(events + stream, "u1", stream[-1].at)
     before = next(r for r in result["online"] if r["user_id"] == "u1")
