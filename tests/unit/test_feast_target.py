@@ -246,3 +246,13 @@ def test_the_view_fields_keep_their_plan_types() -> None:
         "amount_sum_24h": "Float64",
         "distinct_merchants_24h": "Int64",
     }
+
+
+def test_the_readme_section_says_how_to_apply_locally_and_wire_the_cloud() -> None:
+    section = TARGET.render(plan(FRAUD)).sections["Feature store"]
+    assert "feast -c features apply" in section
+    assert "materialize-incremental" in section
+    assert "- `user_velocity`: at most 300 s stale" in section
+    for output in ("online_store_endpoint", "region", "artifact_bucket"):
+        assert f"terraform -chdir=infra output -raw {output}" in section
+    assert "MLOPSGEN_FEATURE_STORE_YAML=feature_store.cloud.yaml" in section
