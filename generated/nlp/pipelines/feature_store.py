@@ -217,7 +217,7 @@ def _windows(
 
 def _aggregate(
     feature: _Feature, values: pd.Series | None, low: np.ndarray, high: np.ndarray
-) -> np.ndarray:
+) -> Any:
     """One aggregate per row over the rows ``low[i]:high[i]``; nulls never count."""
     if values is None:
         return np.asarray(high - low, dtype=np.int64)
@@ -274,8 +274,12 @@ def _stddev(numbers: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarra
     return out
 
 
-def _last(values: pd.Series, present: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """The latest non-null value in each window (None when the window has none)."""
+def _last(values: pd.Series, present: np.ndarray, low: np.ndarray, high: np.ndarray) -> Any:
+    """The latest non-null value in each window (missing when the window has none).
+
+    Integers and booleans keep their type through pandas' nullable dtypes, so the parquet
+    column matches the view's Int64 or Bool field even where a window is empty.
+    """
     positions = np.where(present, np.arange(len(present)), -1)
     latest = np.maximum.accumulate(positions) if len(positions) else positions
     items = values.to_numpy(dtype=object)
@@ -283,9 +287,9 @@ def _last(values: pd.Series, present: np.ndarray, low: np.ndarray, high: np.ndar
     for i, (a, b) in enumerate(zip(low, high, strict=True)):
         j = latest[b - 1] if b > a else -1
         out[i] = items[j] if j >= a else None
-    if values.dtype.kind in "iufb":
-        return pd.to_numeric(pd.Series(out), errors="coerce").to_numpy()
-    return out
+    nullable = {"i": "Int64", "u": "Int64", "b": "boolean", "f": "float64"}
+    kind = values.dtype.kind
+    return pd.Series(out).astype(nullable[kind]).array if kind in nullable else out
 
 
 # --- Feast ----------------------------------------------------------------------------------
