@@ -88,6 +88,16 @@ def test_the_local_config_keeps_feast_state_under_data() -> None:
     }
 
 
+def test_a_dynamodb_plan_reads_its_region_from_the_environment() -> None:
+    def dynamodb(data: dict[str, Any]) -> None:
+        data["features"]["online_store"] = "dynamodb"
+
+    plan_ = _plan_of(REPO / "specs/fraud-detection.yaml", dynamodb)
+    config = yaml.safe_load(TARGET.render(plan_).files[CLOUD_YAML])
+    assert config["online_store"] == {"type": "dynamodb", "region": "${FEAST_REGION}"}
+    assert 'pip install "feast[aws]==0.67.0"' in TARGET.render(plan_).sections["Feature store"]
+
+
 def test_a_local_plan_gets_no_cloud_config() -> None:
     rendered = TARGET.render(_plan_of(MINIMAL))
     assert LOCAL_YAML in rendered.files and CLOUD_YAML not in rendered.files
