@@ -287,9 +287,14 @@ def _last(values: pd.Series, present: np.ndarray, low: np.ndarray, high: np.ndar
     for i, (a, b) in enumerate(zip(low, high, strict=True)):
         j = latest[b - 1] if b > a else -1
         out[i] = items[j] if j >= a else None
-    nullable = {"i": "Int64", "u": "Int64", "b": "boolean", "f": "float64"}
     kind = values.dtype.kind
-    return pd.Series(out).astype(nullable[kind]).array if kind in nullable else out
+    if kind in "iu":
+        return pd.Series(out).astype(pd.Int64Dtype()).array
+    if kind == "b":
+        return pd.Series(out).astype(pd.BooleanDtype()).array
+    if kind == "f":
+        return pd.Series(out).astype(np.float64).to_numpy()
+    return out
 
 
 # --- Feast ----------------------------------------------------------------------------------
