@@ -40,13 +40,20 @@ its connection comes from the environment, filled from the Terraform outputs, so
 or secret is written into the repository:
 
 ```sh
+pip install "feast[{extras}]==0.67.0"   # Feast's clients for the registry bucket and the store
 {exports}
 export MLOPSGEN_FEATURE_STORE_YAML=feature_store.cloud.yaml   # what the pipelines read
 feast -c features -f features/feature_store.cloud.yaml apply
 ```
 
 If the store needs TLS or a password, append them to `FEAST_ONLINE_STORE_ENDPOINT` from your
-secret manager (Redis: `host:port,ssl=true,password=...`); never commit them."""
+secret manager (Redis: `host:port,ssl=true,password=...`); never commit them. The feature
+tables stay parquet files in `data/features/` where the pipeline runs; the registry records
+their paths at apply time, so apply from the place that materialises."""
+
+
+#: Feast's install extra for each online store (the cloud's own extra covers its registry).
+_STORE_EXTRAS = {"redis": "redis", "dynamodb": "aws", "bigtable": "gcp"}
 
 
 def readme_section(plan: Plan) -> str:
@@ -64,6 +71,9 @@ def readme_section(plan: Plan) -> str:
             f'export {variable}="$(terraform -chdir=infra output -raw {output})"'
             for variable, output in CLOUD_ENVIRONMENT.items()
         )
-        store = markdown_code(plan.features.online_store.kind)
-        parts.append(_CLOUD.format(store=store, exports=exports))
+        kind = plan.features.online_store.kind
+        cloud = plan.infrastructure.cloud
+        extras = sorted({cloud, _STORE_EXTRAS.get(kind, cloud)})
+        store = markdown_code(kind)
+        parts.append(_CLOUD.format(store=store, exports=exports, extras=",".join(extras)))
     return "\n\n".join(parts) + "\n"

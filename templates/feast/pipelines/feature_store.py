@@ -70,7 +70,7 @@ class _View:
     compute: str
     max_staleness_seconds: int | None
     features: tuple[_Feature, ...]
-    column_types: Mapping[str, str]
+    id_columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _layout(root: Path) -> _Layout:
             compute=view["compute"],
             max_staleness_seconds=view["max_staleness_seconds"],
             features=features,
-            column_types={f["name"]: f["type"] for f in source["fields"]},
+            id_columns=tuple(f["name"] for f in source["fields"] if f["role"] == "id"),
         )
     models = {
         m["name"]: tuple((i["view"], i["feature"]) for i in m["inputs"] if i["kind"] == "feature")
@@ -215,7 +215,7 @@ def _windows(
 
 def _aggregate(
     feature: _Feature, values: pd.Series | None, low: np.ndarray, high: np.ndarray
-) -> np.ndarray:
+) -> Any:
     """One aggregate per row over the rows ``low[i]:high[i]``; nulls never count."""
     if values is None:
         return np.asarray(high - low, dtype=np.int64)
@@ -272,8 +272,12 @@ def _stddev(numbers: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarra
     return out
 
 
-def _last(values: pd.Series, present: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """The latest non-null value in each window (None when the window has none)."""
+def _last(values: pd.Series, present: np.ndarray, low: np.ndarray, high: np.ndarray) -> Any:
+    """The latest non-null value in each window (missing when the window has none).
+
+    Integers and booleans keep their type through pandas' nullable dtypes, so the parquet
+    column matches the view's Int64 or Bool field even where a window is empty.
+    """
     positions = np.where(present, np.arange(len(present)), -1)
     latest = np.maximum.accumulate(positions) if len(positions) else positions
     items = values.to_numpy(dtype=object)
@@ -281,8 +285,13 @@ def _last(values: pd.Series, present: np.ndarray, low: np.ndarray, high: np.ndar
     for i, (a, b) in enumerate(zip(low, high, strict=True)):
         j = latest[b - 1] if b > a else -1
         out[i] = items[j] if j >= a else None
-    if values.dtype.kind in "iufb":
-        return pd.to_numeric(pd.Series(out), errors="coerce").to_numpy()
+    kind = values.dtype.kind
+    if kind in "iu":
+        return pd.Series(out).astype(pd.Int64Dtype()).array
+    if kind == "b":
+        return pd.Series(out).astype(pd.BooleanDtype()).array
+    if kind == "f":
+        return pd.Series(out).astype(np.float64).to_numpy()
     return out
 
 
@@ -290,7 +299,8 @@ def _last(values: pd.Series, present: np.ndarray, low: np.ndarray, high: np.ndar
 
 
 def _repo(root: Path) -> Path:
-    return root / "features"
+    """The feature repository, absolute: Feast resolves its relative paths against it."""
+    return (root / "features").resolve()
 
 
 def _store(root: Path) -> Any:
@@ -312,7 +322,7 @@ def apply(root: Path) -> None:
     store = _store(root)
     here = Path.cwd()
     try:
-        apply_total(store.config, _repo(root).resolve(), skip_source_validation=False)
+        apply_total(store.config, _repo(root), skip_source_validation=False)
     finally:
         os.chdir(here)
 
@@ -320,11 +330,23 @@ def apply(root: Path) -> None:
 def materialize(root: Path, end: datetime) -> None:
     """Load the online store with each view's latest values up to ``end``.
 
-    Incremental: each view starts where its previous materialisation ended (the first time,
-    at ``end`` minus the view's TTL), so a scheduled run only moves the new interval.
+    Incremental: each view starts where its previous materialisation ended, the first time at
+    ``end`` minus the view's TTL, so a scheduled run moves only the new interval. The start is
+    taken from ``end`` rather than the clock (as Feast's ``materialize_incremental`` does), so
+    a backfill or a run over historical data fills the store too.
     """
-    if _has_views(root):
-        _store(root).materialize_incremental(end_date=_utc(end))
+    if not _has_views(root):
+        return
+    store = _store(root)
+    end = _utc(end)
+    for view in store.list_feature_views():
+        if not view.online:
+            continue
+        start = end - view.ttl
+        done = [_utc(stop) for _, stop in view.materialization_intervals if _utc(stop) < end]
+        if done:
+            start = max(start, *done)
+        store.materialize(start_date=start, end_date=end, feature_views=[view.name])
 
 
 def _has_views(root: Path) -> bool:
@@ -382,11 +404,13 @@ def push_from_snapshot(view: str, snapshot_dir: Path, root: Path) -> dict[str, A
     """Update ``view``'s online values from a snapshot of its stream and push them.
 
     The consumer of a ``compute: stream`` view: it reads the event files of ``snapshot_dir``
-    (parquet, CSV or JSON lines), adds them to the source history the stack holds
-    (``data/sources/<source>.parquet``) so windows that reach back before the snapshot are
+    (parquet, CSV or JSON lines), adds them to the events seen before (the source history
+    ``data/sources/<source>.parquet`` and what earlier snapshots brought, kept in
+    ``data/stream/<view>.parquet``) so windows that reach back before the snapshot are
     complete, recomputes the aggregates of the entities that had events, and pushes each one's
-    latest row to the online store through the view's push source. Run it at least once per
-    the view's declared freshness (``max_staleness_seconds`` in the report).
+    latest row to the online store through the view's push source. An event seen before (a
+    redelivery or a replayed snapshot) counts once, by the source's id columns. Run it at least
+    once per the view's declared freshness (``max_staleness_seconds`` in the report).
 
     Returns:
         ``{"view", "events", "entities", "pushed", "latest_event", "max_staleness_seconds"}``.
@@ -397,10 +421,17 @@ def push_from_snapshot(view: str, snapshot_dir: Path, root: Path) -> dict[str, A
     spec = _layout(root).views[view]
     if spec.compute != "stream":
         raise ValueError(f"feature view {view!r} is computed in batch: it has no push source")
-    events = _read_snapshot(snapshot_dir)
+    events = _needed(spec, _read_snapshot(snapshot_dir))
+    seen_path = root / "data" / "stream" / f"{view}.parquet"
     history_path = root / "data" / "sources" / f"{spec.source}.parquet"
-    history = [pd.read_parquet(history_path)] if history_path.exists() else []
-    frame = pd.concat([*history, events], ignore_index=True).drop_duplicates()
+    earlier = [_needed(spec, pd.read_parquet(p)) for p in (history_path, seen_path) if p.exists()]
+    frame = pd.concat([*earlier, events], ignore_index=True)
+    frame = frame.drop_duplicates(list(spec.id_columns) or None)
+    seen = [pd.read_parquet(seen_path)] if seen_path.exists() else []
+    seen_path.parent.mkdir(parents=True, exist_ok=True)
+    pd.concat([*seen, events], ignore_index=True).drop_duplicates(
+        list(spec.id_columns) or None
+    ).to_parquet(seen_path, index=False)
     touched = set(events[spec.entity_key].dropna().tolist())
     table = _view_table(spec, frame[frame[spec.entity_key].isin(touched)])
     latest = table.sort_values(_EVENT_TIMESTAMP, kind="stable").groupby(spec.entity_key).tail(1)
@@ -418,6 +449,18 @@ def push_from_snapshot(view: str, snapshot_dir: Path, root: Path) -> dict[str, A
         "latest_event": newest.isoformat() if newest is not None else None,
         "max_staleness_seconds": spec.max_staleness_seconds,
     }
+
+
+def _needed(view: _View, frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns the view aggregates (and the event ids), with event times in UTC."""
+    columns = [view.entity_key, *view.id_columns]
+    columns += [f.column for f in view.features if f.column is not None]
+    if view.event_time is not None:
+        columns.append(view.event_time)
+    picked = frame[[c for c in dict.fromkeys(columns) if c in frame.columns]].copy()
+    if view.event_time is not None and view.event_time in picked.columns:
+        picked[view.event_time] = pd.to_datetime(picked[view.event_time], utc=True)
+    return picked
 
 
 def _read_snapshot(snapshot_dir: Path) -> pd.DataFrame:
