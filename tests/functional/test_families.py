@@ -13,6 +13,7 @@ the aggregate passes; the forecaster beats seasonal-naive and trains the planned
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -317,15 +318,31 @@ def _tool(name: str) -> str:
     return str(tool)
 
 
+def _standalone(folder: Path) -> list[str]:
+    """The family modules that import nothing of the pipelines package outside ``families``.
+
+    The others (``tabular``, ``anomaly``) read the stack's plan types: they are type-checked
+    with the whole generated package in ``test_zenml_lint.py``.
+    """
+    outside = re.compile(r"^from pipelines\.(?!families)", re.MULTILINE)
+    return [
+        str(path)
+        for path in sorted(folder.glob("*.py"))
+        if not outside.search(path.read_text(encoding="utf-8"))
+    ]
+
+
 def test_families_are_lint_clean_formatted_and_type_check_strictly(stack: Path) -> None:
     folder = str(stack / "pipelines" / "families")
     config = stack / "mypy.ini"
     config.write_text(MYPY_CONFIG, encoding="utf-8")
     ruff_rules = ["--isolated", "--line-length", "100", "--target-version", "py311"]
+    standalone = _standalone(Path(folder))
+    assert len(standalone) >= 8, standalone
     commands = [
         [_tool("ruff"), "check", *ruff_rules, "--select", "E,F,W,I,B,UP,SIM,RUF", folder],
         [_tool("ruff"), "format", "--check", *ruff_rules, folder],
-        [_tool("mypy"), "--config-file", str(config), "--cache-dir", MYPY_CACHE, folder],
+        [_tool("mypy"), "--config-file", str(config), "--cache-dir", MYPY_CACHE, *standalone],
     ]
     for command in commands:
         done = subprocess.run(command, cwd=stack, capture_output=True, text=True, check=False)
