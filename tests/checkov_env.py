@@ -1,41 +1,26 @@
-"""checkov in its own virtualenv, built once per pin in the user's cache directory.
+"""checkov in its own virtualenv, built once per pin by the environment cache stacks use.
 
 checkov's pins conflict with ZenML's (``packaging``), so it never joins the dev environment:
-``tests/tools/checkov.txt`` pins it, and the virtualenv lives in
-``$XDG_CACHE_HOME/mlopsgen/checkov-<hash of that file>`` (CI builds the same one). A changed pin
-gets a new folder; a half-built one is rebuilt, since the stamp is written last.
+``tests/tools/checkov.txt`` pins it, and :func:`mlopsgen.stackenv.ensure_env` builds the
+virtualenv once per pin under the cache root (CI builds the same one): under a lock, in a
+temporary folder renamed into place, so a killed build is never reused.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from mlopsgen.stackenv import EnvPins, ensure_env
 from tests.conftest import REPO
 
 REQUIREMENTS = REPO / "tests" / "tools" / "checkov.txt"
 ALLOW_LIST = REPO / "tests" / "tools" / "checkov-skips.txt"
 
 
-def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mlopsgen"
-
-
 def checkov_executable() -> Path:
     """The checkov entry point, building its virtualenv first if needed."""
-    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:16]
-    venv = _cache_root() / f"checkov-{digest}"
-    stamp = venv / ".installed"
-    if not stamp.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-        subprocess.run([*pip, "-r", str(REQUIREMENTS)], check=True)
-        stamp.touch()
-    return venv / "bin" / "checkov"
+    pins = EnvPins.of(REQUIREMENTS.read_text(encoding="utf-8").splitlines(), ())
+    return ensure_env(pins).python.parent / "checkov"
 
 
 def allowed_skips() -> dict[str, str]:

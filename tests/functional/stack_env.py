@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from mlopsgen.run.runner import run_environment
 from mlopsgen.stackenv import EnvBuildError, EnvPins, EnvResult, ensure_env, read_stack_pins
 from mlopsgen.targets.core.lock import load_lock
 
@@ -93,13 +94,8 @@ def stack_python() -> Path:
 
 def stack_environment(stack: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The variables a stack process runs with: offline, quiet, state kept in ``stack``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "BENTOML_"))}
+    env = run_environment(stack)  # what `mlopsgen run` gives the pipelines
     env.update(
-        ZENML_ANALYTICS_OPT_IN="false",
-        ZENML_CONFIG_PATH=str(stack / ".zenml"),
-        ZENML_LOGGING_VERBOSITY="WARN",
-        ZENML_ENABLE_RICH_TRACEBACK="false",
-        BENTOML_DO_NOT_TRACK="True",
         BENTOML_HOME=str(stack.parent / f".bentoml-{stack.name}"),
         PYTHONDONTWRITEBYTECODE="1",
     )
