@@ -18,7 +18,8 @@ from kubernetes_validate import utils as kv_utils
 
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.targets.kubernetes.target import SECTION, KubernetesTarget
-from mlopsgen.targets.kubernetes.views import IDENTITY_ANNOTATIONS, cpu_quantity
+from mlopsgen.targets.kubernetes.views import IDENTITY_ANNOTATIONS
+from mlopsgen.targets.quantities import cpu_quantity
 from tests.unit.hostile_strings import FRAGMENTS
 from tests.unit.plan_support import REFERENCE, plan
 

@@ -18,6 +18,7 @@ import yaml
 from hypothesis import given, settings
 
 from mlopsgen.plan.ir.root import Plan
+from mlopsgen.targets.quantities import cpu_quantity, memory_quantity
 from mlopsgen.targets.zenml.cluster import REGISTER_SCRIPT, RUN_CONFIG, ClusterTarget
 from mlopsgen.targets.zenml.cluster_readme import SECTION_HEADING
 from mlopsgen.targets.zenml.cluster_views import (
@@ -25,8 +26,6 @@ from mlopsgen.targets.zenml.cluster_views import (
     DOCKERIGNORE,
     GPU_RESOURCE,
     NODE_POOL_LABEL,
-    cpu_quantity,
-    memory_quantity,
     pipeline_config_path,
     step_resources,
     trainable_models,

@@ -23,10 +23,10 @@ from mlopsgen.targets.kubernetes.kustomize import base_kustomization, overlay_ku
 from mlopsgen.targets.kubernetes.views import (
     IDENTITY_ANNOTATIONS,
     Service,
-    cpu_quantity,
     manifests,
     served_services,
 )
+from mlopsgen.targets.quantities import cpu_quantity
 
 __all__ = ["SECTION", "KubernetesTarget"]
 

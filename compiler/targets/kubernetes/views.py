@@ -18,6 +18,7 @@ from typing import Any
 
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.plan.ir.serving import HpaBehavior, ScalingRules
+from mlopsgen.targets.quantities import cpu_quantity
 
 __all__ = [
     "BENTO_PORT",
@@ -94,12 +95,6 @@ def served_services(plan: Plan) -> list[Service]:
             behavior=hpa.behavior,
         )
     ]
-
-
-def cpu_quantity(cpu: float) -> str:
-    """A CPU quantity: whole cores as ``"4"``, fractions in millicores (``"1500m"``)."""
-    millis = round(cpu * 1000)
-    return str(millis // 1000) if millis % 1000 == 0 else f"{millis}m"
 
 
 def _labels(plan: Plan, service: Service) -> dict[str, str]:

@@ -18,6 +18,7 @@ from typing import Any
 from mlopsgen.plan.ir.data import ModelPlan, StepPlan
 from mlopsgen.plan.ir.ops import NodePool
 from mlopsgen.plan.ir.root import Plan
+from mlopsgen.targets.quantities import cpu_quantity, memory_quantity
 
 __all__ = [
     "CONFIG_DIR",
@@ -28,9 +29,7 @@ __all__ = [
     "CloudComponents",
     "base_config",
     "cloud_components",
-    "cpu_quantity",
     "image_packages",
-    "memory_quantity",
     "pipeline_config",
     "pipeline_config_path",
     "service_account",
@@ -111,18 +110,6 @@ def pipeline_config_path(model: ModelPlan) -> str:
 def service_account(plan: Plan) -> str:
     """The pipelines' Kubernetes service account, bound to ``pipelines_identity``."""
     return f"{plan.system.k8s_name}-pipelines"
-
-
-def cpu_quantity(cpu: float) -> str:
-    """A Kubernetes CPU quantity: whole cores as ``"2"``, fractions in millicores."""
-    millis = round(cpu * 1000)
-    return str(millis // 1000) if millis % 1000 == 0 else f"{millis}m"
-
-
-def memory_quantity(gib: float) -> str:
-    """A Kubernetes memory quantity: whole GiB as ``"6Gi"``, fractions in MiB."""
-    mib = round(gib * 1024)
-    return f"{mib // 1024}Gi" if mib % 1024 == 0 else f"{mib}Mi"
 
 
 def step_resources(model: ModelPlan) -> dict[str, StepPlan]:
