@@ -8,7 +8,7 @@ exits with the failure code, without a traceback, because bad data is not a bug 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -68,12 +68,14 @@ def _freshness(source: SourceSpec, rules: ValidationSpec, frame: pd.DataFrame) -
     if rules.freshness_max_minutes is None or source.event_time not in frame or frame.empty:
         return []
     latest = pd.to_datetime(frame[source.event_time], utc=True).max()
-    age = (datetime.now(timezone.utc) - latest.to_pydatetime()).total_seconds() / 60.0
+    age = (datetime.now(UTC) - latest.to_pydatetime()).total_seconds() / 60.0
     if age <= rules.freshness_max_minutes:
         return []
     return [
-        f"  freshness: the newest row is {age:,.0f} min old, more than the "
-        f"{rules.freshness_max_minutes:g} min allowed"
+        (
+            f"  freshness: the newest row is {age:,.0f} min old, more than the "
+            f"{rules.freshness_max_minutes:g} min allowed"
+        )
     ]
 
 
@@ -127,7 +129,7 @@ def _alone(model: ModelSpec, values: pd.Series, truth: pd.Series) -> float:
     classes = y.astype(str)
     if classes.nunique() != 2:
         return 0.0
-    auc = roc_auc_score(classes == sorted(classes.unique())[-1], x)
+    auc = roc_auc_score(classes == max(classes.unique()), x)
     return float(max(auc, 1.0 - auc))
 
 

@@ -104,7 +104,7 @@ def _data_problem(name: str, error: BaseException) -> str | None:
 
     try:
         run = Client().get_pipeline(name).last_run
-    except Exception:  # no run was created: not a data problem
+    except (KeyError, RuntimeError):  # no pipeline or no run was created: not a data problem
         return None
     for step in run.steps.values():
         info = step.exception_info
@@ -143,7 +143,7 @@ def _cron(plan: StackPlan, name: str) -> str:
     return plan.model_cron(pipeline_names(plan)[name][1])
 
 
-def schedule(plan: StackPlan, names: Sequence[str], root: Path) -> int:
+def schedule(plan: StackPlan, names: Sequence[str], root: Path, args: argparse.Namespace) -> int:
     """Schedule the pipelines by the plan's cron; on a stack that cannot, print crontab lines."""
     from zenml.client import Client
 
@@ -155,13 +155,19 @@ def schedule(plan: StackPlan, names: Sequence[str], root: Path) -> int:
         )
         for name in names:
             command = f"cd {root} && {sys.executable} -m pipelines.run --pipeline {name}"
+            if args.config is not None:
+                command += f" --config {args.config}"
             print(f"{_cron(plan, name)} {command}")
         return EXIT_PROMOTED
     from zenml.config.schedule import Schedule
 
     for name in names:
         pipeline = importlib.import_module(table[name][0]).PIPELINE
-        pipeline.with_options(schedule=Schedule(cron_expression=_cron(plan, name)))()
+        if args.config is not None:
+            pipeline = pipeline.with_options(config_path=str(args.config))
+        scheduled = pipeline.with_options(schedule=Schedule(cron_expression=_cron(plan, name)))
+        scheduled(rows=args.rows, data=args.data)
+        print(f"scheduled {name}: {_cron(plan, name)} ({plan.timezone})")
     return EXIT_PROMOTED
 
 
@@ -175,12 +181,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args.pipeline or [f"train_{m.name}" for m in plan.models if m.trainable]
     use_stack_source_root(root)
     if args.schedule:
-        return schedule(plan, args.pipeline or sorted(table), root)
+        return schedule(plan, args.pipeline or sorted(table), root, args)
     models: list[dict[str, Any]] = []
     for name in names:
         try:
             summary = run_pipeline(name, table[name][0], args)
-        except Exception as error:  # reported below, as data or as a bug
+        except Exception as error:  # noqa: BLE001 - reported below, as data or as a bug
             report = _data_problem(name, error)
             message = f"pipeline {name} failed: {report or error}"
             if report is None:

@@ -36,7 +36,7 @@ def _pipeline_name() -> str:
         from zenml import get_step_context
 
         return str(get_step_context().pipeline.name)
-    except Exception:  # outside a step (a user calling the function directly)
+    except RuntimeError:  # outside a step (a user calling the function directly)
         return ""
 
 

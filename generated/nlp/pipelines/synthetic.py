@@ -15,16 +15,24 @@ very rows it holds out.
 
 from __future__ import annotations
 
+import importlib
 import zlib
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
 from pipelines.stack_plan import FieldSpec, SourceSpec, StackPlan, ViewSpec
 
-__all__ = ["BASE_RATE", "ORACLE_PREFIX", "PLANTED_ANOMALY", "generate", "window_aggregate"]
+__all__ = [
+    "BASE_RATE",
+    "MODALITIES",
+    "ORACLE_PREFIX",
+    "PLANTED_ANOMALY",
+    "generate",
+    "window_aggregate",
+]
 
 #: Share of positive labels of a boolean label (the spec declares none; fraud-like data is rare).
 BASE_RATE = 0.05
@@ -40,6 +48,14 @@ SIGNAL_SCALE = 4.0
 ENTITY_RISK = 0.3
 HISTORY_DAYS = 14.0
 Rng = np.random.Generator
+
+#: Tasks whose data is more than independent columns (series, text, images, interactions),
+#: in order of precedence, and the module that writes a whole source for them. Such a module
+#: exports ``generate(plan, source, rows, rng, end) -> DataFrame`` with the same contract as
+#: :func:`generate` (labels, ``_oracle__<target>`` columns); the labels that have not matured
+#: are withheld here, after it returns. A source none of whose models has such a task gets
+#: the column-wise generator below.
+MODALITIES: dict[str, str] = {}
 
 
 def _seed(seed: int, *parts: str) -> Rng:
@@ -264,7 +280,11 @@ def generate(
     ``_oracle__<target>`` columns hold the true score of every row.
     """
     rng = _seed(seed, plan.system, source.name)
-    stop = end or datetime.now(timezone.utc).replace(microsecond=0)
+    stop = end or datetime.now(UTC).replace(microsecond=0)
+    modality = _modality(plan, source)
+    if modality is not None:
+        frame = importlib.import_module(modality).generate(plan, source, rows, rng, stop)
+        return _withhold_immature(frame, source, stop)
     days = max(HISTORY_DAYS, 3.0 * source.label_delay_days) + source.label_delay_days
     keys = {
         f.name: _keys(_cardinality(plan, f.name, rows), rows, rng)
@@ -291,6 +311,12 @@ def generate(
         frame[target] = label
         frame[ORACLE_PREFIX + target] = oracle
     return _withhold_immature(frame, source, stop)
+
+
+def _modality(plan: StackPlan, source: SourceSpec) -> str | None:
+    """The module that writes ``source``, when one of its models needs more than columns."""
+    tasks = {m.task for m in plan.models if m.source == source.name}
+    return next((module for task, module in MODALITIES.items() if task in tasks), None)
 
 
 def _withhold_immature(frame: pd.DataFrame, source: SourceSpec, end: datetime) -> pd.DataFrame:

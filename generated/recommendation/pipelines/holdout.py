@@ -37,5 +37,5 @@ def split(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(train, hold-out): the last :data:`HOLDOUT_SHARE` of the matured rows in time."""
     rows = matured(model, source, frame)
-    cut = int(round(len(rows) * (1.0 - HOLDOUT_SHARE)))
+    cut = round(len(rows) * (1.0 - HOLDOUT_SHARE))
     return rows.iloc[:cut], rows.iloc[cut:]

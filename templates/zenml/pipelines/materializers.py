@@ -27,7 +27,7 @@ class PickleMaterializer(BaseMaterializer):
     def load(self, data_type: type[Any]) -> Any:
         """Read the object back."""
         with self.artifact_store.open(os.path.join(self.uri, _FILE), "rb") as handle:
-            return pickle.load(handle)  # noqa: S301 - written by this stack's own pipeline
+            return pickle.load(handle)  # written by this stack's own pipeline
 
     def save(self, data: Any) -> None:
         """Write the object."""

@@ -10,7 +10,7 @@ import pandas as pd
 from zenml import step
 
 from pipelines.checks import validate_frame
-from pipelines.data import uses_synthetic
+from pipelines.data import DEFAULT_ROWS, uses_synthetic
 from pipelines.events import step_events
 from pipelines.stack_plan import load_plan
 
@@ -21,14 +21,14 @@ def validate(
 ) -> Annotated[pd.DataFrame, "validated_rows"]:
     """Stop the run with a report when the batch breaks a rule; pass it on otherwise.
 
-    A synthetic batch of ``rows`` rows is held to ``min(min_rows, rows)``: asking for a small
-    run is not a data problem.
+    A synthetic batch is held to ``min(min_rows, rows)`` (``rows`` defaults to
+    :data:`~pipelines.data.DEFAULT_ROWS`): asking for a small run is not a data problem.
     """
     with step_events("validate"):
         plan = load_plan()
         source = plan.source(plan.model(model_name).source)
         min_rows = plan.validation.min_rows
-        if rows and uses_synthetic(source, data):
-            min_rows = min(min_rows, rows)
+        if uses_synthetic(source, data):
+            min_rows = min(min_rows, rows or DEFAULT_ROWS)
         validate_frame(source, plan.validation, frame, min_rows)
         return frame

@@ -11,7 +11,7 @@ the language code, so its messages still carry a learnable sentiment signal (no 
 will name it, which is what routing to the fallback model is for).
 """
 
-# ruff: noqa: RUF001  (letters of other alphabets are the point of this module)
+# Letters of other alphabets are the point of this module.
 from __future__ import annotations
 
 import zlib
