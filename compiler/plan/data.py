@@ -90,6 +90,7 @@ def plan_data(spec: Spec) -> DataPlan:
             event_time=s.event_time,
             label=s.label,
             label_delay_days=s.label_delay_days,
+            label_rate=s.label_rate,
             rows_per_day=s.rows_per_day,
             row_bytes=sum(stored_bytes(f) for f in s.schema_.values()),
             fields=tuple(field_plan(n, f) for n, f in sorted(s.schema_.items())),

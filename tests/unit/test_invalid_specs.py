@@ -83,6 +83,7 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "missing-target.yaml": {"E316"},
     "label-leakage.yaml": {"E317"},
     "unsupported-framework.yaml": {"E333"},
+    "label-rate-not-bool.yaml": {"E334"},
     "stream-view.yaml": {"E318"},
     "gpu-on-local.yaml": {"E320"},
     "gpu-no-class.yaml": {"E321"},

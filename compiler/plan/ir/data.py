@@ -51,6 +51,7 @@ class SourcePlan(PlanModel):
     event_time: str | None
     label: str | None
     label_delay_days: float
+    label_rate: float | None
     rows_per_day: int | None
     row_bytes: int
     fields: tuple[FieldPlan, ...]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mlopsgen.diagnostics import set_value
+from mlopsgen.diagnostics import delete_key, set_value
 from mlopsgen.spec.checks.context import CheckContext, suggest, use_closest
 from mlopsgen.spec.models.data import FeatureView, Source
 from mlopsgen.spec.source_map import SpecPath
@@ -69,7 +69,7 @@ def check_duplicate_names(ctx: CheckContext) -> None:
 
 
 def check_sources(ctx: CheckContext) -> None:
-    """E304/E307: a source's event_time is one of its timestamp columns, its label a column."""
+    """E304/E307/E334: event_time is a timestamp column, the label a column, a rate bool."""
     for s, source in enumerate(ctx.spec.data.sources):
         own = list(source.schema_)
         base: SpecPath = ("data", "sources", s)
@@ -102,6 +102,28 @@ def check_sources(ctx: CheckContext) -> None:
                 (*base, "label"),
                 suggest(source.label, own, "columns"),
             )
+        _check_label_rate(ctx, base, source)
+
+
+def _check_label_rate(ctx: CheckContext, base: SpecPath, source: Source) -> None:
+    """E334: a base rate is the share of true labels, so it needs a bool label."""
+    if source.label_rate is None:
+        return
+    column = source.schema_.get(source.label) if source.label is not None else None
+    if (column is not None and column.type == "bool") or (source.label and column is None):
+        return  # a bool label, or a label E304 already reports missing
+    what = (
+        f"label {source.label!r} is a {column.type} column"
+        if column is not None
+        else "the source has no label"
+    )
+    ctx.error(
+        "E334",
+        f"label_rate of source {source.name!r} is the share of true labels, but {what}",
+        (*base, "label_rate"),
+        "remove label_rate (it applies to a bool label only)",
+        fix=[delete_key((*base, "label_rate"))],
+    )
 
 
 def check_entities(ctx: CheckContext) -> None:

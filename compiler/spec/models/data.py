@@ -84,6 +84,9 @@ class Source(SpecModel):
     """Column holding the ground truth, when the source carries it."""
     label_delay_days: float = Field(default=0, ge=0, le=365)
     """How long labels take to arrive (chargebacks: ~30 days); delays experiment read-outs."""
+    label_rate: float | None = Field(default=None, gt=0, lt=1)
+    """Share of rows whose bool label is true (fraud: well under 1 %); the synthetic source
+    draws its labels at this base rate, 5 % when it is not declared."""
     rows_per_day: int | None = Field(default=None, ge=1, le=10**13)
     schema_: dict[FieldName, FieldSpec] = Field(alias="schema", min_length=1, max_length=2000)
     """Columns by name; they are the model inputs and the request schema."""

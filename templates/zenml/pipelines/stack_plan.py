@@ -60,6 +60,7 @@ class SourceSpec:
     event_time: str | None
     label: str | None
     label_delay_days: float
+    label_rate: float | None
     fields: tuple[FieldSpec, ...]
 
     def field(self, name: str) -> FieldSpec:
@@ -287,6 +288,7 @@ def _source(data: dict[str, Any]) -> SourceSpec:
         event_time=data.get("event_time"),
         label=data.get("label"),
         label_delay_days=float(data.get("label_delay_days") or 0.0),
+        label_rate=data.get("label_rate"),
         fields=tuple(_field(f) for f in data["fields"]),
     )
 

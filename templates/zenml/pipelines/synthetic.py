@@ -32,7 +32,7 @@ __all__ = [
     "window_aggregate",
 ]
 
-#: Share of positive labels of a boolean label (the spec declares none; fraud-like data is rare).
+#: Share of positive labels of a boolean label when the source declares no ``label_rate``.
 BASE_RATE = 0.05
 #: Columns holding the true generating score of each target.
 ORACLE_PREFIX = "_oracle__"
@@ -222,9 +222,9 @@ def _entity_risk(
 
 
 def _label(
-    kind: str | None, column: FieldSpec | None, score: np.ndarray, rng: Rng
+    kind: str | None, column: FieldSpec | None, score: np.ndarray, rng: Rng, rate: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The label drawn from ``score`` and the oracle kept beside it."""
+    """The label drawn from ``score`` and the oracle kept beside it (``rate``: true labels)."""
     if kind == "category" and column is not None and column.values:
         classes = np.array(column.values)
         weights = rng.normal(size=len(classes))
@@ -237,7 +237,7 @@ def _label(
         mean = low + (high - low) * (0.5 + 0.15 * np.tanh(score / 2.0))
         values = np.clip(mean + rng.normal(0.0, 0.02 * (high - low), size=len(score)), low, high)
         return (np.round(values) if kind == "integer" else values), mean
-    intercept = _intercept(score, BASE_RATE)
+    intercept = _intercept(score, rate)
     probability = 1.0 / (1.0 + np.exp(-(score + intercept)))
     return rng.random(len(score)) < probability, probability
 
@@ -305,7 +305,8 @@ def generate(
         spec = next((f for f in source.fields if f.name == target), None)
         others = [t for t in targets if t != target]
         score = _signal(plan, source, frame, [target, *others], rng)
-        label, oracle = _label(spec.type if spec else None, spec, score, rng)
+        rate = source.label_rate if target == source.label and source.label_rate else BASE_RATE
+        label, oracle = _label(spec.type if spec else None, spec, score, rng, rate)
         frame[target] = label
         frame[ORACLE_PREFIX + target] = oracle
     return _withhold_immature(frame, source, stop)
