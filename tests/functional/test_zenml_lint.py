@@ -37,9 +37,9 @@ def _tool(stack: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_pipelines_pass_ruff_and_mypy(name: str, tmp_path: Path) -> None:
     stack_python()
     stack = build(STACKS[name], tmp_path / name)
-    lint = _tool(stack, "ruff", "check", "--no-cache", "pipelines", "features")
+    lint = _tool(stack, "ruff", "check", "--no-cache", ".")
     assert lint.returncode == 0, lint.stdout
-    formatted = _tool(stack, "ruff", "format", "--check", "pipelines")
+    formatted = _tool(stack, "ruff", "format", "--check", "--no-cache", ".")
     assert formatted.returncode == 0, formatted.stdout
     types = _tool(
         stack,
