@@ -119,9 +119,8 @@ def _pools(
         load = compute.ServingLoad(zones, served.capacity, served.hpa, served.replica)
         pool = compute.serving_pool(rec, provider, gpu_class, load)
         pools += [pool] if pool is not None else []
-    workers = {t.name: t.concurrent_workers for t in training.models if t.trainable}
     pools += compute.training_pools(
-        rec, provider, gpu_class, models, workers, served.batch, served.replica
+        rec, provider, gpu_class, models, training.models, served.batch, served.replica
     )
     return pools
 

@@ -7,7 +7,8 @@ Pools are split by what they promise: ``system`` (cluster add-ons, one node per 
 ``training`` / ``gpu-training`` (scale from zero, spot capacity: runs are retryable). Every
 pool's node type is the cheapest that holds its largest pod after the system reserve
 (:mod:`mlopsgen.plan.instances`); serving is priced over the day's fleet, training by the
-node-hours its concurrent pods occupy. A pod no node type holds is an error (E507).
+month's runs, each holding the whole nodes its concurrent pods need. A pod no node type
+holds is an error (E507).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from mlopsgen.plan.instances import (
     Pod,
     choose,
     largest,
+    node_hours,
     pods_per_node,
 )
-from mlopsgen.plan.ir.data import ModelPlan
+from mlopsgen.plan.ir.data import ModelPlan, TrainingModelPlan
 from mlopsgen.plan.ir.ops import ComputePlan, NodePool
 from mlopsgen.plan.ir.serving import BatchJobPlan, CapacityPlan, HpaPlan, ReplicaPlan
 from mlopsgen.plan.record import Recorder, count, fmt
@@ -232,30 +234,62 @@ def _whole_nodes(node: Instance, pods: list[tuple[Pod, int]]) -> int:
     return max(1, math.ceil(round(sum(n / pods_per_node(node, p) for p, n in pods), 9)))
 
 
+def _runs(
+    jobs: tuple[TrainingModelPlan, ...], batch: BatchJobPlan | None, replica: ReplicaPlan
+) -> list[tuple[Pod, int, float]]:
+    """Each training and batch job's pod, concurrent workers and run-hours per month."""
+    runs = [
+        (
+            Pod(t.cpu, t.memory_gib, t.gpu),
+            t.concurrent_workers,
+            t.runs_per_month * t.waves * t.hours_per_shard,
+        )
+        for t in jobs
+        if t.trainable
+    ]
+    if batch is not None and batch.expected_minutes is not None:
+        pod = Pod(replica.cpu, replica.memory_gib, replica.gpu)
+        runs.append((pod, batch.workers, batch.runs_per_month * batch.expected_minutes / 60))
+    return runs
+
+
 def training_pools(
     rec: Recorder,
     provider: str,
     gpu_class: str | None,
     models: tuple[ModelPlan, ...],
-    training_workers: dict[str, int],
+    jobs: tuple[TrainingModelPlan, ...],
     batch: BatchJobPlan | None,
     replica: ReplicaPlan,
 ) -> list[NodePool]:
-    """Scale-from-zero pools for training shards and batch jobs, CPU and GPU."""
+    """Scale-from-zero pools for training shards and batch jobs, CPU and GPU.
+
+    A pool's node type is the one on which the month's runs cost least, each run holding the
+    whole nodes its concurrent pods need (as the cost plan bills them), among the types that
+    hold every pod; a pool with no run-hours takes the cheapest node-hour. Pricing the choice
+    as it is billed keeps the bill monotone: a larger job never moves the choice to a type
+    that bills the same work for less.
+    """
     pools = []
-    all_pods = _training_pods(models, training_workers, batch, replica)
+    workers = {t.name: t.concurrent_workers for t in jobs if t.trainable}
+    all_pods = _training_pods(models, workers, batch, replica)
+    all_runs = _runs(jobs, batch, replica)
     for role, gpu in (("training", False), ("gpu-training", True)):
         pods = [(p, n) for p, n in all_pods if bool(p.gpus) == gpu]
         if not pods:
             continue
         biggest = max(pods, key=lambda pn: (pn[0].gpus, pn[0].cpu, pn[0].memory_gib))[0]
+        runs = [(p, w, h) for p, w, h in all_runs if bool(p.gpus) == gpu]
 
-        def monthly(node: Instance, pods: list[tuple[Pod, int]] = pods) -> float:
+        def monthly(
+            node: Instance,
+            pods: list[tuple[Pod, int]] = pods,
+            runs: list[tuple[Pod, int, float]] = runs,
+        ) -> float:
             if any(pods_per_node(node, p) < 1 for p, _ in pods):
                 return math.inf
-            return (
-                _whole_nodes(node, pods) * prices.node_hourly(provider, node.name) * HOURS_PER_MONTH
-            )
+            held = sum(node_hours(node, p, w, h) for p, w, h in runs)
+            return (held or 1.0) * prices.node_hourly(provider, node.name)
 
         choice = choose(provider, biggest, gpu_class, monthly)
         if choice is None or math.isinf(choice.alternatives[0][1]):
@@ -267,7 +301,7 @@ def training_pools(
             role,
             biggest,
             choice,
-            "the concurrent pods (train shards, batch workers) on whole nodes",
+            "the month's training and batch runs, each on the whole nodes its concurrent pods need",
         )
         high = _whole_nodes(node, pods)
         pools.append(_pool(role, role, node, 0, (0, high, 0, 0.0), "spot"))

@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from mlopsgen.plan import prices
+from mlopsgen.plan.instances import Instance, Pod, node_hours
 from mlopsgen.plan.ir.data import ModelPlan, OnlineStorePlan, TrainingModelPlan
 from mlopsgen.plan.ir.ops import CostItem, CostPlan, NodePool, ServingCost
 from mlopsgen.plan.ir.serving import BatchJobPlan, ReplicaPlan
@@ -53,6 +54,12 @@ def _node_price(provider: str, pool: NodePool | None, region: RegionPrices) -> f
 
 def _pool(inputs: CostInputs, role: str) -> NodePool | None:
     return next((p for p in inputs.pools if p.role == role), None)
+
+
+def _node_hours(pool: NodePool, pod: Pod, workers: int, hours: float) -> float:
+    """Node-hours of the pool's type a job holds (see ``node_hours``)."""
+    node = Instance(pool.instance_type, pool.vcpu, pool.memory_gib, pool.gpus, pool.gpu_class)
+    return node_hours(node, pod, workers, hours)
 
 
 def _serving(
@@ -114,31 +121,28 @@ def _items(
 
 
 def _training(spec: Spec, inputs: CostInputs, region: RegionPrices) -> CostItem:
-    """Jobs times their sized duration, billed by the larger of their CPU and memory share.
+    """Each run's whole nodes (its concurrent shards packed on the pool's type) for its waves.
 
-    A job holding most of a node's memory keeps the node, whatever its vCPU request.
+    The pools scale from zero: a run holds ``ceil(workers / pods per node)`` nodes for
+    ``waves * hours per shard``, whatever else could have shared them.
     """
     provider = spec.infrastructure.cloud
     cpu_pool, gpu_pool = _pool(inputs, "training"), _pool(inputs, "gpu-training")
     total, hours = 0.0, 0.0
     for train in inputs.training:
-        if not train.trainable:
+        pool = gpu_pool if train.gpu else cpu_pool
+        if not train.trainable or pool is None:
             continue
-        job_hours = train.runs_per_month * train.shards * train.hours_per_shard
-        if train.gpu and gpu_pool is not None:
-            share = train.gpu / max(gpu_pool.gpus, 1)
-            total += job_hours * share * _node_price(provider, gpu_pool, region)
-        elif cpu_pool is not None:
-            share = max(
-                train.cpu / (cpu_pool.vcpu - 1), train.memory_gib / (cpu_pool.memory_gib - 2)
-            )
-            total += job_hours * min(share, 1.0) * _node_price(provider, cpu_pool, region)
-        hours += job_hours
+        run_hours = train.runs_per_month * train.waves * train.hours_per_shard
+        pod = Pod(train.cpu, train.memory_gib, train.gpu)
+        held = _node_hours(pool, pod, train.concurrent_workers, run_hours)
+        total += held * _node_price(provider, pool, region)
+        hours += held
     return CostItem(
         component="training",
         monthly_usd=total,
-        basis=f"{fmt(hours)} job-hours/month × each job's share of a node "
-        "(the larger of its vCPU and memory shares)",
+        basis=f"{fmt(round(hours, 2))} node-hours/month: each run holds ceil(workers / pods "
+        "per node) whole nodes for waves × hours per shard",
     )
 
 
@@ -150,15 +154,13 @@ def _batch(spec: Spec, inputs: CostInputs, region: RegionPrices) -> CostItem:
     pool = _pool(inputs, "gpu-training" if inputs.replica.gpu else "training")
     if pool is None:
         return CostItem(component="batch", monthly_usd=0.0, basis="no batch pool")
-    share = (
-        inputs.replica.gpu / max(pool.gpus, 1)
-        if inputs.replica.gpu
-        else inputs.replica.cpu / (pool.vcpu - 1)
-    )
-    hours = batch.runs_per_month * batch.workers * batch.expected_minutes / 60
+    replica = inputs.replica
+    pod = Pod(replica.cpu, replica.memory_gib, replica.gpu)
+    run_hours = batch.runs_per_month * batch.expected_minutes / 60
+    held = _node_hours(pool, pod, batch.workers, run_hours)
     return CostItem(
         component="batch",
-        monthly_usd=hours * share * _node_price(provider, pool, region),
+        monthly_usd=held * _node_price(provider, pool, region),
         basis=f"{count(batch.runs_per_month, 'runs')} × {count(batch.workers, 'workers')} × "
         f"{fmt(batch.expected_minutes)} min on {pool.instance_type}",
     )

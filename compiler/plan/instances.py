@@ -148,6 +148,19 @@ def pods_per_node(node: Instance, pod: Pod) -> int:
     return max(0, min(fits))
 
 
+def node_hours(node: Instance, pod: Pod, workers: int, hours: float) -> float:
+    """Node-hours a job holds: ``ceil(workers / pods per node)`` whole nodes for ``hours``.
+
+    Training and batch pools scale from zero, so a run pays for the whole nodes its concurrent
+    pods need while it runs, not for a share of a node someone else might fill; the same
+    figure prices a node type when one is chosen and bills the month once it is.
+    """
+    per_node = pods_per_node(node, pod)
+    if per_node < 1:
+        return math.inf
+    return math.ceil(workers / per_node) * hours
+
+
 def fits(node: Instance, pod: Pod) -> bool:
     """Whether one pod fits the node's allocatable resources (CPU, memory and GPUs)."""
     return pods_per_node(node, pod) >= 1

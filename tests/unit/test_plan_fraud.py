@@ -191,11 +191,11 @@ def test_training_jobs_sized_from_the_data() -> None:
     assert (train.cpu, train.memory_gib) == (2, 6)
     # the training pool is the cheapest node type that holds the largest step (features:
     # 2 vCPU, 8 GiB): c7i.4xlarge, 15 vCPU and 30 GiB allocatable, $0.714/h × 1.11 (eu-west-1)
-    # billed: 360 × 0.3611 × max(2/15, 6/30) + 360 × 0.2222 × max(2/15, 6/30)
-    #   + 30 × 0.1389 × max(2/15, 4/30) = 26.0 + 16.0 + 0.5556 = 42.556 node-hours
-    #   × $0.79254/h = $33.73
+    # billed: each run holds ceil(1 worker / 5 pods a node) = 1 whole node (the pool scales
+    #   from zero) for its one wave: 360 × 0.3611 + 360 × 0.2222 + 30 × 0.1389
+    #   = 130.0 + 80.0 + 4.167 = 214.17 node-hours × $0.79254/h = $169.73
     items = {i.component: i.monthly_usd for i in plan(FRAUD).cost.items}
-    assert items["training"] == pytest.approx(33.73, abs=0.01)
+    assert items["training"] == pytest.approx(169.73, abs=0.01)
 
 
 def test_training_that_cannot_fit_its_window_names_the_rows_that_would() -> None:
