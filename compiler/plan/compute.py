@@ -234,23 +234,31 @@ def _whole_nodes(node: Instance, pods: list[tuple[Pod, int]]) -> int:
     return max(1, math.ceil(round(sum(n / pods_per_node(node, p) for p, n in pods), 9)))
 
 
+Run = tuple[Pod, int, float]
+"""A job's pod, its concurrent workers and its run-hours per month (waves × hours)."""
+
+
+def training_run(job: TrainingModelPlan) -> Run:
+    """A training job's run: its shards' pod, workers, and waves times hours per shard a month."""
+    hours = job.runs_per_month * job.waves * job.hours_per_shard
+    return Pod(job.cpu, job.memory_gib, job.gpu), job.concurrent_workers, hours
+
+
+def batch_run(batch: BatchJobPlan | None, replica: ReplicaPlan) -> Run | None:
+    """The batch job's run (its workers are serving replicas), or None without a batch job."""
+    if batch is None or batch.expected_minutes is None:
+        return None
+    pod = Pod(replica.cpu, replica.memory_gib, replica.gpu)
+    return pod, batch.workers, batch.runs_per_month * batch.expected_minutes / 60
+
+
 def _runs(
     jobs: tuple[TrainingModelPlan, ...], batch: BatchJobPlan | None, replica: ReplicaPlan
-) -> list[tuple[Pod, int, float]]:
-    """Each training and batch job's pod, concurrent workers and run-hours per month."""
-    runs = [
-        (
-            Pod(t.cpu, t.memory_gib, t.gpu),
-            t.concurrent_workers,
-            t.runs_per_month * t.waves * t.hours_per_shard,
-        )
-        for t in jobs
-        if t.trainable
-    ]
-    if batch is not None and batch.expected_minutes is not None:
-        pod = Pod(replica.cpu, replica.memory_gib, replica.gpu)
-        runs.append((pod, batch.workers, batch.runs_per_month * batch.expected_minutes / 60))
-    return runs
+) -> list[Run]:
+    """Every training and batch run the pools hold in a month: what the cost plan bills."""
+    runs = [training_run(t) for t in jobs if t.trainable]
+    batched = batch_run(batch, replica)
+    return [*runs, batched] if batched is not None else runs
 
 
 def training_pools(
@@ -284,7 +292,7 @@ def training_pools(
         def monthly(
             node: Instance,
             pods: list[tuple[Pod, int]] = pods,
-            runs: list[tuple[Pod, int, float]] = runs,
+            runs: list[Run] = runs,
         ) -> float:
             if any(pods_per_node(node, p) < 1 for p, _ in pods):
                 return math.inf

@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from mlopsgen.plan import prices
+from mlopsgen.plan.compute import batch_run, training_run
 from mlopsgen.plan.instances import Instance, Pod, node_hours
 from mlopsgen.plan.ir.data import ModelPlan, OnlineStorePlan, TrainingModelPlan
 from mlopsgen.plan.ir.ops import CostItem, CostPlan, NodePool, ServingCost
@@ -133,9 +134,7 @@ def _training(spec: Spec, inputs: CostInputs, region: RegionPrices) -> CostItem:
         pool = gpu_pool if train.gpu else cpu_pool
         if not train.trainable or pool is None:
             continue
-        run_hours = train.runs_per_month * train.waves * train.hours_per_shard
-        pod = Pod(train.cpu, train.memory_gib, train.gpu)
-        held = _node_hours(pool, pod, train.concurrent_workers, run_hours)
+        held = _node_hours(pool, *training_run(train))
         total += held * _node_price(provider, pool, region)
         hours += held
     return CostItem(
@@ -147,17 +146,14 @@ def _training(spec: Spec, inputs: CostInputs, region: RegionPrices) -> CostItem:
 
 
 def _batch(spec: Spec, inputs: CostInputs, region: RegionPrices) -> CostItem:
-    batch = inputs.batch
-    if batch is None or batch.expected_minutes is None:
+    batch, run = inputs.batch, batch_run(inputs.batch, inputs.replica)
+    if batch is None or batch.expected_minutes is None or run is None:
         return CostItem(component="batch", monthly_usd=0.0, basis="no batch job")
     provider = spec.infrastructure.cloud
     pool = _pool(inputs, "gpu-training" if inputs.replica.gpu else "training")
     if pool is None:
         return CostItem(component="batch", monthly_usd=0.0, basis="no batch pool")
-    replica = inputs.replica
-    pod = Pod(replica.cpu, replica.memory_gib, replica.gpu)
-    run_hours = batch.runs_per_month * batch.expected_minutes / 60
-    held = _node_hours(pool, pod, batch.workers, run_hours)
+    held = _node_hours(pool, *run)
     return CostItem(
         component="batch",
         monthly_usd=held * _node_price(provider, pool, region),
