@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -161,7 +162,8 @@ def _other_columns(
             keys = {column.name: rng.integers(0, max(1, min(cardinality, count)), size=count)}
             frame[column.name] = np.asarray(column_values(column, count, keys, rng))[series_of]
         else:
-            frame[column.name] = column_values(column, rows, {}, rng)
+            values: Any = column_values(column, rows, {}, rng)  # arrays, lists or categoricals
+            frame[column.name] = values
     if columns.id is not None and source.field(columns.id).type == "category":
         frame[columns.id] = pd.Categorical(
             frame[columns.id], categories=source.field(columns.id).values
