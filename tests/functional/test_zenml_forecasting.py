@@ -114,8 +114,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = stack_python()
     out = tmp_path_factory.mktemp("forecasting") / "stack"
     done = subprocess.run(
-        [str(MLOPSGEN), "run", str(SPEC), "--out", str(out), "--python", str(python)]
-        + ["--rows", ROWS],
+        [
+            str(MLOPSGEN),
+            "run",
+            str(SPEC),
+            "--out",
+            str(out),
+            "--python",
+            str(python),
+            "--rows",
+            ROWS,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -197,8 +206,8 @@ def test_the_series_generator_follows_the_schema_and_the_plan(
     assert fields["on_promotion"]["dtype"] == "bool"
     assert fields["store_region"]["dtype"] == "category"
     assert fields["store_region"]["values"] == ["east", "north", "south", "west"]
-    assert 0 <= fields["units_sold"]["min"] and fields["units_sold"]["max"] <= 1_000_000
-    assert 0 <= fields["price_usd"]["min"] and fields["price_usd"]["max"] <= 100_000
+    assert fields["units_sold"]["min"] >= 0 and fields["units_sold"]["max"] <= 1_000_000
+    assert fields["price_usd"]["min"] >= 0 and fields["price_usd"]["max"] <= 100_000
     assert all(field["nulls"] == 0 for field in fields.values())
     assert result["series"] >= partition["shards"]
     assert result["shortest"] >= result["min_days"]
