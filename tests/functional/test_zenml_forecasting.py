@@ -5,8 +5,9 @@ out the last ``horizon_days`` of each series, trains the forecaster shard by sha
 plan's waves and the anomaly detector beside it, and promotes both. The forecaster must come
 within a stated margin of the oracle's MAPE (the noise-free expected demand: about 0.04 here)
 and beat seasonal-naive (about 0.10): the same forecaster blind to promotions scores about
-0.10 and one without the weekly season about 0.16, both outside the margin. The production version loads back from the Model Control
-Plane in a fresh process and forecasts the next horizon of its series.
+0.10 and one without the weekly season about 0.16, both outside the margin. The production
+version loads back from the Model Control Plane in a fresh process and forecasts the next
+horizon of its series.
 
 One build and one run (``ROWS`` = 100 shards x 56 days, the shortest history the generator
 writes for a 28-day horizon) serve every test of the module.
