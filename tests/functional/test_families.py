@@ -236,11 +236,12 @@ def test_forecasting_beats_seasonal_naive_and_trains_the_planned_shards(stack: P
 from pipelines.families import forecasting
 entry, model = plan_model("time-series-forecasting", "demand_forecast")
 rng = np.random.default_rng(5)
-frame = forecasting.series([f"s{i:03d}" for i in range(120)], 140, rng)
-cut = frame["day"].max() - pd.Timedelta(days=entry["horizon_days"])
-fitted = forecasting.fit(model, frame[frame.day <= cut], seed=5)
+columns = forecasting.layout(model)
+frame = forecasting.series([f"s{i:03d}" for i in range(120)], 140, rng, columns=columns)
+cut = frame[columns.time].max() - pd.Timedelta(days=entry["horizon_days"])
+fitted = forecasting.fit(model, frame[frame[columns.time] <= cut], seed=5)
 fitted = pickle.loads(pickle.dumps(fitted))
-metrics = forecasting.evaluate(model, fitted, frame[frame.day > cut])
+metrics = forecasting.evaluate(model, fitted, frame[frame[columns.time] > cut])
 emit({"metrics": metrics, "gates": gate_results(model, metrics),
       "partition": entry["partition"]})
 """,
@@ -287,10 +288,10 @@ def core(system, name, **params):
     return spec
 rng = np.random.default_rng(2)
 demand = core("time-series-forecasting", "demand_forecast")
-sales = forecasting.series(["a", "b", "c"], 60, rng)
-cut = sales["day"].max() - pd.Timedelta(days=14)
-fitted = forecasting.fit(demand, sales[sales.day <= cut], 2)
-shards = forecasting.evaluate(demand, fitted, sales[sales.day > cut])["shards_trained"]
+sales = forecasting.series(["a"], 60, rng, columns=forecasting.layout(demand))  # no partition
+cut = sales["ds"].max() - pd.Timedelta(days=14)
+fitted = forecasting.fit(demand, sales[sales.ds <= cut], 2)
+shards = forecasting.evaluate(demand, fitted, sales[sales.ds > cut])["shards_trained"]
 sentiment = core("nlp", "sentiment")
 messages = pd.DataFrame({"text": text.sentences("de", None, 60, rng), "language": "de"})
 messages["sentiment"] = ["positive" if "zufrieden" in t or "wunderbar" in t or "großartig" in t
