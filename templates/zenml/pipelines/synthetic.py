@@ -53,7 +53,11 @@ Rng = np.random.Generator
 #: :func:`generate` (labels, ``_oracle__<target>`` columns); the labels that have not matured
 #: are withheld here, after it returns. A source none of whose models has such a task gets
 #: the column-wise generator below.
-MODALITIES: dict[str, str] = {}
+MODALITIES: dict[str, str] = {
+    "sentiment_analysis": "pipelines.synthetic_text",
+    "entity_recognition": "pipelines.synthetic_text",
+    "language_identification": "pipelines.synthetic_text",
+}
 
 
 def _seed(seed: int, *parts: str) -> Rng:
