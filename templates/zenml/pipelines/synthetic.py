@@ -57,6 +57,9 @@ Rng = np.random.Generator
 #: the column-wise generator below.
 MODALITIES: dict[str, str] = {
     "forecasting": "pipelines.synthetic_series",
+    "sentiment_analysis": "pipelines.synthetic_text",
+    "entity_recognition": "pipelines.synthetic_text",
+    "language_identification": "pipelines.synthetic_text",
 }
 
 

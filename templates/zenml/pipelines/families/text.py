@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline, make_pipeline
 
@@ -41,9 +41,22 @@ from .common import (
 from .language import FALLBACK, route
 from .lexicon import ENTITIES, lexicon
 
-__all__ = ["EntityTagger", "TextModel", "entities", "evaluate", "fit", "predict", "sentences"]
+__all__ = [
+    "SENTIMENTS",
+    "EntityTagger",
+    "TextModel",
+    "entities",
+    "evaluate",
+    "fit",
+    "oracle",
+    "predict",
+    "routes",
+    "sentences",
+]
 
 SENTIMENTS = ("negative", "neutral", "positive")
+#: Columns of a synthetic source holding each row's true label (``pipelines.synthetic``).
+ORACLE_PREFIX = "_oracle__"
 TOKEN = re.compile(r"\w+")
 ENTITY_TYPE = {name: kind for kind, names in ENTITIES.items() for name in names}
 
@@ -130,13 +143,21 @@ class EntityTagger:
 def _estimator(task: str, seed: int) -> Pipeline | EntityTagger:
     if task == "entity_recognition":
         return EntityTagger(seed)
+    # Character n-grams read every script (Japanese has no spaces); a logistic loss fitted by
+    # SGD gives the same accuracy as LBFGS here at a tenth of the time, with probabilities.
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
-    return make_pipeline(vectorizer, LogisticRegression(max_iter=1000, random_state=seed))
+    classifier = SGDClassifier(loss="log_loss", alpha=1e-4, average=True, random_state=seed)
+    return make_pipeline(vectorizer, classifier)
 
 
 @dataclass
 class TextModel:
-    """Shard models keyed by shard index, the fallback, and how to route rows to them."""
+    """Shard models keyed by shard index, the fallback, and how to route rows to them.
+
+    ``languages`` holds, per trained shard, the partition values it had rows of: a shard
+    answers only for those, so a planned language with no training data goes to the fallback
+    instead of to a model that never saw it.
+    """
 
     task: str
     text_column: str
@@ -147,6 +168,7 @@ class TextModel:
     fallback: Pipeline | EntityTagger
     shards: dict[int, Pipeline | EntityTagger] = field(default_factory=dict)
     waves: list[list[int]] = field(default_factory=list)
+    languages: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _trainable(task: str, labels: pd.Series) -> bool:
@@ -178,12 +200,16 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> TextModel:
             if _trainable(model.task, labels[rows]):
                 estimator = _estimator(model.task, seed)
                 fitted.shards[index] = estimator.fit(list(texts[rows]), list(labels[rows]))
+                fitted.languages[index] = sorted(declared[rows].unique())
     return fitted
 
 
 def routes(fitted: TextModel, frame: pd.DataFrame) -> np.ndarray:
-    """The shard each row goes to: its declared language's, else the detected one's, else -1."""
-    owner = {v: i for i, values in enumerate(fitted.groups) for v in values if i in fitted.shards}
+    """The shard each row goes to: its declared language's, else the detected one's, else -1.
+
+    A language routes to a shard only when that shard trained on it (see :class:`TextModel`).
+    """
+    owner = {v: i for i, values in fitted.languages.items() for v in values}
     texts = frame[fitted.text_column].astype(str)
     declared = (
         frame[fitted.column].astype("string")
@@ -193,7 +219,7 @@ def routes(fitted: TextModel, frame: pd.DataFrame) -> np.ndarray:
     out = np.array([owner.get(str(v), FALLBACK) if pd.notna(v) else -2 for v in declared])
     missing = out == -2
     if missing.any() and fitted.groups:
-        trained = [values if i in fitted.shards else [] for i, values in enumerate(fitted.groups)]
+        trained = [fitted.languages.get(i, []) for i in range(len(fitted.groups))]
         out[missing] = route(texts[missing], trained, fitted.seed)
     out[out == -2] = FALLBACK
     return out
@@ -229,24 +255,52 @@ def _quality(task: str, truth: Sequence[object], predicted: Sequence[object]) ->
     return {"accuracy": float(np.mean(np.array(y) == np.array(p))), "f1": macro, "macro_f1": macro}
 
 
-def evaluate(model: ModelSpec, fitted: TextModel, holdout: pd.DataFrame) -> dict[str, float]:
-    """Accuracy/F1 overall and per segment (the gates' ``by`` columns and the partition)."""
+def _scores(
+    model: ModelSpec, column: str | None, holdout: pd.DataFrame, predicted: Sequence[object]
+) -> dict[str, float]:
+    """Quality overall and per segment (the gates' ``by`` columns and the partition column)."""
     assert model.target is not None
-    predicted = predict(model, fitted, holdout)["prediction"].tolist()
     truth = holdout[model.target].tolist()
-    metrics: dict[str, float] = dict(_quality(fitted.task, truth, predicted))
-    columns = {gate.by for gate in model.gates if gate.by} | ({fitted.column} - {None})
-    for column in sorted(c for c in columns if c and c in holdout.columns):
-        values = holdout[column].astype("string")
+    metrics: dict[str, float] = dict(_quality(model.task, truth, predicted))
+    columns = {gate.by for gate in model.gates if gate.by} | ({column} - {None})
+    found = np.array(predicted, dtype=object)
+    for name in sorted(c for c in columns if c and c in holdout.columns):
+        values = holdout[name].astype("string")
         for value in sorted(values.dropna().unique()):
             at = (values == value).fillna(False).to_numpy(dtype=bool)
             part = _quality(
-                fitted.task,
-                [t for t, a in zip(truth, at, strict=True) if a],
-                np.array(predicted)[at],
+                model.task, [t for t, a in zip(truth, at, strict=True) if a], found[at].tolist()
             )
-            metrics.update({segment_metric(k, column, value): v for k, v in part.items()})
+            metrics.update({segment_metric(k, name, value): v for k, v in part.items()})
+    return metrics
+
+
+def evaluate(model: ModelSpec, fitted: TextModel, holdout: pd.DataFrame) -> dict[str, float]:
+    """Accuracy/F1 overall and per language, and how the plan's shards were covered.
+
+    ``shards_trained`` counts the planned shards that had rows to train on (an unpartitioned
+    model is one shard); ``languages_without_data`` counts the planned languages no shard
+    saw, whose messages the fallback answers; ``fallback_share`` is the hold-out's share
+    routed to the fallback.
+    """
+    predicted = predict(model, fitted, holdout)["prediction"].tolist()
+    metrics = _scores(model, fitted.column, holdout, predicted)
     routed = routes(fitted, holdout)
-    metrics["shards_trained"] = float(len(fitted.shards))
+    partition = partition_of(model)
+    planned = [str(v) for v in (partition.values or ())] if partition else []
+    seen = {language for values in fitted.languages.values() for language in values}
+    metrics["shards_planned"] = float(partition.shards) if partition else 1.0
+    metrics["shards_trained"] = float(len(fitted.shards)) if partition else 1.0
+    metrics["languages_without_data"] = float(len(set(planned) - seen))
     metrics["fallback_share"] = float(np.mean(routed == FALLBACK)) if len(routed) else 0.0
     return metrics
+
+
+def oracle(model: ModelSpec, holdout: pd.DataFrame) -> dict[str, float]:
+    """The same quality metrics for the synthetic source's true labels, on the same rows."""
+    column = ORACLE_PREFIX + (model.target or "")
+    if model.target is None or column not in holdout:
+        return {}
+    partition = partition_of(model)
+    segment = partition.column if partition and partition.column in holdout.columns else None
+    return _scores(model, segment, holdout, holdout[column].tolist())
