@@ -58,12 +58,14 @@ README_HEADING = "Training pipelines"
 
 @dataclass(frozen=True)
 class ModelModule:
-    """One trainable model's pipeline module: its path, model name and pipeline name."""
+    """One trainable model's pipeline module: path, model and pipeline names, family, and
+    whether the plan compresses the model (an ``optimize`` step after ``evaluate``)."""
 
     path: str
     model: str
     pipeline: str
     family: str
+    optimize: bool = False
 
 
 def family_of(task: str, available: Sequence[str]) -> str:
@@ -90,6 +92,7 @@ def model_modules(plan: Plan, families: Sequence[str]) -> list[ModelModule]:
             model=model.name,
             pipeline=f"train_{model.name}",
             family=family_of(model.task, families),
+            optimize=any(step.name == "optimize" for step in model.steps),
         )
         for model in plan.models
         if model.trainable

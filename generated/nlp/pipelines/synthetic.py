@@ -55,7 +55,9 @@ Rng = np.random.Generator
 #: :func:`generate` (labels, ``_oracle__<target>`` columns); the labels that have not matured
 #: are withheld here, after it returns. A source none of whose models has such a task gets
 #: the column-wise generator below.
-MODALITIES: dict[str, str] = {}
+MODALITIES: dict[str, str] = {
+    "image_classification": "pipelines.synthetic_images",
+}
 
 
 def _seed(seed: int, *parts: str) -> Rng:
