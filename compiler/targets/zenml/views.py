@@ -160,7 +160,14 @@ def _module_line(module: ModelModule) -> str:
             "version; writes `<output_uri>/<model>/predictions.parquet` with `--data declared`, "
             f"`data/batch/{module.model}/predictions.parquet` otherwise"
         )
-    return f"- `{module.pipeline}`: model `{module.model}` ({module.family} family)"
+    line = f"- `{module.pipeline}`: model `{module.model}` ({module.family} family)"
+    if module.optimize:
+        line += (
+            "; the `optimize` step compresses it as planned and checks the accuracy drop "
+            "against the float model (gate `accuracy_drop` <= the plan's `max_accuracy_drop`): "
+            "the served, compressed model is the artifact `model`, the float one `float_model`"
+        )
+    return line
 
 
 def readme_section(plan: Plan, modules: Sequence[ModelModule]) -> str:
