@@ -99,6 +99,7 @@ class ZenMLTarget:
                 template,
                 model_name=module.model,
                 pipeline_name=module.pipeline,
+                optimize=module.optimize,
             )
         purposes = {path: purpose_of(path, text) for path, text in files.items()}
         header = generated_header("#", __version__, plan.system.spec_sha256)

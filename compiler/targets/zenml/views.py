@@ -58,12 +58,14 @@ README_HEADING = "Training pipelines"
 
 @dataclass(frozen=True)
 class ModelModule:
-    """One trainable model's pipeline module: its path, model name and pipeline name."""
+    """One trainable model's pipeline module: path, model and pipeline names, family, and
+    whether the plan compresses the model (an ``optimize`` step after ``evaluate``)."""
 
     path: str
     model: str
     pipeline: str
     family: str
+    optimize: bool = False
 
 
 def family_of(task: str, available: Sequence[str]) -> str:
@@ -90,6 +92,7 @@ def model_modules(plan: Plan, families: Sequence[str]) -> list[ModelModule]:
             model=model.name,
             pipeline=f"train_{model.name}",
             family=family_of(model.task, families),
+            optimize=any(step.name == "optimize" for step in model.steps),
         )
         for model in plan.models
         if model.trainable
@@ -157,7 +160,14 @@ def _module_line(module: ModelModule) -> str:
             "version; writes `<output_uri>/<model>/predictions.parquet` with `--data declared`, "
             f"`data/batch/{module.model}/predictions.parquet` otherwise"
         )
-    return f"- `{module.pipeline}`: model `{module.model}` ({module.family} family)"
+    line = f"- `{module.pipeline}`: model `{module.model}` ({module.family} family)"
+    if module.optimize:
+        line += (
+            "; the `optimize` step compresses it as planned and checks the accuracy drop "
+            "against the float model (gate `accuracy_drop` <= the plan's `max_accuracy_drop`): "
+            "the served, compressed model is the artifact `model`, the float one `float_model`"
+        )
+    return line
 
 
 def readme_section(plan: Plan, modules: Sequence[ModelModule]) -> str:

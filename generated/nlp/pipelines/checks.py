@@ -23,6 +23,8 @@ __all__ = ["LEAK_AUC", "DataProblem", "find_leaks", "schema_for", "validate_fram
 LEAK_AUC = 0.99
 #: The same for a regression target: absolute correlation of one input with it.
 LEAK_CORRELATION = 0.995
+#: Input types no single number summarises (pixels, vectors): only their event time is checked.
+PAYLOADS = ("image", "embedding")
 _DTYPES = {"float": "number", "integer": "number", "bool": "bool"}
 
 
@@ -147,7 +149,7 @@ def find_leaks(model: ModelSpec, source: SourceSpec, frame: pd.DataFrame) -> lis
             if later.any():
                 leaks.append(f"  {item.name}: {int(later.sum())} rows have it later than {time}")
             continue
-        if model.target is None or model.target not in frame:
+        if model.target is None or model.target not in frame or item.type in PAYLOADS:
             continue
         strength = _alone(model, values, frame[model.target])
         bound = LEAK_CORRELATION if model.task == "regression" else LEAK_AUC

@@ -49,6 +49,9 @@ class FieldSpec:
     min: float | None
     max: float | None
     values: tuple[str, ...] | None
+    height: int | None = None
+    width: int | None = None
+    channels: int | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +281,9 @@ def _field(data: dict[str, Any]) -> FieldSpec:
         min=data.get("min"),
         max=data.get("max"),
         values=tuple(values) if values is not None else None,
+        height=data.get("height"),
+        width=data.get("width"),
+        channels=data.get("channels"),
     )
 
 

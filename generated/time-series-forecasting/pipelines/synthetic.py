@@ -62,6 +62,7 @@ MODALITIES: dict[str, str] = {
     "sentiment_analysis": "pipelines.synthetic_text",
     "entity_recognition": "pipelines.synthetic_text",
     "language_identification": "pipelines.synthetic_text",
+    "image_classification": "pipelines.synthetic_images",
 }
 
 

@@ -4,6 +4,8 @@
 
 The model's version is created in ZenML's Model Control Plane under the model's name; the
 register step promotes it to production only when every gate passes.
+The plan compresses this model: ``optimize`` turns the float model (artifact ``float_model``)
+into the served one (artifact ``model``) and holds its accuracy drop to the plan's bound.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from pipelines.steps import (
     evaluate,
     features,
     ingest,
+    optimize,
     register,
-    train,
+    train_float,
     validate,
 )
 
@@ -31,9 +34,10 @@ def training_pipeline(rows: int = 0, data: str = "auto") -> None:
     checked = validate(frame, MODEL_NAME, rows=rows, data=data)
     training_frame = features(checked, MODEL_NAME, rows=rows, data=data)
     leak_check = check_leakage(training_frame, MODEL_NAME)
-    fitted = train(training_frame, MODEL_NAME, after=leak_check)
+    fitted = train_float(training_frame, MODEL_NAME, after=leak_check, id="train")
     evaluation = evaluate(fitted, training_frame, MODEL_NAME)
-    register(evaluation, MODEL_NAME)
+    _, served_evaluation = optimize(fitted, training_frame, evaluation, MODEL_NAME)
+    register(served_evaluation, MODEL_NAME)
 
 
 PIPELINE = training_pipeline
