@@ -30,7 +30,9 @@ __all__ = [
     "MODALITIES",
     "ORACLE_PREFIX",
     "PLANTED_ANOMALY",
+    "column_values",
     "generate",
+    "plant_anomalies",
     "window_aggregate",
 ]
 
@@ -55,7 +57,10 @@ Rng = np.random.Generator
 #: :func:`generate` (labels, ``_oracle__<target>`` columns); the labels that have not matured
 #: are withheld here, after it returns. A source none of whose models has such a task gets
 #: the column-wise generator below.
-MODALITIES: dict[str, str] = {}
+MODALITIES: dict[str, str] = {
+    "retrieval": "pipelines.synthetic_interactions",
+    "ranking": "pipelines.synthetic_interactions",
+}
 
 
 def _seed(seed: int, *parts: str) -> Rng:
@@ -103,7 +108,8 @@ def _numeric(column: FieldSpec, rows: int, rng: Rng) -> np.ndarray:
     return np.round(values).astype(np.int64) if column.type == "integer" else values
 
 
-def _column(column: FieldSpec, rows: int, keys: dict[str, np.ndarray], rng: Rng) -> object:
+def column_values(column: FieldSpec, rows: int, keys: dict[str, np.ndarray], rng: Rng) -> object:
+    """``rows`` values of one column, independent of the others (entity keys from ``keys``)."""
     if column.name in keys:
         return np.char.add(f"{column.name[:1]}", keys[column.name].astype(str))
     if column.type in ("float", "integer"):
@@ -255,9 +261,13 @@ def _intercept(score: np.ndarray, rate: float) -> float:
     return (low + high) / 2.0
 
 
-def _plant_anomalies(
+def plant_anomalies(
     plan: StackPlan, source: SourceSpec, frame: pd.DataFrame, rng: Rng
 ) -> pd.DataFrame:
+    """Push a few rows' numeric features far out, marked in ``_planted_anomaly``.
+
+    Only when an anomaly model reads ``source``: its evaluation then has a ground truth.
+    """
     if not any(m.task == "anomaly_detection" and m.source == source.name for m in plan.models):
         return frame
     planted = rng.random(len(frame)) < ANOMALY_RATE
@@ -297,11 +307,11 @@ def generate(
         if column.name == source.event_time or column.type == "timestamp":
             data[column.name] = _times(rows, days, stop, first_key, rng)
         else:
-            data[column.name] = _column(column, rows, keys, rng)
+            data[column.name] = column_values(column, rows, keys, rng)
     frame = pd.DataFrame(data)
     if source.event_time is not None:
         frame = frame.sort_values(source.event_time, kind="stable").reset_index(drop=True)
-    frame = _plant_anomalies(plan, source, frame, rng)
+    frame = plant_anomalies(plan, source, frame, rng)
     targets = _targets(plan, source)
     for target in targets:
         spec = next((f for f in source.fields if f.name == target), None)
