@@ -135,3 +135,53 @@ def test_production_models_serve_a_fresh_user_from_stream_and_online_features(
     assert served["item_features"] >= 50
     # candidates of known users follow their taste far more than the popular items do
     assert served["taste_share"] >= served["popular_taste_share"] + 0.3, served
+
+
+SYNTHETIC_SOURCES = """
+import json
+import numpy as np
+import pandas as pd
+from pipelines.synthetic import generate
+from pipelines.stack_plan import load_plan
+plan = load_plan()
+source = plan.source("interactions")
+from datetime import UTC, datetime
+end = datetime(2026, 1, 1, tzinfo=UTC)
+frame = generate(plan, source, 3000, seed=3, end=end)
+again = generate(plan, source, 3000, seed=3, end=end)
+items = generate(plan, plan.source("items"), 3000, seed=3, end=end)
+declared = {f.name: f for f in source.fields}
+ranges = {name: [float(frame[name].min()), float(frame[name].max())]
+          for name in ("position", "dwell_seconds")}
+categories = {name: sorted(set(frame[name].astype(str)) - set(declared[name].values))
+              for name in ("surface", "device")}
+slate = frame.groupby(["user_id", "ts"]).size()
+print(json.dumps({
+    "columns": sorted(frame.columns), "schema": sorted(declared),
+    "nulls": sorted(c for c in declared if not declared[c].nullable and frame[c].isna().any()),
+    "ranges": ranges, "unknown_categories": categories,
+    "click_rate": float(frame["clicked"].mean()),
+    "oracle_rate": float(frame["_oracle__clicked"].mean()),
+    "sorted": bool(frame["ts"].is_monotonic_increasing), "slate_rows": float(slate.mean()),
+    "items_known": float(frame["item_id"].isin(set(items["item_id"])).mean()),
+    "spelling": sorted({k[:1] for k in pd.concat([frame["item_id"], items["item_id"]])}),
+    "repeatable": bool(frame.equals(again)),
+}))
+"""
+
+
+def test_synthetic_interactions_fill_the_schema_in_slates_over_the_items_catalogue(
+    stack: Path,
+) -> None:
+    found = run_json(stack, SYNTHETIC_SOURCES)
+    assert found["columns"] == sorted([*found["schema"], "_oracle__clicked"])
+    assert found["nulls"] == []
+    assert found["ranges"]["position"][0] >= 0 and found["ranges"]["position"][1] <= 200
+    assert 0 <= found["ranges"]["dwell_seconds"][0] <= found["ranges"]["dwell_seconds"][1] <= 86400
+    assert found["unknown_categories"] == {"surface": [], "device": []}
+    assert 0.03 <= found["click_rate"] <= 0.08
+    assert found["oracle_rate"] == pytest.approx(0.05, abs=0.005)
+    assert found["sorted"] and found["slate_rows"] >= 5  # a request's rows share user and time
+    assert found["items_known"] >= 0.95  # the catalogue table names the same items
+    assert found["spelling"] == ["i"]
+    assert found["repeatable"]

@@ -140,8 +140,8 @@ def _metrics(
     if not query:
         return metrics
     gains, chance = [], []
-    groups = pd.Series(_query_keys(query, holdout)).groupby(_query_keys(query, holdout)).indices
-    for at in groups.values():
+    keys = _query_keys(query, holdout)
+    for at in pd.Series(keys).groupby(keys).indices.values():
         if len(at) > 1 and label[at].any():
             gains.append(ndcg_score([label[at]], [score[at]], k=k))
             chance.append(_chance(label[at], k))
