@@ -370,7 +370,10 @@ def historical_features(model: str, entity_df: pd.DataFrame, root: Path) -> pd.D
 
     ``entity_df`` holds the entity keys and ``event_timestamp`` (other columns are kept).
     The rows come back in the order given, with one ``<view>__<feature>`` column per feature.
-    A model that takes no view features gets ``entity_df`` back unchanged.
+    A model that takes no view features gets ``entity_df`` back unchanged. Feast answers
+    once per entity and time (the rows of one request share both), and its file store drops
+    a row earlier than every value of its entity: each distinct row is asked for once, and
+    the answers are copied back by row number, empty where Feast returned none.
     """
     found = _service(root, model)
     if found is None:
@@ -379,10 +382,18 @@ def historical_features(model: str, entity_df: pd.DataFrame, root: Path) -> pd.D
     frame = entity_df.copy()
     frame[_EVENT_TIMESTAMP] = pd.to_datetime(frame[_EVENT_TIMESTAMP], utc=True)
     frame[_ROW] = np.arange(len(frame))
-    job = store.get_historical_features(entity_df=frame, features=service, full_feature_names=True)
-    joined = job.to_df().sort_values(_ROW, kind="stable").drop(columns=[_ROW])
-    joined.index = entity_df.index
-    return pd.DataFrame(joined)
+    columns = [c for c in frame.columns if c != _ROW]
+    answered = frame.groupby(columns, sort=False, dropna=False)[_ROW].transform("first")
+    distinct = frame[frame[_ROW] == answered]
+    job = store.get_historical_features(
+        entity_df=distinct, features=service, full_feature_names=True
+    )
+    found_rows = job.to_df().drop_duplicates(_ROW)
+    added = [c for c in found_rows.columns if c not in frame.columns]
+    features = found_rows.set_index(_ROW)[added].reindex(answered.to_numpy())
+    joined = frame.drop(columns=[_ROW])
+    joined.index = features.index = entity_df.index
+    return pd.DataFrame(pd.concat([joined, features], axis=1))
 
 
 def online_features(

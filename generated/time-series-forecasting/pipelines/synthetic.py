@@ -31,6 +31,9 @@ __all__ = [
     "ORACLE_PREFIX",
     "PLANTED_ANOMALY",
     "column_values",
+    "entity_cardinality",
+    "entity_keys",
+    "event_times",
     "generate",
     "plant_anomalies",
     "window_aggregate",
@@ -63,6 +66,8 @@ MODALITIES: dict[str, str] = {
     "entity_recognition": "pipelines.synthetic_text",
     "language_identification": "pipelines.synthetic_text",
     "image_classification": "pipelines.synthetic_images",
+    "retrieval": "pipelines.synthetic_interactions",
+    "ranking": "pipelines.synthetic_interactions",
 }
 
 
@@ -71,18 +76,20 @@ def _seed(seed: int, *parts: str) -> Rng:
     return np.random.default_rng([seed, salt])
 
 
-def _cardinality(plan: StackPlan, column: str, rows: int) -> int:
+def entity_cardinality(plan: StackPlan, column: str, rows: int) -> int:
+    """Distinct keys of an entity column in a batch of ``rows``: the declared cardinality,
+    held to a twentieth of the rows (so each key recurs and window features have history)."""
     declared = next((e.cardinality for e in plan.entities if e.key == column), rows)
     return int(max(5, min(declared, rows // 20)))
 
 
-def _keys(cardinality: int, rows: int, rng: Rng) -> np.ndarray:
+def entity_keys(cardinality: int, rows: int, rng: Rng) -> np.ndarray:
     """Entity keys with a long tail: a few keys are frequent, most are rare."""
     weights = 1.0 / np.arange(1, cardinality + 1) ** 0.8
     return rng.choice(cardinality, size=rows, p=weights / weights.sum())
 
 
-def _times(rows: int, days: float, end: datetime, keys: np.ndarray, rng: Rng) -> pd.Series:
+def event_times(rows: int, days: float, end: datetime, keys: np.ndarray, rng: Rng) -> pd.Series:
     """Event times ending at ``end``; each key's events come in short bursts (sessions)."""
     span_s = days * 86400.0
     session_start = rng.uniform(0.0, span_s, size=rows)
@@ -300,7 +307,7 @@ def generate(
         return _withhold_immature(frame, source, stop)
     days = max(HISTORY_DAYS, 3.0 * source.label_delay_days) + source.label_delay_days
     keys = {
-        f.name: _keys(_cardinality(plan, f.name, rows), rows, rng)
+        f.name: entity_keys(entity_cardinality(plan, f.name, rows), rows, rng)
         for f in source.fields
         if f.role == "entity"
     }
@@ -308,7 +315,7 @@ def generate(
     data: dict[str, object] = {}
     for column in source.fields:
         if column.name == source.event_time or column.type == "timestamp":
-            data[column.name] = _times(rows, days, stop, first_key, rng)
+            data[column.name] = event_times(rows, days, stop, first_key, rng)
         else:
             data[column.name] = column_values(column, rows, keys, rng)
     frame = pd.DataFrame(data)

@@ -32,10 +32,10 @@ from pipelines.stack_plan import FieldSpec, SourceSpec, StackPlan
 from pipelines.synthetic import (
     HISTORY_DAYS,
     ORACLE_PREFIX,
-    _cardinality,
-    _keys,
-    _times,
     column_values,
+    entity_cardinality,
+    entity_keys,
+    event_times,
 )
 
 __all__ = ["LABEL_NOISE", "SYNTHETIC_SIDE", "decode", "encode", "generate"]
@@ -93,7 +93,7 @@ def generate(
     """``rows`` images of ``source`` with their labels, sorted by event time ending at ``end``."""
     days = max(HISTORY_DAYS, 3.0 * source.label_delay_days) + source.label_delay_days
     keys = {
-        f.name: _keys(_cardinality(plan, f.name, rows), rows, rng)
+        f.name: entity_keys(entity_cardinality(plan, f.name, rows), rows, rng)
         for f in source.fields
         if f.role == "entity"
     }
@@ -104,7 +104,7 @@ def generate(
     data: dict[str, object] = {}
     for field in source.fields:
         if field.name == source.event_time or field.type == "timestamp":
-            data[field.name] = _times(rows, days, end, first_key, rng)
+            data[field.name] = event_times(rows, days, end, first_key, rng)
         elif image is not None and field.name == image.name:
             height, width = _side(field.height), _side(field.width)
             pixels = images(list(truth), height, width, int(field.channels or 3), rng)

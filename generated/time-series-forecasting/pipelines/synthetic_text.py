@@ -34,10 +34,10 @@ from pipelines.stack_plan import FieldSpec, SourceSpec, StackPlan
 from pipelines.synthetic import (
     HISTORY_DAYS,
     ORACLE_PREFIX,
-    _cardinality,
-    _keys,
-    _times,
     column_values,
+    entity_cardinality,
+    entity_keys,
+    event_times,
 )
 
 __all__ = ["LABEL_NOISE", "LANGUAGE_NULLS", "generate", "languages_written"]
@@ -107,7 +107,7 @@ def generate(
     """``rows`` messages of ``source`` ending at ``end``, with labels and their oracle."""
     days = max(HISTORY_DAYS, 3.0 * source.label_delay_days) + source.label_delay_days
     keys = {
-        f.name: _keys(_cardinality(plan, f.name, rows), rows, rng)
+        f.name: entity_keys(entity_cardinality(plan, f.name, rows), rows, rng)
         for f in source.fields
         if f.role == "entity"
     }
@@ -126,7 +126,7 @@ def generate(
     data: dict[str, object] = {}
     for column in source.fields:
         if column.name == source.event_time or column.type == "timestamp":
-            data[column.name] = _times(rows, days, end, first_key, rng)
+            data[column.name] = event_times(rows, days, end, first_key, rng)
         elif column.type == "text":
             data[column.name] = texts
         elif language_field is not None and column.name == language_field.name:

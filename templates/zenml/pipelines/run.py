@@ -141,9 +141,7 @@ def _cron(plan: StackPlan, name: str) -> str:
     return plan.model_cron(pipeline_names(plan)[name][1])
 
 
-def schedule(
-    plan: StackPlan, names: Sequence[str], root: Path, args: argparse.Namespace
-) -> int:
+def schedule(plan: StackPlan, names: Sequence[str], root: Path, args: argparse.Namespace) -> int:
     """Schedule the pipelines by the plan's cron; on a stack that cannot, print crontab lines."""
     from zenml.client import Client
 

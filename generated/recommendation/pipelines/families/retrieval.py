@@ -4,17 +4,21 @@
 
 Why: a recommender first narrows millions of items to a few hundred candidates that a ranker
 then orders. The two towers embed users and items into one space (``embedding_dim`` from the
-plan) so serving is a nearest-neighbour lookup. Training uses in-batch softmax over clicked
-pairs; an item bias carries popularity so unseen users still get sensible candidates. The
-popularity baseline (the same top items for everyone) is computed and reported beside
-``recall_at_100``: a retrieval model that cannot beat it is not worth its index.
+plan) so serving is a nearest-neighbour lookup. Training uses in-batch softmax over the
+engaged pairs of the training window (a click counts fully, an impression without one at
+``impression_weight``: the user was at least shown it for their history); an item bias carries
+popularity so a user never seen in training still gets sensible candidates. The popularity
+baseline (the same top items for everyone) is computed and reported beside ``recall_at_100``:
+a retrieval model that cannot beat it is not worth its index.
 
-Plan fields read: ``target`` (the click label; rows where it is true are positives),
-``embedding_dim``, ``params`` (``user_column``, ``item_column``, ``epochs``, ``k``).
+Plan fields read: ``target`` (the click label), ``embedding_dim``, ``inputs`` (the user and
+item key columns), ``params`` (``user_column``, ``item_column``, ``epochs``, ``k``,
+``impression_weight``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,10 +27,22 @@ import torch
 from torch import nn
 
 from .common import ModelSpec, planned_number, seed_everything
+from .interaction_data import ORACLE_PREFIX, interactions, key_index, oracle_scores
 
-__all__ = ["TwoTower", "evaluate", "fit", "interactions", "predict", "recommend"]
+__all__ = [
+    "Retriever",
+    "TwoTower",
+    "evaluate",
+    "fit",
+    "interactions",
+    "oracle",
+    "predict",
+    "recommend",
+]
 
 K = 100
+#: Users scored at once: the score matrix is users x items.
+CHUNK = 512
 
 
 class TwoTower(nn.Module):
@@ -61,71 +77,65 @@ class Retriever:
     item_column: str
 
 
-def interactions(users: int, items: int, rows: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Clicks where each user mostly picks items of a favourite topic, popular items more often.
-
-    Both signals are learnable: popularity alone reaches a modest recall, topics a high one.
-    """
-    topics = max(2, items // 50)
-    item_topic = rng.integers(topics, size=items)
-    weight = 1.0 / (1.0 + np.arange(items)) ** 0.6
-    favourite = rng.integers(topics, size=users)
-    user = rng.integers(users, size=rows)
-    own = rng.random(rows) < 0.8
-    chosen_topic = np.where(own, favourite[user], rng.integers(topics, size=rows))
-    item = np.empty(rows, dtype=int)
-    for topic in range(topics):
-        members = np.flatnonzero(item_topic == topic)
-        at = np.flatnonzero(chosen_topic == topic)
-        if members.size == 0:
-            members = np.arange(items)
-        p = weight[members] / weight[members].sum()
-        item[at] = rng.choice(members, size=at.size, p=p)
-    frame = pd.DataFrame(
-        {
-            "user_id": [f"u{u}" for u in user],
-            "item_id": [f"i{i}" for i in item],
-            "clicked": True,
-            "ts": pd.Timestamp("2025-01-01") + pd.to_timedelta(np.sort(rng.random(rows)) * 30, "D"),
-        }
+def key_columns(model: ModelSpec, frame: pd.DataFrame) -> tuple[str, str]:
+    """(user column, item column): ``params``, else the inputs naming a user and an item."""
+    names = [str(i.column) for i in model.inputs if i.kind == "column" and i.type == "string"]
+    names += [c for c in ("user_id", "item_id") if c in frame.columns]
+    user = model.params.get("user_column") or next(
+        (n for n in names if "user" in n.lower()), names[0] if names else "user_id"
     )
-    return frame
+    item = model.params.get("item_column") or next(
+        (n for n in names if "item" in n.lower() and n != user),
+        next((n for n in names if n != user), "item_id"),
+    )
+    return str(user), str(item)
+
+
+def _weights(model: ModelSpec, frame: pd.DataFrame) -> np.ndarray:
+    """Each row's weight as a positive: 1 for a click, ``impression_weight`` otherwise."""
+    if not model.target or model.target not in frame.columns:
+        return np.ones(len(frame))
+    clicked = frame[model.target].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return np.where(clicked, 1.0, float(model.params.get("impression_weight", 0.1)))
 
 
 def _positives(model: ModelSpec, frame: pd.DataFrame) -> pd.DataFrame:
     if model.target and model.target in frame.columns:
-        positives: pd.DataFrame = frame[frame[model.target].astype(bool)]
+        positives: pd.DataFrame = frame[frame[model.target].astype("boolean").fillna(False)]
         return positives
     return frame
 
 
 def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> Retriever:
-    """Train the towers on the clicked pairs of ``frame`` with in-batch softmax."""
+    """Train the towers on the engaged pairs of ``frame`` with weighted in-batch softmax."""
     seed_everything(seed)
     torch.set_num_threads(1)
-    user_column = str(model.params.get("user_column", "user_id"))
-    item_column = str(model.params.get("item_column", "item_id"))
-    rows = _positives(model, frame)
+    user_column, item_column = key_columns(model, frame)
+    weight = _weights(model, frame)
+    rows = frame[weight > 0]
     items = sorted(frame[item_column].astype(str).unique())
     users = {u: i + 1 for i, u in enumerate(sorted(frame[user_column].astype(str).unique()))}
     item_index = {item: i for i, item in enumerate(items)}
     u = torch.tensor(rows[user_column].astype(str).map(users).to_numpy(), dtype=torch.long)
     v = torch.tensor(rows[item_column].astype(str).map(item_index).to_numpy(), dtype=torch.long)
-    counts = np.bincount(v.numpy(), minlength=len(items))
+    w = torch.tensor(weight[weight > 0], dtype=torch.float32)
+    clicked = _positives(model, frame)[item_column].astype(str).map(item_index).to_numpy()
+    counts = np.bincount(clicked.astype(np.int64), minlength=len(items))
     network = TwoTower(len(users), len(items), int(planned_number(model, "embedding_dim", 32)))
     with torch.no_grad():  # start the bias at log popularity: the baseline is the floor
         network.bias.weight[:, 0] = torch.tensor(np.log1p(counts), dtype=torch.float32)
-    optimiser = torch.optim.Adam(network.parameters(), lr=0.02)
+    optimiser = torch.optim.Adam(network.parameters(), lr=0.02, weight_decay=1e-5)
     generator = torch.Generator().manual_seed(seed)
     batch = 512
-    for _ in range(int(model.params.get("epochs", 8))):
+    for _ in range(int(model.params.get("epochs", 10))):
         order = torch.randperm(len(u), generator=generator)
         for start in range(0, len(order), batch):
             at = order[start : start + batch]
             logits = network.user(u[at]) @ network.item(v[at]).T + network.bias(v[at]).T
-            loss = nn.functional.cross_entropy(logits, torch.arange(len(at)))
+            loss = nn.functional.cross_entropy(logits, torch.arange(len(at)), reduction="none")
+            total = (loss * w[at]).sum() / w[at].sum()
             optimiser.zero_grad()
-            torch.autograd.backward(loss)
+            torch.autograd.backward(total)
             optimiser.step()
     network.eval()
     popular = [int(i) for i in np.argsort(-counts, kind="stable")]
@@ -134,10 +144,15 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> Retriever:
 
 def recommend(fitted: Retriever, users: list[str], k: int = K) -> list[list[str]]:
     """The top ``k`` items for each user (unseen users get the popularity-led order)."""
-    index = torch.tensor([fitted.users.get(str(u), 0) for u in users], dtype=torch.long)
-    with torch.no_grad():
-        top = torch.topk(fitted.network.scores(index), min(k, len(fitted.items)), dim=1).indices
-    return [[fitted.items[i] for i in row] for row in top.tolist()]
+    lists: list[list[str]] = []
+    for start in range(0, len(users), CHUNK):
+        chunk = users[start : start + CHUNK]
+        index = torch.tensor([fitted.users.get(str(u), 0) for u in chunk], dtype=torch.long)
+        with torch.no_grad():
+            scores = fitted.network.scores(index)
+            top = torch.topk(scores, min(k, len(fitted.items)), dim=1).indices
+        lists.extend([fitted.items[i] for i in row] for row in top.tolist())
+    return lists
 
 
 def predict(model: ModelSpec, fitted: Retriever, frame: pd.DataFrame) -> pd.DataFrame:
@@ -146,7 +161,7 @@ def predict(model: ModelSpec, fitted: Retriever, frame: pd.DataFrame) -> pd.Data
         [fitted.users.get(str(u), 0) for u in frame[fitted.user_column]], dtype=torch.long
     )
     lookup = {item: i for i, item in enumerate(fitted.items)}
-    known = np.array([str(i) in lookup for i in frame[fitted.item_column]])
+    known = np.array([str(i) in lookup for i in frame[fitted.item_column]], dtype=bool)
     items = torch.tensor([lookup.get(str(i), 0) for i in frame[fitted.item_column]])
     with torch.no_grad():
         net = fitted.network
@@ -155,25 +170,59 @@ def predict(model: ModelSpec, fitted: Retriever, frame: pd.DataFrame) -> pd.Data
     return pd.DataFrame({"prediction": score, "score": score}, index=frame.index)
 
 
+def _truth(model: ModelSpec, holdout: pd.DataFrame, user: str, item: str) -> dict[str, set[str]]:
+    """Each held-out user's clicked items."""
+    rows = _positives(model, holdout)
+    return {str(u): set(group[item].astype(str)) for u, group in rows.groupby(user, sort=True)}
+
+
 def _recall(truth: dict[str, set[str]], lists: list[list[str]]) -> float:
     hits = [len(t & set(r)) / len(t) for t, r in zip(truth.values(), lists, strict=True)]
     return float(np.mean(hits)) if hits else float("nan")
 
 
-def evaluate(model: ModelSpec, fitted: Retriever, holdout: pd.DataFrame) -> dict[str, float]:
-    """``recall_at_100`` over the users' held-out clicks, and the popularity baseline's."""
-    k = int(model.params.get("k", K))
-    rows = _positives(model, holdout)
-    truth = {
-        str(user): set(group[fitted.item_column].astype(str))
-        for user, group in rows.groupby(fitted.user_column)
-    }
-    popular = [fitted.items[i] for i in fitted.popular[:k]]
-    model_recall = _recall(truth, recommend(fitted, list(truth), k))
-    popularity_recall = _recall(truth, [popular] * len(truth))
+def _metrics(k: int, truth: dict[str, set[str]], model: float, popular: float) -> dict[str, float]:
     return {
-        f"recall_at_{k}": model_recall,
-        f"popularity_recall_at_{k}": popularity_recall,
-        f"recall_at_{k}_lift": model_recall - popularity_recall,
+        f"recall_at_{k}": model,
+        f"popularity_recall_at_{k}": popular,
+        f"recall_at_{k}_lift": model - popular,
         "users_evaluated": float(len(truth)),
     }
+
+
+def evaluate(model: ModelSpec, fitted: Retriever, holdout: pd.DataFrame) -> dict[str, float]:
+    """``recall_at_100`` over the held-out users' later clicks, and the popularity baseline's."""
+    k = int(model.params.get("k", K))
+    truth = _truth(model, holdout, fitted.user_column, fitted.item_column)
+    popular = [fitted.items[i] for i in fitted.popular[:k]]
+    model_recall = _recall(truth, recommend(fitted, list(truth), k))
+    return _metrics(k, truth, model_recall, _recall(truth, [popular] * len(truth)))
+
+
+def _oracle_lists(users: np.ndarray, items: int, k: int) -> Iterator[list[int]]:
+    for start in range(0, len(users), CHUNK):
+        scores = oracle_scores(users[start : start + CHUNK], items)
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        yield from (row.tolist() for row in top)
+
+
+def oracle(model: ModelSpec, holdout: pd.DataFrame) -> dict[str, float]:
+    """The same metrics for the generator's true click odds, when the data is synthetic.
+
+    The true scores rank every item of the catalogue (numbers up to the largest key held out)
+    for each user; the popularity baseline here is the true popularity order.
+    """
+    if ORACLE_PREFIX + str(model.target) not in holdout.columns:
+        return {}
+    k = int(model.params.get("k", K))
+    user, item = key_columns(model, holdout)
+    truth = _truth(model, holdout, user, item)
+    if not truth:
+        return {}
+    items = int(key_index(holdout[item]).max()) + 1
+    prefix = str(holdout[item].iloc[0]).rstrip("0123456789")
+    names = [
+        [f"{prefix}{i}" for i in row] for row in _oracle_lists(key_index(list(truth)), items, k)
+    ]
+    popular = [f"{prefix}{i}" for i in range(min(k, items))]
+    return _metrics(k, truth, _recall(truth, names), _recall(truth, [popular] * len(truth)))

@@ -1,10 +1,13 @@
-"""Ranking with LightGBM: LambdaRank over each query's candidates, binary when there are none.
+"""Ranking with LightGBM: LambdaRank over each request's slate, binary when there are none.
 
 Why: the ranker orders the few hundred candidates retrieval returns, using context and the
 feature views' aggregates retrieval cannot afford. LambdaRank optimises NDCG directly within
-each query (here: a user's impressions); without a query column the model falls back to a
-binary click classifier and is judged by AUC. Categories keep their training vocabulary so a
-category unseen at serving time cannot shift the codes of the others.
+each query: a request (the rows one user was shown at one instant, which share the user key
+and the event time), or each user's impressions when the log holds no slates; without a user
+column the model falls back to a binary click classifier and is judged by AUC. Categories
+keep their training vocabulary so a category unseen at serving time cannot shift the codes
+of the others. Beside ``ndcg_at_10`` the evaluation reports the NDCG of a random order
+(``chance_ndcg_at_10``), so a reader can tell learning from a generous gate.
 
 Plan fields read: ``target``, ``inputs`` (columns present in the frame; a view feature is
 ``<view>__<feature>``), ``params`` (``group_column``, ``num_boost_round``, ``k``).
@@ -21,8 +24,9 @@ import pandas as pd
 from sklearn.metrics import ndcg_score, roc_auc_score
 
 from .common import ModelSpec, input_columns, seed_everything
+from .interaction_data import ORACLE_PREFIX, impressions
 
-__all__ = ["Ranker", "evaluate", "fit", "impressions", "predict"]
+__all__ = ["Ranker", "evaluate", "fit", "impressions", "oracle", "predict", "query_columns"]
 
 
 @dataclass
@@ -31,30 +35,8 @@ class Ranker:
 
     booster: lgb.Booster
     columns: list[str]
-    group_column: str | None
+    query: tuple[str, ...]
     categories: dict[str, list[str]] = field(default_factory=dict)
-
-
-def impressions(users: int, rows: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Impressions whose click depends on position, surface and the user's recent activity."""
-    user = rng.integers(users, size=rows)
-    position = rng.integers(0, 50, size=rows)
-    surface = rng.choice(["home", "search", "product_page", "email"], size=rows)
-    clicks = rng.poisson(2.0, size=users)[user]
-    ctr = rng.beta(2, 20, size=rows)
-    logit = -1.0 - 0.06 * position + 0.35 * clicks + 12.0 * ctr + (surface == "search") * 0.8
-    clicked = rng.random(rows) < 1 / (1 + np.exp(-logit))
-    return pd.DataFrame(
-        {
-            "user_id": [f"u{u}" for u in user],
-            "surface": surface,
-            "device": rng.choice(["ios", "android", "web"], size=rows),
-            "position": position,
-            "user_activity__clicks_1h": clicks,
-            "item_popularity__ctr_7d": ctr,
-            "clicked": clicked,
-        }
-    )
 
 
 def _matrix(
@@ -66,9 +48,28 @@ def _matrix(
     return x
 
 
-def _group_column(model: ModelSpec, frame: pd.DataFrame) -> str | None:
-    column = model.params.get("group_column", "user_id")
-    return str(column) if column in frame.columns else None
+def query_columns(model: ModelSpec, frame: pd.DataFrame) -> tuple[str, ...]:
+    """The columns whose values make one query: ``params["group_column"]``, else a request
+    (the user key and the event time, when rows share them), else the user key."""
+    given = model.params.get("group_column")
+    if given:
+        wanted = [given] if isinstance(given, str) else list(given)
+        return tuple(str(c) for c in wanted if c in frame.columns)
+    users = [c for c in frame.columns if "user" in str(c).lower() and "__" not in str(c)]
+    user = "user_id" if "user_id" in frame.columns else next(iter(users), None)
+    if user is None:
+        return ()
+    times = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if times and len(frame) >= 2 * frame.groupby([user, times[0]], observed=True).ngroups:
+        return (user, str(times[0]))
+    return (user,)
+
+
+def _query_keys(query: tuple[str, ...], frame: pd.DataFrame) -> np.ndarray:
+    if not query:
+        return np.zeros(len(frame), dtype=np.int64)
+    keys = frame.groupby(list(query), sort=False, observed=True, dropna=False).ngroup()
+    return np.asarray(keys.to_numpy(), dtype=np.int64)
 
 
 def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> Ranker:
@@ -78,15 +79,17 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> Ranker:
     columns = [c for c in input_columns(model) if c in frame.columns and c != model.target]
     if not columns:
         raise ValueError(f"{model.name}: none of the model's inputs are in the frame")
-    group = _group_column(model, frame)
-    data = frame.sort_values(group, kind="stable") if group else frame
+    query = query_columns(model, frame)
+    keys = _query_keys(query, frame)
+    order = np.argsort(keys, kind="stable")
+    data = frame.iloc[order]
     categories = {
         c: sorted(data[c].astype(str).unique())
         for c in columns
         if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])
     }
     params: dict[str, Any] = {
-        "learning_rate": 0.1,
+        "learning_rate": 0.05,
         "num_leaves": 15,
         "min_data_in_leaf": 20,
         "verbosity": -1,
@@ -95,16 +98,16 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> Ranker:
         "num_threads": 1,
     }
     label = data[model.target].astype(int).to_numpy()
-    if group:
+    if query:
         params.update(objective="lambdarank", metric="ndcg", eval_at=[10])
-        sizes = data.groupby(group, sort=False).size().to_numpy()
-        train = lgb.Dataset(_matrix(columns, categories, data), label=label, group=sizes)
+        sizes = np.bincount(keys[order])
+        train = lgb.Dataset(_matrix(columns, categories, data), label=label, group=sizes[sizes > 0])
     else:
         params.update(objective="binary", metric="auc")
         train = lgb.Dataset(_matrix(columns, categories, data), label=label)
     rounds = int(model.params.get("num_boost_round", 100))
     booster = lgb.train(params, train, num_boost_round=rounds)
-    return Ranker(booster, columns, group, categories)
+    return Ranker(booster, columns, query, categories)
 
 
 def predict(model: ModelSpec, fitted: Ranker, frame: pd.DataFrame) -> pd.DataFrame:
@@ -115,22 +118,47 @@ def predict(model: ModelSpec, fitted: Ranker, frame: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame({"prediction": score, "score": score}, index=frame.index)
 
 
-def evaluate(model: ModelSpec, fitted: Ranker, holdout: pd.DataFrame) -> dict[str, float]:
-    """NDCG@k averaged over queries with a click, and AUC over every impression."""
+def _chance(label: np.ndarray, k: int) -> float:
+    """The expected NDCG@k of a random order of one query (each row equally likely anywhere)."""
+    discount = 1.0 / np.log2(np.arange(2, min(k, len(label)) + 2))
+    ideal = float((np.sort(label)[::-1][: len(discount)] * discount).sum())
+    return float(label.mean() * discount.sum() / ideal) if ideal > 0 else 0.0
+
+
+def _metrics(
+    model: ModelSpec, query: tuple[str, ...], holdout: pd.DataFrame, score: np.ndarray
+) -> dict[str, float]:
+    """AUC over every impression; NDCG@k (and its chance level) over queries with a click."""
     assert model.target is not None
     k = int(model.params.get("k", 10))
     label = holdout[model.target].astype(int).to_numpy()
-    score = predict(model, fitted, holdout)["score"].to_numpy()
     metrics: dict[str, float] = {}
     if len(set(label)) == 2:
         metrics["roc_auc"] = metrics["auc"] = float(roc_auc_score(label, score))
-    if fitted.group_column:
-        gains = []
-        keys = holdout[fitted.group_column].to_numpy()
-        for key in pd.unique(keys):
-            at = keys == key
-            if at.sum() > 1 and label[at].any():
-                gains.append(ndcg_score([label[at]], [score[at]], k=k))
-        metrics[f"ndcg_at_{k}"] = float(np.mean(gains)) if gains else float("nan")
-        metrics["queries_evaluated"] = float(len(gains))
+    if not query:
+        return metrics
+    gains, chance = [], []
+    keys = _query_keys(query, holdout)
+    for at in pd.Series(keys).groupby(keys).indices.values():
+        if len(at) > 1 and label[at].any():
+            gains.append(ndcg_score([label[at]], [score[at]], k=k))
+            chance.append(_chance(label[at], k))
+    metrics[f"ndcg_at_{k}"] = float(np.mean(gains)) if gains else float("nan")
+    metrics[f"chance_ndcg_at_{k}"] = float(np.mean(chance)) if chance else float("nan")
+    metrics["queries_evaluated"] = float(len(gains))
     return metrics
+
+
+def evaluate(model: ModelSpec, fitted: Ranker, holdout: pd.DataFrame) -> dict[str, float]:
+    """NDCG@k averaged over the held-out queries with a click, and AUC over every impression."""
+    score = predict(model, fitted, holdout)["score"].to_numpy()
+    return _metrics(model, fitted.query, holdout, score)
+
+
+def oracle(model: ModelSpec, holdout: pd.DataFrame) -> dict[str, float]:
+    """The same metrics for the generator's true click probability, when the data is synthetic."""
+    column = ORACLE_PREFIX + str(model.target)
+    if column not in holdout.columns:
+        return {}
+    score = holdout[column].to_numpy(dtype=float)
+    return _metrics(model, query_columns(model, holdout), holdout, score)
