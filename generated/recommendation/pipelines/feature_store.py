@@ -370,7 +370,9 @@ def historical_features(model: str, entity_df: pd.DataFrame, root: Path) -> pd.D
 
     ``entity_df`` holds the entity keys and ``event_timestamp`` (other columns are kept).
     The rows come back in the order given, with one ``<view>__<feature>`` column per feature.
-    A model that takes no view features gets ``entity_df`` back unchanged.
+    A model that takes no view features gets ``entity_df`` back unchanged. A row earlier than
+    every value its entity has gets empty features: Feast's file store drops such a row (its
+    only candidates lie in the future), so the features are joined back by row number.
     """
     found = _service(root, model)
     if found is None:
@@ -380,7 +382,10 @@ def historical_features(model: str, entity_df: pd.DataFrame, root: Path) -> pd.D
     frame[_EVENT_TIMESTAMP] = pd.to_datetime(frame[_EVENT_TIMESTAMP], utc=True)
     frame[_ROW] = np.arange(len(frame))
     job = store.get_historical_features(entity_df=frame, features=service, full_feature_names=True)
-    joined = job.to_df().sort_values(_ROW, kind="stable").drop(columns=[_ROW])
+    found_rows = job.to_df()
+    added = [c for c in found_rows.columns if c not in frame.columns]
+    joined = frame.merge(found_rows[[_ROW, *added]], on=_ROW, how="left", validate="one_to_one")
+    joined = joined.sort_values(_ROW, kind="stable").drop(columns=[_ROW])
     joined.index = entity_df.index
     return pd.DataFrame(joined)
 
