@@ -39,6 +39,8 @@ CUTOFF = START + timedelta(days=20)
 #: A merchant read late enough that chargebacks (30 days) have arrived for some rows.
 MERCHANT_READ = START + timedelta(days=36, hours=5)
 MODEL = "fraud_xgb"
+#: A read before any event: every entity's feature rows lie in its future.
+EARLY = START - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,8 @@ after_push = fs.online_features(queries["model"], [{"user_id": "u1", "merchant_i
 fs.push_from_snapshot("user_velocity", Path("snapshot"), root)  # the same events, replayed
 replayed = fs.online_features(queries["model"], [{"user_id": "u1", "merchant_id": "m0"}], root)
 unchanged = fs.historical_features("no_such_model", entity_df, root)
+early_df = pd.concat([pd.DataFrame(queries["early"]), entity_df], ignore_index=True)
+early = fs.historical_features(queries["model"], early_df, root)
 print(json.dumps({
     "tables": sorted(tables),
     "historical": records(historical, ["user_id", "merchant_id", *names]),
@@ -202,6 +206,7 @@ print(json.dumps({
     "after_push": {n: clean(after_push[n][0]) for n in names},
     "replayed": {n: clean(replayed[n][0]) for n in names},
     "unchanged": list(unchanged.columns) == list(entity_df.columns),
+    "early": records(early, ["user_id", "merchant_id", *names]),
 }))
 """
 
@@ -244,7 +249,14 @@ def result(stack: Path, events: list[Event]) -> dict[str, Any]:
     historical.append(
         {"user_id": "u2", "merchant_id": "m3", "event_timestamp": MERCHANT_READ.isoformat()}
     )
-    queries = {"end": end.isoformat(), "model": MODEL, "historical": historical, "online": pairs}
+    early = [{"user_id": "u3", "merchant_id": "m1", "event_timestamp": EARLY.isoformat()}]
+    queries = {
+        "end": end.isoformat(),
+        "model": MODEL,
+        "historical": historical,
+        "online": pairs,
+        "early": early,
+    }
     (stack / "queries.json").write_text(json.dumps(queries), encoding="utf-8")
     out: dict[str, Any] = run_json(stack, SCENARIO)
     out["queries"] = queries
@@ -285,6 +297,16 @@ def test_labels_count_only_after_they_arrive(result: dict[str, Any]) -> None:
     assert late[0]["merchant_risk__fraud_rate_30d"] is not None
     early = [r for r, at in _historical(result) if at == CUTOFF]
     assert early[0]["merchant_risk__fraud_rate_30d"] is None  # no chargeback has arrived yet
+
+
+def test_a_row_before_every_feature_value_comes_back_with_empty_features(
+    result: dict[str, Any],
+) -> None:
+    first, *rest = result["early"]
+    assert first == {"user_id": "u3", "merchant_id": "m1"} | {
+        name: None for name in first if "__" in name
+    }
+    assert rest == result["historical"]
 
 
 def test_online_and_offline_vectors_are_equal(result: dict[str, Any]) -> None:
