@@ -27,7 +27,7 @@ test: lint typecheck functional unit e2e
 # One tier alone. A tier with no test module yet says so instead of running pytest on nothing
 # (pytest's exit 5 for an empty selection also counts as success).
 PYTEST = if ! ls tests/$@/test_*.py >/dev/null 2>&1; then echo "tests/$@: no tests yet"; exit 0; fi; \
-	$(BIN)/pytest -q -p no:cacheprovider -m $@ tests/$@; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+	$(BIN)/pytest -q -p no:cacheprovider -m $@ $(PYTEST_ARGS) tests/$@; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 ## unit: pure functions, in process
 unit: $(STAMP)
@@ -37,7 +37,10 @@ unit: $(STAMP)
 e2e: $(STAMP)
 	$(PYTEST)
 
-## functional: generated stacks run for real, in the shared stack environment (stack-env)
+## functional: generated stacks run for real, in the shared stack environment (stack-env),
+## one worker per core (WORKERS=2): each stack process trains on one thread
+WORKERS ?= 2
+functional: PYTEST_ARGS = -n $(WORKERS) --dist loadgroup
 functional: $(STAMP) stack-env
 	$(PYTEST)
 

@@ -49,12 +49,18 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"hypothesis seed {config.getoption(SEED_OPTION)} (replay: --hypothesis-seed=N)"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test with the tier of the folder it lives in."""
+    """Mark every test with the tier of the folder it lives in, and keep each functional
+    module on one worker when the tier runs in parallel (``make functional`` runs it on every
+    core with pytest-xdist's ``--dist loadgroup``): a module's tests share the stack it built
+    and the run it trained once. A test that needs no company names its own ``xdist_group``."""
     for item in items:
         parts = Path(str(item.path)).relative_to(REPO / "tests").parts
         if parts and parts[0] in TIERS:
             item.add_marker(getattr(pytest.mark, parts[0]))
+        if parts and parts[0] == "functional" and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(Path(parts[-1]).stem))
 
 
 def pytest_terminal_summary(

@@ -44,16 +44,6 @@ DECLARED = "retail-tabular"
 #: Models whose gate is out of reach by design: the run must keep them out (exit code 3).
 KEPT_OUT = {"retail-tabular": {"spend_lgbm"}}
 
-#: Corpus specs that cannot train yet: the synthetic data or the family of their tasks is
-#: being rewritten (series, text, image and interaction generators, and the families that
-#: read them). Strict: a spec that starts passing fails here until it is taken off the list.
-AWAITING_FAMILIES = {
-    "listing-photos": "the synthetic source writes no images for image_classification yet",
-    "shop-recs": "the retrieval family reads the item key from a column named item_id",
-    "store-demand": "the synthetic series are too short per store for statsforecast",
-    "support-text": "the synthetic text carries no sentiment signal per language yet",
-}
-
 #: Every kind of source a stack reads, by its loader (``pipelines/sources.py``); ``service``
 #: is one a local run cannot reach (Kafka, BigQuery), generated instead, and marked so in the
 #: stack's README.
@@ -91,7 +81,7 @@ def test_the_corpus_covers_every_supported_pair_and_every_source_kind() -> None:
     assert SOURCE_KINDS - {source_kind(s) for s in sources} == set()
     declared_kinds = set(get_args(Source.model_fields["kind"].annotation))
     assert declared_kinds - {s["kind"] for s in sources} == set()
-    assert set(AWAITING_FAMILIES) | set(KEPT_OUT) | {DECLARED} <= set(SPECS)
+    assert set(KEPT_OUT) | {DECLARED} <= set(SPECS)
 
 
 def test_the_declared_spec_reads_every_kind_a_local_run_can_reach() -> None:
@@ -183,15 +173,9 @@ def _run_cli(spec: Path, stack: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _params() -> list[Any]:
-    marks = {
-        name: pytest.mark.xfail(strict=True, reason=reason)
-        for name, reason in AWAITING_FAMILIES.items()
-    }
-    return [pytest.param(name, marks=marks.get(name, ())) for name in SPECS]
-
-
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.xdist_group(f"corpus-{n}")) for n in SPECS]
+)
 def test_a_corpus_spec_trains_every_model(name: str, tmp_path: Path) -> None:
     stack_python()
     stack = tmp_path / name
