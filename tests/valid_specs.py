@@ -31,9 +31,8 @@ Draw = Callable[[st.SearchStrategy[Any]], Any]
 #: Names that stress the generated code: keywords, builtins and the stack's own packages.
 AWKWARD_NAMES = sorted(
     {
-        # Python keywords are left out: a model named ``class`` gets the module
-        # ``pipelines/training/class.py``, which linters refuse (N999) and no statement imports.
-        *("match", "case", "type", "list", "dict", "id", "print", "object"),
+        *("class", "import", "lambda", "from", "match", "case", "type", "list", "dict"),
+        *("id", "print", "object"),
         *("pipelines", "features", "steps", "training", "batch", "families", "run", "data"),
         *("zenml", "feast", "pandas", "numpy", "model", "plan", "test", "definitions"),
     }

@@ -98,3 +98,20 @@ def test_a_task_without_a_family_module_is_a_render_error_naming_it() -> None:
     model = dataclasses.replace(base.models[0], task="object_detection")
     with pytest.raises(RenderError, match="object_detection"):
         ZenMLTarget().render(dataclasses.replace(base, models=(model,)))
+
+
+@pytest.mark.parametrize("name", ["class", "import", "lambda"])
+def test_a_model_named_with_a_python_keyword_gets_an_importable_module(name: str) -> None:
+    spec = yaml.safe_load((REPO / "tests/data/stacks/house-prices.yaml").read_text())
+    spec["models"][0]["name"] = name
+    spec["serving"]["models"] = [name]
+    outcome = build_plan(load_spec_text(yaml.safe_dump(spec), "house-prices.yaml"))
+    assert outcome.plan is not None
+    files = ZenMLTarget().render(outcome.plan).files
+    assert f"pipelines/training/{name}_.py" in files
+    assert f"pipelines/training/{name}.py" not in files
+    run = ast.parse(files["pipelines/run.py"])
+    stem = next(n for n in run.body if isinstance(n, ast.FunctionDef) and n.name == "module_stem")
+    namespace: dict[str, object] = {}
+    exec(f"import keyword\n{ast.unparse(stem)}", namespace)  # the stack's own rule, alone
+    assert namespace["module_stem"](name) == f"{name}_"  # type: ignore[operator]

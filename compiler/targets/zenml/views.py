@@ -7,6 +7,7 @@ rest here decides which files exist and what the stack README says about them.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -84,11 +85,18 @@ def family_of(task: str, available: Sequence[str]) -> str:
     return family
 
 
+def module_stem(model: str) -> str:
+    """The module name of a model's pipelines: the model's name, with ``_`` after a Python
+    keyword (``class`` -> ``class_``), since ``import pipelines.training.class`` cannot parse.
+    The stack's ``pipelines.run.module_stem`` applies the same rule when it imports one."""
+    return f"{model}_" if keyword.iskeyword(model) else model
+
+
 def model_modules(plan: Plan, families: Sequence[str]) -> list[ModelModule]:
     """A training module per trainable model, in plan order."""
     return [
         ModelModule(
-            path=f"pipelines/training/{model.name}.py",
+            path=f"pipelines/training/{module_stem(model.name)}.py",
             model=model.name,
             pipeline=f"train_{model.name}",
             family=family_of(model.task, families),
@@ -105,7 +113,7 @@ def batch_modules(plan: Plan) -> list[ModelModule]:
         return []
     return [
         ModelModule(
-            path=f"pipelines/batch/{model.name}.py",
+            path=f"pipelines/batch/{module_stem(model.name)}.py",
             model=model.name,
             pipeline=f"batch_{model.name}",
             family=FAMILY_OF_TASK.get(model.task, model.task),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import keyword
 import os
 import sys
 import traceback
@@ -25,7 +26,7 @@ from typing import Any
 
 from pipelines.stack_plan import StackPlan, load_plan, stack_root
 
-__all__ = ["EXIT_FAILED", "EXIT_KEPT_OUT", "EXIT_PROMOTED", "main", "pipeline_names"]
+__all__ = ["EXIT_FAILED", "EXIT_KEPT_OUT", "EXIT_PROMOTED", "main", "module_stem", "pipeline_names"]
 
 EXIT_PROMOTED = 0
 EXIT_KEPT_OUT = 3
@@ -56,13 +57,22 @@ def use_stack_source_root(root: Path) -> None:
     source_utils.set_custom_source_root(str(root))
 
 
+def module_stem(model: str) -> str:
+    """The module holding a model's pipelines: its name, ``_`` added after a Python keyword."""
+    return f"{model}_" if keyword.iskeyword(model) else model
+
+
 def pipeline_names(plan: StackPlan) -> dict[str, tuple[str, str]]:
     """Every pipeline of the stack: name -> (module, model)."""
-    names = {f"train_{m.name}": (f"pipelines.training.{m.name}", m.name) for m in plan.models}
+    names = {
+        f"train_{m.name}": (f"pipelines.training.{module_stem(m.name)}", m.name)
+        for m in plan.models
+    }
     if plan.batch is not None:
         for model in plan.models:
             if model.trainable and model.served:
-                names[f"batch_{model.name}"] = (f"pipelines.batch.{model.name}", model.name)
+                module = f"pipelines.batch.{module_stem(model.name)}"
+                names[f"batch_{model.name}"] = (module, model.name)
     return names
 
 
