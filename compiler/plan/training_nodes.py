@@ -7,9 +7,16 @@ all its cores whatever its pods request. Sizing a job to the fewest vCPUs that m
 window (:mod:`mlopsgen.plan.training_size`) would then make its hours a sawtooth in its
 data (more rows, one more vCPU, fewer hours) and the bill with them. So once a node type is
 considered, each CPU job is *placed*: its concurrent pods share ``n`` whole nodes evenly,
-``k = ceil(workers / n)`` to a node, and each pod requests ``allocatable vCPU / k`` (never
-less than its sized floor, its memory as sized); its hours follow from those cores. Of the
-placements the node type allows, the one holding the fewest node-hours a month is taken.
+``k = ceil(workers / n)`` to a node, and each pod requests ``allocatable vCPU / k`` up to
+the 15 vCPU of one 16-vCPU node (never less than its sized floor, its memory as sized); its
+hours follow from those cores. Of the placements the node type allows, the one holding the
+fewest node-hours a month is taken.
+
+The cap keeps a pod's cores independent of which node type wins: a job alone on a node
+gets 15 vCPU on every type, so its vCPU-hours (rows × features / throughput + 15 vCPU ×
+start-up) grow with its data even when more memory moves the pool to another type, and it
+runs exactly as fast as the bound W521 and its ``max_rows`` hint assume. A larger node then
+holds several such pods, and the node type's price says whether that is worth it.
 For a fixed node type each placement's node-hours grow with the data and the placements
 allowed only shrink, so their minimum grows too; the pool's type is the minimum of those
 over node types (:func:`mlopsgen.plan.compute.training_pools`), so the month's bill never
@@ -27,7 +34,7 @@ from mlopsgen.plan.instances import Instance, Pod, allocatable, pods_per_node
 from mlopsgen.plan.ir.data import ModelPlan, TrainingModelPlan, TrainingPlan
 from mlopsgen.plan.record import Recorder, clean, count, fmt
 from mlopsgen.plan.training import repace
-from mlopsgen.plan.training_size import START_UP_HOURS, throughput
+from mlopsgen.plan.training_size import MAX_TRAIN_VCPU, START_UP_HOURS, throughput
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,8 @@ def placements(
     ``k`` pods to a node, from one up to as many sized pods as the node holds; ``n =
     ceil(workers / k)`` nodes, and ``k`` is the fewest pods to a node that fill ``n`` nodes
     (a larger ``k`` for the same ``n`` would only give each pod fewer cores). Each pod
-    requests the node's allocatable cores over ``k``, in whole millicores; ``runs`` gives
+    requests the node's allocatable cores over ``k`` (in whole millicores, at most
+    ``MAX_TRAIN_VCPU``, at least its sized vCPU); ``runs`` gives
     the runs a month of a job taking so many hours (its cooldown may pace it).
     """
     floor = Pod(job.cpu, job.memory_gib)
@@ -75,7 +83,8 @@ def placements(
         nodes = math.ceil(workers / k)
         if math.ceil(workers / nodes) != k:
             continue
-        cpu = max(job.cpu, math.floor(cores * 1000 / k) / 1000)
+        share = min(float(MAX_TRAIN_VCPU), math.floor(cores * 1000 / k) / 1000)
+        cpu = max(job.cpu, share)
         hours = clean(work / cpu / 3600 + START_UP_HOURS, 4)
         monthly = runs(hours)
         out.append(
@@ -154,7 +163,8 @@ def record_placement(
         f"{count(chosen.nodes, 'nodes')}, {fmt(chosen.hours * 60)} min",
         formula=[
             "k pods per node (1 ≤ k ≤ sized pods per node), n = ceil(workers / k) nodes",
-            f"vCPU = max(sized vCPU, allocatable vCPU / k); allocatable = {node.name} − 1 vCPU",
+            f"vCPU = max(sized vCPU, min({MAX_TRAIN_VCPU}, allocatable vCPU / k)); "
+            f"allocatable = {node.name} − 1 vCPU",
             "hours = rows × features / (throughput × vCPU) + 5 min start-up",
             "argmin over k of runs × waves × n × hours (ties: faster, then fewer nodes)",
         ],
@@ -163,8 +173,8 @@ def record_placement(
             f"{count(job.concurrent_workers, 'workers')}, "
             f"{fmt(work / 3600)} vCPU-hours of work per shard",
             *(
-                f"k {p.pods_per_node}: {count(p.nodes, 'nodes')} × {fmt(cores)}/"
-                f"{p.pods_per_node} = {fmt(p.cpu)} vCPU, {fmt(p.hours * 60)} min, "
+                f"k {p.pods_per_node}: {count(p.nodes, 'nodes')}, min({MAX_TRAIN_VCPU}, "
+                f"{fmt(cores)}/{p.pods_per_node}) = {fmt(p.cpu)} vCPU, {fmt(p.hours * 60)} min, "
                 f"{fmt(round(p.node_hours_month, 2))} node-hours/month"
                 for p in options
             ),
@@ -177,8 +187,9 @@ def record_placement(
         },
         sources=[("models",), ("training", "parallelism"), ("infrastructure", "cloud")],
         reason="the training pool scales from zero and bills whole nodes, so a job's pods take "
-        "the cores of the nodes they hold: fewer hours for the same bill, and a bill that "
-        "never falls when the data grows (fewest vCPUs would make it a sawtooth)",
+        "the cores of the nodes they hold (up to one 16-vCPU node's, the most a job is sized "
+        "for): fewer hours for the same bill, and a bill that never falls when the data grows "
+        "(the fewest vCPUs would make it a sawtooth)",
     )
 
 
