@@ -9,6 +9,7 @@ nothing is printed and nothing raises for a spec that loaded.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from mlopsgen import __version__
@@ -34,7 +35,7 @@ from mlopsgen.plan.names import K8sName, PythonIdentifier
 from mlopsgen.plan.record import Recorder
 from mlopsgen.plan.serving import ServingResult, plan_serving
 from mlopsgen.plan.serving_path import online_views
-from mlopsgen.plan.training import plan_training
+from mlopsgen.plan.training import plan_training, record_runs
 from mlopsgen.plan.training_size import with_training_resources
 from mlopsgen.spec.loader import LoadedSpec
 from mlopsgen.spec.models.root import Spec
@@ -109,20 +110,21 @@ def _pools(
     training: TrainingPlan,
     gpu_class: str | None,
     zones: int,
-) -> list[NodePool]:
-    """Serving and training pools of a cloud cluster (none for the local profile)."""
+) -> tuple[list[NodePool], TrainingPlan]:
+    """Serving and training pools of a cloud cluster (none for the local profile), and the
+    training jobs as placed on the training pool's nodes."""
     provider = spec.infrastructure.cloud
     if provider == "local":
-        return []
+        return [], training
     pools = []
     if served.realtime and served.capacity is not None and served.hpa is not None:
         load = compute.ServingLoad(zones, served.capacity, served.hpa, served.replica)
         pool = compute.serving_pool(rec, provider, gpu_class, load)
         pools += [pool] if pool is not None else []
-    pools += compute.training_pools(
-        rec, provider, gpu_class, models, training.models, served.batch, served.replica
+    placed = compute.training_pools(
+        rec, provider, gpu_class, models, training, (served.batch, served.replica)
     )
-    return pools
+    return pools + placed.pools, dataclasses.replace(training, models=placed.jobs)
 
 
 def _cost(
@@ -161,6 +163,8 @@ class _Design:
     features: FeaturesPlan
     compute: ComputePlan
     cost: CostPlan
+    training: TrainingPlan
+    """The training jobs as placed on the training pool's node type."""
 
 
 def _design(
@@ -182,10 +186,10 @@ def _design(
         cache_bytes=serving.cache_bytes,
     )
     features = plan_features(spec, rec, zones, demand)
-    pools = _pools(spec, rec, served, models, training, gpu_class, zones)
+    pools, placed = _pools(spec, rec, served, models, training, gpu_class, zones)
     compute_plan = compute.plan_compute(rec, spec.infrastructure.cloud, zones, pools)
-    cost_plan = _cost(spec, rec, zones, compute_plan.pools, features, models, training, served)
-    return _Design(serving, features, compute_plan, cost_plan)
+    cost_plan = _cost(spec, rec, zones, compute_plan.pools, features, models, placed, served)
+    return _Design(serving, features, compute_plan, cost_plan, placed)
 
 
 def _zone_designs(
@@ -222,13 +226,16 @@ def build_plan(loaded: LoadedSpec) -> PlanResult:
     gpu_class = _gpu_class(spec, rec)
     models = plan_models(spec, rec, gpu_class)
     training = plan_training(spec, rec, models, gpu_class)
-    models = with_training_resources(models, training.models)
-    designs = _zone_designs(loaded, models, training, gpu_class)
+    sized = with_training_resources(models, training.models)
+    designs = _zone_designs(loaded, sized, training, gpu_class)
     options = {z: _replicas_and_cost(design) for z, (design, _) in designs.items()}
     zones = plan_zones(spec, rec, options)
     region, zone_list = _zones(spec, rec, zones)
     design, chosen = designs[zones]
     rec.absorb(chosen)
+    training = design.training
+    models = with_training_resources(models, training.models)
+    record_runs(spec, rec, models, training)
     served, features = design.serving.plan, design.features
     per_zone = served.capacity.replicas_per_zone if served.capacity else 1
     store = features.online_store if design.serving.store_on_path else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mlopsgen.plan import prices, traffic
+from mlopsgen.plan import prices, traffic, training_nodes
 from mlopsgen.plan.instances import (
     INSTANCE_TABLE_DATE,
     SYSTEM_INSTANCE,
@@ -28,10 +28,11 @@ from mlopsgen.plan.instances import (
     node_hours,
     pods_per_node,
 )
-from mlopsgen.plan.ir.data import ModelPlan, TrainingModelPlan
+from mlopsgen.plan.ir.data import ModelPlan, TrainingModelPlan, TrainingPlan
 from mlopsgen.plan.ir.ops import ComputePlan, NodePool
 from mlopsgen.plan.ir.serving import BatchJobPlan, CapacityPlan, HpaPlan, ReplicaPlan
 from mlopsgen.plan.record import Recorder, count, fmt
+from mlopsgen.plan.training_size import with_training_resources
 
 COMPUTE_TABLE_DATE = INSTANCE_TABLE_DATE
 GPU_TAINT = "nvidia.com/gpu=present:NoSchedule"
@@ -252,13 +253,12 @@ def batch_run(batch: BatchJobPlan | None, replica: ReplicaPlan) -> Run | None:
     return pod, batch.workers, batch.runs_per_month * batch.expected_minutes / 60
 
 
-def _runs(
-    jobs: tuple[TrainingModelPlan, ...], batch: BatchJobPlan | None, replica: ReplicaPlan
-) -> list[Run]:
-    """Every training and batch run the pools hold in a month: what the cost plan bills."""
-    runs = [training_run(t) for t in jobs if t.trainable]
-    batched = batch_run(batch, replica)
-    return [*runs, batched] if batched is not None else runs
+@dataclass(frozen=True)
+class TrainingPools:
+    """The scale-from-zero pools and the training jobs as placed on their node types."""
+
+    pools: list[NodePool]
+    jobs: tuple[TrainingModelPlan, ...]
 
 
 def training_pools(
@@ -266,37 +266,45 @@ def training_pools(
     provider: str,
     gpu_class: str | None,
     models: tuple[ModelPlan, ...],
-    jobs: tuple[TrainingModelPlan, ...],
-    batch: BatchJobPlan | None,
-    replica: ReplicaPlan,
-) -> list[NodePool]:
+    training: TrainingPlan,
+    served: tuple[BatchJobPlan | None, ReplicaPlan],
+) -> TrainingPools:
     """Scale-from-zero pools for training shards and batch jobs, CPU and GPU.
 
     A pool's node type is the one on which the month's runs cost least, each run holding the
     whole nodes its concurrent pods need (as the cost plan bills them), among the types that
-    hold every pod; a pool with no run-hours takes the cheapest node-hour. Pricing the choice
-    as it is billed keeps the bill monotone: a larger job never moves the choice to a type
-    that bills the same work for less.
+    hold every pod; a pool with no run-hours takes the cheapest node-hour. CPU training jobs
+    are priced as placed on each type (:mod:`mlopsgen.plan.training_nodes`): their pods take
+    the cores of the nodes they hold. Pricing the choice as it is billed keeps the bill
+    monotone: the minimum over node types of bills that each grow with the data.
     """
+    batch, replica = served
+    jobs = training.models
     pools = []
     workers = {t.name: t.concurrent_workers for t in jobs if t.trainable}
     all_pods = _training_pods(models, workers, batch, replica)
-    all_runs = _runs(jobs, batch, replica)
+    batched = batch_run(batch, replica)
     for role, gpu in (("training", False), ("gpu-training", True)):
         pods = [(p, n) for p, n in all_pods if bool(p.gpus) == gpu]
         if not pods:
             continue
         biggest = max(pods, key=lambda pn: (pn[0].gpus, pn[0].cpu, pn[0].memory_gib))[0]
-        runs = [(p, w, h) for p, w, h in all_runs if bool(p.gpus) == gpu]
+        runs = [training_run(t) for t in jobs if t.trainable and t.gpu] if gpu else []
+        runs += [r for r in (batched,) if r is not None and bool(r[0].gpus) == gpu]
 
         def monthly(
             node: Instance,
             pods: list[tuple[Pod, int]] = pods,
             runs: list[Run] = runs,
+            gpu: bool = gpu,
         ) -> float:
             if any(pods_per_node(node, p) < 1 for p, _ in pods):
                 return math.inf
-            held = sum(node_hours(node, p, w, h) for p, w, h in runs)
+            if gpu:
+                held = sum(node_hours(node, p, w, h) for p, w, h in runs)
+            else:
+                jobs_held = training_nodes.node_hours_month(node, models, training)
+                held = jobs_held + sum(node_hours(node, p, w, h) for p, w, h in runs)
             return (held or 1.0) * prices.node_hourly(provider, node.name)
 
         choice = choose(provider, biggest, gpu_class, monthly)
@@ -309,11 +317,19 @@ def training_pools(
             role,
             biggest,
             choice,
-            "the month's training and batch runs, each on the whole nodes its concurrent pods need",
+            "the month's training and batch runs, each on the whole nodes its concurrent pods "
+            "need" + ("" if gpu else ", CPU jobs widened to the cores of those nodes"),
         )
+        if not gpu:
+            jobs = training_nodes.widen_jobs(rec, node, models, training)
+            placed = with_training_resources(models, jobs)
+            workers = {t.name: t.concurrent_workers for t in jobs if t.trainable}
+            pods = [
+                (p, n) for p, n in _training_pods(placed, workers, batch, replica) if not p.gpus
+            ]
         high = _whole_nodes(node, pods)
         pools.append(_pool(role, role, node, 0, (0, high, 0, 0.0), "spot"))
-    return pools
+    return TrainingPools(pools=pools, jobs=jobs)
 
 
 def plan_compute(

@@ -12,6 +12,7 @@ Supervised triggers (new labels, live performance) only retrain models that have
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from mlopsgen.plan import calibration, schedules
 from mlopsgen.plan.ir.data import (
@@ -116,21 +117,28 @@ def window_minutes(cadence: str, check_minutes: int, rollout_minutes: int) -> fl
     return _MINUTES_PER_MONTH / schedules.runs_per_month(schedules.cadence_cron(cadence))
 
 
-def _model_training(
-    spec: Spec,
-    rec: Recorder,
-    index: int,
+@dataclass(frozen=True)
+class _Pace:
+    """How many runs a month one model makes, and why (the runs decision's content)."""
+
+    runs: float
+    computed: str
+    why: str
+    cooldown: int
+
+
+def _pace(
+    cadence: str,
     model: ModelPlan,
     triggers: tuple[TriggerPlan, ...],
     check_minutes: int,
     rollout_minutes: int,
-    size: TrainingSize,
-) -> TrainingModelPlan:
-    cadence = spec.training.cadence
+    hours_per_shard: float,
+) -> _Pace:
+    """Runs per month of a job taking ``hours_per_shard``: its schedule, or the trigger's
+    pace held back by the cooldown (the previous run's training and rollout)."""
     cron = schedules.cadence_cron(cadence)
     scheduled = 0.0 if cadence == "continuous" else schedules.runs_per_month(cron)
-    window = window_minutes(cadence, check_minutes, rollout_minutes)
-    hours_per_shard = size.hours_per_shard
     waves = model.partition.waves if model.partition else 1
     cooldown = max(rollout_minutes, math.ceil(hours_per_shard * waves * 60))
     triggered, why = _trigger_runs(triggers, model.target is not None, check_minutes, cooldown)
@@ -149,22 +157,73 @@ def _model_training(
         why = f"{why}; the trigger, not the {cadence} schedule, sets the pace (upper bound)"
     else:
         why = f"the {cadence} schedule sets the pace" + (f"; {why}" if why else "")
-    rec.add(
-        f"training.{model.name}.runs_per_month",
-        clean(runs),
-        unit="runs/30d",
-        formula="max(cron firings per 30 d, 43200 min / max(ceil(min_rows/rows_per_min / check) "
-        "× check, cooldown)); cooldown = max(rollout minutes, training minutes)",
-        computed=computed,
-        inputs={"cadence": cadence, "check_minutes": check_minutes, "cooldown_minutes": cooldown},
-        sources=[
-            ("training", "cadence"),
-            ("training", "triggers"),
-            ("training", "rollout"),
-            ("models", index),
-        ],
-        reason=why,
-    )
+    return _Pace(runs=clean(runs), computed=computed, why=why, cooldown=cooldown)
+
+
+def repace(training: TrainingPlan, model: ModelPlan, hours_per_shard: float) -> float:
+    """Runs per month of ``model`` once its job takes ``hours_per_shard`` (a widened job
+    finishes sooner, so a retrain paced by the cooldown may start sooner)."""
+    return _pace(
+        training.cadence,
+        model,
+        training.triggers,
+        training.trigger_check_minutes,
+        training.rollout.total_minutes,
+        hours_per_shard,
+    ).runs
+
+
+def record_runs(
+    spec: Spec, rec: Recorder, models: tuple[ModelPlan, ...], training: TrainingPlan
+) -> None:
+    """Record each model's runs per month from the jobs as finally placed on their nodes."""
+    jobs = {job.name: job for job in training.models}
+    for index, model in enumerate(models):
+        job = jobs[model.name]
+        check = training.trigger_check_minutes
+        pace = _pace(
+            training.cadence,
+            model,
+            training.triggers,
+            check,
+            training.rollout.total_minutes,
+            job.hours_per_shard,
+        )
+        rec.add(
+            f"training.{model.name}.runs_per_month",
+            pace.runs,
+            unit="runs/30d",
+            formula="max(cron firings per 30 d, 43200 min / max(ceil(min_rows/rows_per_min / "
+            "check) × check, cooldown)); cooldown = max(rollout minutes, training minutes)",
+            computed=pace.computed,
+            inputs={
+                "cadence": training.cadence,
+                "check_minutes": check,
+                "cooldown_minutes": pace.cooldown,
+            },
+            sources=[
+                ("training", "cadence"),
+                ("training", "triggers"),
+                ("training", "rollout"),
+                ("models", index),
+            ],
+            reason=pace.why,
+        )
+
+
+def _model_training(
+    spec: Spec,
+    model: ModelPlan,
+    triggers: tuple[TriggerPlan, ...],
+    check_minutes: int,
+    rollout_minutes: int,
+    size: TrainingSize,
+) -> TrainingModelPlan:
+    cadence = spec.training.cadence
+    cron = schedules.cadence_cron(cadence)
+    window = window_minutes(cadence, check_minutes, rollout_minutes)
+    hours_per_shard = size.hours_per_shard
+    pace = _pace(cadence, model, triggers, check_minutes, rollout_minutes, hours_per_shard)
     partition = model.partition
     return TrainingModelPlan(
         name=model.name,
@@ -173,7 +232,7 @@ def _model_training(
         shards=partition.shards if partition else 1,
         concurrent_workers=partition.concurrent_workers if partition else 1,
         waves=partition.waves if partition else 1,
-        runs_per_month=clean(runs),
+        runs_per_month=pace.runs,
         hours_per_shard=hours_per_shard,
         rows_per_shard=size.rows_per_shard,
         features=size.features,
@@ -251,8 +310,8 @@ def plan_training(
     ]
     warn_unfit(spec, rec, models, sizes, window)
     plans = tuple(
-        _model_training(spec, rec, i, m, tuple(triggers), check, rollout.total_minutes, size)
-        for (i, m), size in zip(enumerate(models), sizes, strict=True)
+        _model_training(spec, m, tuple(triggers), check, rollout.total_minutes, size)
+        for m, size in zip(models, sizes, strict=True)
     )
     return TrainingPlan(
         cadence=training.cadence,

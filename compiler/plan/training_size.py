@@ -8,8 +8,10 @@ Its work is rows × features; the calibration table's throughput (rows × featur
 per vCPU, or per GPU) turns work into time. CPU jobs get the vCPUs that finish them in half
 the training window (the interval between runs: the rest absorbs a retry), between the spec's
 ``resources.cpu`` and one node's allocatable cores; in-memory frameworks get the memory of
-their training matrix. When even the largest job cannot finish in the window, or its matrix
-fits no node, W521 says so and names the ``max_rows`` that would fit.
+their training matrix. That vCPU count is a floor: on a cloud's training pool a CPU job
+then takes the cores of the whole nodes it holds (:mod:`mlopsgen.plan.training_nodes`),
+which only makes it faster. When even the largest job cannot finish in the window, or its
+matrix fits no node, W521 says so and names the ``max_rows`` that would fit.
 """
 
 from __future__ import annotations
@@ -156,7 +158,8 @@ def size_training(
         ],
         reason=f"throughput is an estimate (table of {calibration.TRAINING_CALIBRATION_DATE}, "
         f"{model.framework}/{kind}/{model.size}); the job finishes in half the window so a "
-        "failed run can retry" + note,
+        "failed run can retry; this is the least a CPU pod gets: on a cloud's training pool it "
+        "takes the cores of the whole nodes it holds (the job's placement)" + note,
     )
     fit_rows = (
         None if fits else _rows_that_fit(thr, most, budget_s, features, bytes_per_cell, in_memory)

@@ -173,29 +173,35 @@ def test_continuous_training_checks_triggers_every_quarter_hour() -> None:
 def test_training_jobs_sized_from_the_data() -> None:
     # 3e9 rows/day × 180 days = 5.4e11 rows, sampled to max_rows 50,000,000
     # fraud_xgb: 8 inputs → 4e8 cells; window 120 min (the pace of continuous retraining),
-    #   half of it 3600 s: vCPU = clamp(ceil(4e8 / (2e5 × 3600)) = 1, 2, 15) = 2
-    #   4e8 / (2e5 × 2) = 1000 s = 16.67 min + 5 min start-up = 21.67 min = 0.3611 h
+    #   half of it 3600 s: sized floor vCPU = clamp(ceil(4e8 / (2e5 × 3600)) = 1, 2, 15) = 2
     #   memory: 4e8 cells × 4 B × 3 copies = 4.47 GiB + 1 GiB → 6 GiB
-    # fraud_lgbm: same data at 4e5 → 500 s + 5 min = 13.33 min = 0.2222 h
-    # txn_anomaly: 4 inputs, sklearn 5e5 → 2e8 / 1e6 = 200 s + 5 min = 0.1389 h; 3.0 GiB → 4
+    # the training pool (c7i.4xlarge, 15 vCPU and 30 GiB allocatable) scales from zero and
+    #   bills whole nodes, so each job alone on its node takes the node's 15 vCPU:
+    #   fraud_xgb 4e8 / (2e5 × 15) = 133.3 s = 2.222 min + 5 min start-up = 0.1204 h
+    # fraud_lgbm: same data at 4e5 → 66.67 s + 5 min = 6.111 min = 0.1019 h
+    # txn_anomaly: 4 inputs, sklearn 5e5 → 2e8 / (5e5 × 15) = 26.67 s + 5 min = 0.09074 h;
+    #   3.0 GiB → 4
     jobs = {m.name: m for m in plan(FRAUD).training.models}
     xgb = jobs["fraud_xgb"]
-    assert (xgb.rows_per_shard, xgb.features, xgb.cpu, xgb.memory_gib) == (50_000_000, 8, 2, 6)
-    assert xgb.hours_per_shard == pytest.approx(0.3611, abs=1e-4)
+    assert (xgb.rows_per_shard, xgb.features, xgb.cpu, xgb.memory_gib) == (50_000_000, 8, 15, 6)
+    assert xgb.hours_per_shard == pytest.approx(0.1204, abs=1e-4)
     assert xgb.window_minutes == 120 and xgb.fits_window
-    assert jobs["fraud_lgbm"].hours_per_shard == pytest.approx(0.2222, abs=1e-4)
+    decisions = {d.name: d for d in plan(FRAUD).decisions}
+    assert decisions["training.fraud_xgb.job"].value == "2 vCPU, 6 GiB, 21.67 min"
+    placement = decisions["training.fraud_xgb.placement"]
+    assert placement.value == "15 vCPU × 1 pod per node on 1 node, 7.224 min"
+    assert jobs["fraud_lgbm"].hours_per_shard == pytest.approx(0.1019, abs=1e-4)
     anomaly = jobs["txn_anomaly"]
-    assert (anomaly.memory_gib, anomaly.hours_per_shard) == (4, pytest.approx(0.1389, abs=1e-4))
-    # the train step requests what was sized
+    assert (anomaly.memory_gib, anomaly.hours_per_shard) == (4, pytest.approx(0.09074, abs=1e-5))
+    # the train step requests what its pod is given
     train = next(s for s in plan(FRAUD).model("fraud_xgb").steps if s.name == "train")
-    assert (train.cpu, train.memory_gib) == (2, 6)
-    # the training pool is the cheapest node type that holds the largest step (features:
-    # 2 vCPU, 8 GiB): c7i.4xlarge, 15 vCPU and 30 GiB allocatable, $0.714/h × 1.11 (eu-west-1)
-    # billed: each run holds ceil(1 worker / 5 pods a node) = 1 whole node (the pool scales
-    #   from zero) for its one wave: 360 × 0.3611 + 360 × 0.2222 + 30 × 0.1389
-    #   = 130.0 + 80.0 + 4.167 = 214.17 node-hours × $0.79254/h = $169.73
+    assert (train.cpu, train.memory_gib) == (15, 6)
+    # the training pool is the cheapest node type for the month's runs: c7i.4xlarge at
+    #   $0.714/h × 1.11 (eu-west-1); each run holds one whole node for its one wave:
+    #   360 × 0.1204 + 360 × 0.1019 + 30 × 0.09074 = 43.34 + 36.68 + 2.722 = 82.75
+    #   node-hours × $0.79254/h = $65.58
     items = {i.component: i.monthly_usd for i in plan(FRAUD).cost.items}
-    assert items["training"] == pytest.approx(169.73, abs=0.01)
+    assert items["training"] == pytest.approx(65.58, abs=0.01)
 
 
 def test_training_that_cannot_fit_its_window_names_the_rows_that_would() -> None:

@@ -220,3 +220,29 @@ def test_plan_more_data_never_cheaper_training(a: int, b: int, c: int, d: int) -
     for bigger in ((high_rows, short), (low_rows, long), (high_rows, long)):
         grown = _training_bill(RECOMMENDATION, *bigger)
         assert all(x <= y * (1 + 1e-5) for x, y in zip(base, grown, strict=True))
+
+
+def test_plan_one_more_vcpu_never_makes_training_cheaper() -> None:
+    # the fewest vCPUs that meet the window gave 3 vCPU (12.08 h) at 590357 rows a day and
+    # 4 vCPU (9.083 h) at 590568, a 24 % lower bill for more data; a job alone on a node now
+    # takes the node's cores, so its hours and the bill follow the data
+    low = _training_bill(RECOMMENDATION, 590_357, 627)
+    high = _training_bill(RECOMMENDATION, 590_568, 627)
+    assert all(x <= y for x, y in zip(low, high, strict=True))
+
+
+@PLAN
+@given(
+    st.integers(1_000, 10**9),
+    st.integers(1_000, 10**9),
+    st.integers(1, 3650),
+    st.integers(1, 3650),
+)
+def test_plan_more_data_never_cheaper_sharded_training(a: int, b: int, c: int, d: int) -> None:
+    # the forecasting spec trains 100 shards in waves of concurrent workers sharing nodes:
+    # more rows per day or a longer lookback never lower the training bill
+    low_rows, high_rows = sorted((a, b))
+    short, long = sorted((c, d))
+    base = _training_bill(TIME_SERIES, low_rows, short)[0]
+    for bigger in ((high_rows, short), (low_rows, long), (high_rows, long)):
+        assert base <= _training_bill(TIME_SERIES, *bigger)[0] * (1 + 1e-5)

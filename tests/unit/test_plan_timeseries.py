@@ -65,17 +65,23 @@ def test_batch_forecasts_and_training_pool() -> None:
     assert batch is not None
     assert batch.workers == 1
     assert batch.expected_minutes == pytest.approx(63.0, abs=1e-6)
-    # training pool, priced by the month's runs on whole nodes: demand_forecast's 32 workers
-    #   (2 vCPU / 4 GiB) for 4 waves of 0.08384 h, 30 runs; demand_anomaly (2 / 6) 0.1847 h;
-    #   the batch worker (4 / 12) 63 min, 30 runs.
-    #   c7i.4xlarge (15 vCPU, 30 GiB allocatable): 7 shards a node → ceil(32 / 7) = 5 nodes
-    #   × 4 × 0.08384 × 30 = 50.30 + 5.54 + 31.5 = 87.35 node-hours × $0.714 = $62/month;
-    #   c7i.8xlarge (31, 62): 15 a node → 3 × 4 × 0.08384 × 30 = 30.18 + 5.54 + 31.5
-    #   = 67.22 × $1.428 = $96/month → c7i.4xlarge
-    # its ceiling holds every pod that runs at once: 33 / 7 + 1 / 2 = 5.21 → 6 nodes
+    # training pool, priced by the month's runs on whole nodes, CPU jobs widened to the cores
+    #   of the nodes they hold: demand_forecast's 32 workers (sized 2 vCPU / 4 GiB, 4 waves,
+    #   30 runs); demand_anomaly (2 / 6) alone on a node; the batch worker (4 / 12) 63 min.
+    #   c7i.4xlarge (15 vCPU, 30 GiB allocatable): 7 shards a node → ceil(32 / 7) = 5 nodes,
+    #   ceil(32 / 5) = 7 pods a node of 15 / 7 = 2.142 vCPU → 0.08381 h:
+    #   5 × 4 × 0.08381 × 30 = 50.29, demand_anomaly at 15 vCPU 0.09685 × 30 = 2.906,
+    #   batch 31.5 → 84.69 node-hours × $0.714 = $60/month;
+    #   c7i.8xlarge (31, 62): 15 a node → 3 nodes of 11 pods at 2.818 vCPU and 31 vCPU for
+    #   demand_anomaly: more than $90/month → c7i.4xlarge
+    # its ceiling holds every pod that runs at once: 32 / 7 + 1 / 1 + 1 / 2 = 6.07 → 7 nodes
     pool = next(p for p in plan(TIME_SERIES).compute.pools if p.role == "training")
     assert pool.instance_type == "c7i.4xlarge"
-    assert (pool.min_nodes, pool.max_nodes, pool.capacity_type) == (0, 6, "spot")
+    assert (pool.min_nodes, pool.max_nodes, pool.capacity_type) == (0, 7, "spot")
+    jobs = {m.name: m for m in plan(TIME_SERIES).training.models}
+    forecast = jobs["demand_forecast"]
+    assert (forecast.cpu, forecast.hours_per_shard) == (2.142, pytest.approx(0.08381, abs=1e-5))
+    assert jobs["demand_anomaly"].cpu == 15
 
 
 def test_batching_budget_and_views() -> None:
