@@ -46,7 +46,8 @@ def _gate(gate: GateResult) -> str:
     if gate.max is not None:
         bounds.append(f"\N{LESS-THAN OR EQUAL TO} {_number(gate.max)}")
     mark = MARKS["completed" if gate.passed else "failed"]
-    return f"{mark} {gate.metric} {_number(gate.value)} {' and '.join(bounds)}".rstrip()
+    line = f"{mark} {gate.metric} {_number(gate.value)} {' and '.join(bounds)}".rstrip()
+    return f"{line}: {gate.reason}" if gate.reason else line
 
 
 def _promoted(model: ModelResult) -> str:

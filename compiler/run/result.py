@@ -35,13 +35,17 @@ RESULT_FILE = Path(".mlopsgen") / "last-run.json"
 
 @dataclass(frozen=True)
 class GateResult:
-    """One gate of one model: the metric, its value, the bounds, and whether it passed."""
+    """One gate of one model: the metric, its value, the bounds, and whether it passed.
+
+    ``reason`` says why a gate has no value (the evaluation did not produce its metric).
+    """
 
     metric: str
     value: float | None
     min: float | None
     max: float | None
     passed: bool
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ def _gate(data: Mapping[str, Any]) -> GateResult:
         min=_number(data.get("min")),
         max=_number(data.get("max")),
         passed=bool(data.get("passed", False)),
+        reason=str(data["reason"]) if data.get("reason") else None,
     )
 
 

@@ -8,12 +8,14 @@ vision model's int8 weights are at least 3x smaller at the planned sparsity and 
 drop is above 0, so a zero tolerance fails the compression check; language identification
 routes messages in more than ten languages, plus text no shard holds, to the right model; a
 per-language gate can fail while the aggregate passes; the forecaster beats seasonal-naive and
-trains the planned shard count.
+trains the planned shard count. Every family's ``evaluate`` reports every metric the spec
+language lets a gate name for its tasks, and a gate whose metric is missing fails with a reason.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -22,10 +24,14 @@ from typing import Any
 
 import pytest
 
+from mlopsgen.spec.checks.metrics import MODEL_METRICS
+from mlopsgen.targets.zenml.views import FAMILY_OF_TASK
 from tests.conftest import REPO
 from tests.functional.stack_env import run_json, stack_python
 
 FAMILIES = REPO / "templates" / "zenml" / "pipelines" / "families"
+#: The stack modules the tabular and anomaly families and the gates read beside the families.
+STACK_MODULES = ("stack_plan.py", "synthetic.py", "gates.py")
 SYSTEMS = ("recommendation", "computer-vision", "nlp", "time-series-forecasting")
 FORBIDDEN_IMPORTS = ("zenml", "feast", "bentoml", "torchvision")
 #: mypy's cache of the stack's libraries (torch alone takes a minute to analyse), kept between runs.
@@ -60,6 +66,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scratch stack root: ``pipelines/families`` and the reference plans under ``plans/``."""
     root = tmp_path_factory.mktemp("families-stack")
     shutil.copytree(FAMILIES, root / "pipelines" / "families")
+    for module in STACK_MODULES:
+        shutil.copy(FAMILIES.parent / module, root / "pipelines" / module)
     for package in (root / "pipelines", root / "pipelines" / "families"):
         if not (package / "__init__.py").exists():  # the ZenML target renders the real ones
             (package / "__init__.py").write_text('"""Scratch package."""\n', encoding="utf-8")
@@ -314,6 +322,136 @@ emit({"shards": shards, "text_shards": len(text_model.shards),
     assert result["text_shards"] == 0  # no partition: the one model answers every language
     assert result["text_accuracy"] >= 0.9
     assert result["sparsity"] < 0.05
+
+
+#: The cut-offs the gates below name: not the families' defaults, so a test passes only when
+#: evaluation reads them from the gates (``_at_k`` -> ``_at_7``, ``top_k`` -> ``top_2``).
+AT_K, TOP_K = 7, 2
+#: A cut-off only a quality monitor names (on the ranker): evaluation must report it as well.
+MONITORED = "ndcg_at_3"
+
+
+def written(metric: str) -> str:
+    """A table entry as a gate writes it, with this test's cut-offs."""
+    return metric.replace("_at_k", f"_at_{AT_K}").replace("top_k", f"top_{TOP_K}")
+
+
+EVERY_METRIC = """
+from types import SimpleNamespace
+from pipelines.families import (anomaly, forecasting, language, ranking, retrieval, tabular,
+                                text, vision)
+from pipelines.families.common import spec_from_mapping
+from pipelines.synthetic import PLANTED_ANOMALY
+WANTED = json.loads(WANTED_JSON)
+def gates(task):
+    return [{"metric": m, "min": None, "max": None, "by": None, "at_recall": None}
+            for m in WANTED[task]]
+def column(name, kind="float"):
+    return {"name": name, "kind": "column", "type": kind, "column": name, "view": None,
+            "feature": None}
+def core(task, target, columns):
+    spec = spec_from_mapping({"name": task, "task": task, "framework": "sklearn",
+                              "target": target, "inputs": [column(c) for c in columns],
+                              "gates": gates(task)})
+    spec.columns = tuple(columns)
+    return spec
+rng = np.random.default_rng(4)
+out = {}
+n = 400
+table = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+table["y"] = table.x1 * 2 + rng.normal(0, 0.3, n)
+table["flag"] = table.y > 0
+table["band"] = pd.cut(table.y, 3, labels=["low", "mid", "high"]).astype(str)
+table[PLANTED_ANOMALY] = rng.random(n) < 0.05
+table.loc[table[PLANTED_ANOMALY], "x2"] += 6
+for task, target in (("regression", "y"), ("binary_classification", "flag"),
+                     ("multiclass_classification", "band")):
+    model = core(task, target, ["x1", "x2"])
+    fitted = tabular.fit(model, table.iloc[:300], seed=4)
+    out[task] = tabular.evaluate(model, fitted, table.iloc[300:])
+model = core("anomaly_detection", None, ["x1", "x2"])
+out["anomaly_detection"] = anomaly.evaluate(model, anomaly.fit(model, table.iloc[:300], 4),
+                                            table.iloc[300:])
+_, model = plan_model("recommendation", "ranker", gates=gates("ranking"))
+model.monitored = (MONITORED,)
+shown = ranking.impressions(100, 3000, rng)
+out["ranking"] = ranking.evaluate(model, ranking.fit(model, shown.iloc[:2400], 4),
+                                  shown.iloc[2400:])
+_, model = plan_model("recommendation", "two_tower", gates=gates("retrieval"), params={"epochs": 2})
+clicks = retrieval.interactions(200, 400, 5000, rng)
+out["retrieval"] = retrieval.evaluate(model, retrieval.fit(model, clicks.iloc[:4000], 4),
+                                      clicks.iloc[4000:])
+_, model = plan_model("computer-vision", "image_classifier", gates=gates("image_classification"),
+                      params={"epochs": 1})
+labels = ["a", "b", "c"] * 30
+pictures = pd.DataFrame({"image": list(vision.images(labels, 16, 16, 3, rng)), "label": labels})
+out["image_classification"] = vision.evaluate(model, vision.fit(model, pictures, 4), pictures)
+rows = [{"text": t, "language": code, "sentiment": mood, "entities": text.entities(t)}
+        for code in ("en", "de", "fr") for mood in text.SENTIMENTS
+        for t in text.sentences(code, mood, 12, rng)]
+messages = pd.DataFrame(rows).sample(frac=1.0, random_state=4).reset_index(drop=True)
+for task, name, family in (("sentiment_analysis", "sentiment", text),
+                           ("entity_recognition", "entities", text),
+                           ("language_identification", "language_id", language)):
+    _, model = plan_model("nlp", name, gates=gates(task))
+    fitted = family.fit(model, messages.iloc[:80], seed=4)
+    out[task] = family.evaluate(model, fitted, messages.iloc[80:])
+_, model = plan_model("time-series-forecasting", "demand_forecast", gates=gates("forecasting"))
+columns = forecasting.layout(model)
+sales = forecasting.series(["a", "b", "c"], 70, rng, columns=columns)
+cut = sales[columns.time].max() - pd.Timedelta(days=14)
+fitted = forecasting.fit(model, sales[sales[columns.time] <= cut], seed=4)
+out["forecasting"] = forecasting.evaluate(model, fitted, sales[sales[columns.time] > cut])
+emit(out)
+"""
+
+
+@pytest.fixture(scope="module")
+def every_metric(stack: Path) -> dict[str, dict[str, float]]:
+    """Each task's hold-out metrics from a model whose gates name every metric of its task."""
+    wanted = {task: [written(m) for m in MODEL_METRICS[task]] for task in FAMILY_OF_TASK}
+    code = f"WANTED_JSON = {json.dumps(wanted)!r}\nMONITORED = {MONITORED!r}\n" + EVERY_METRIC
+    result: dict[str, dict[str, float]] = run(stack, code)
+    return result
+
+
+@pytest.mark.parametrize("task", sorted(FAMILY_OF_TASK))
+def test_evaluate_reports_every_metric_a_gate_may_name_as_a_number(
+    every_metric: dict[str, dict[str, float]], task: str
+) -> None:
+    metrics = every_metric[task]
+    missing = [written(m) for m in MODEL_METRICS[task] if written(m) not in metrics]
+    assert not missing, f"{task}: evaluate lacks {missing}; it reports {sorted(metrics)}"
+    for metric in map(written, MODEL_METRICS[task]):
+        assert math.isfinite(metrics[metric]), f"{task}: {metric} = {metrics[metric]}"
+
+
+def test_a_cut_off_only_a_monitor_names_is_reported(
+    every_metric: dict[str, dict[str, float]],
+) -> None:
+    assert math.isfinite(every_metric["ranking"][MONITORED])
+
+
+def test_a_gate_on_a_metric_the_evaluation_lacks_fails_and_says_why(stack: Path) -> None:
+    rows = run(
+        stack,
+        """
+from pipelines.gates import check_gates
+from pipelines.stack_plan import GateSpec
+gates = [GateSpec("top_3_accuracy", 0.9, None, None, None),
+         GateSpec("accuracy", 0.5, None, None, "language"),
+         GateSpec("accuracy", 0.5, None, None, None)]
+emit(check_gates(gates, {"accuracy": 0.8, "macro_f1": 0.7}))
+""",
+    )
+    top3, by_language, accuracy = rows
+    assert not top3["passed"] and top3["value"] is None
+    assert top3["reason"] == (
+        "the evaluation produced no top_3_accuracy (it produced: accuracy, macro_f1)"
+    )
+    assert not by_language["passed"]
+    assert "no accuracy for any value of language" in by_language["reason"]
+    assert accuracy["passed"] and accuracy["reason"] is None
 
 
 def _tool(name: str) -> str:

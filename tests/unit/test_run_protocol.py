@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from mlopsgen.run import EXIT_FAILED, EXIT_KEPT_OUT, EXIT_PROMOTED, Event, EventReader
 from mlopsgen.run.display import event_line, outcome_line, results_table
@@ -86,6 +87,18 @@ def test_a_kept_out_model_reads_with_its_failed_gate(tmp_path: Path) -> None:
     assert [g.metric for g in model.failed_gates] == ["false_positive_rate"]
     assert outcome_line(result) == "a gate kept fraud_xgb out of production (exit code 3)"
     assert results_table(result).row_count == 1
+
+
+def test_a_gate_without_its_metric_reads_with_the_reason(tmp_path: Path) -> None:
+    reason = "the evaluation produced no top_3_accuracy (it produced: accuracy)"
+    gate = {"metric": "top_3_accuracy", "value": None, "min": 0.9, "passed": False}
+    model = {**MODEL, "gates": [{**gate, "reason": reason}]}
+    _write(tmp_path, {"status": "kept_out", "error": None, "models": [model]})
+    (failed,) = read_result(tmp_path).models[0].failed_gates
+    assert failed.value is None and failed.reason == reason
+    console = Console(width=400, record=True)
+    console.print(results_table(read_result(tmp_path)))
+    assert reason in console.export_text()
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import yaml
 
 from mlopsgen.plan import build_plan
 from mlopsgen.render.errors import RenderError
+from mlopsgen.spec.checks.metrics import MODEL_METRICS
 from mlopsgen.spec.loader import load_spec_text
 from mlopsgen.targets.zenml.target import ZenMLTarget, static_files
 from mlopsgen.targets.zenml.views import FAMILY_OF_TASK
@@ -57,6 +58,12 @@ def test_the_generated_family_table_agrees_with_the_target() -> None:
     table = re.search(r"FAMILY_OF_TASK = (\{.*?\})", source, re.S)
     assert table is not None
     assert ast.literal_eval(table.group(1)) == FAMILY_OF_TASK
+
+
+def test_the_tasks_with_a_family_are_the_tasks_validation_accepts_but_object_detection() -> None:
+    """Validation accepts gate metrics per task from ``MODEL_METRICS``; a family must train
+    each such task (object detection has none: validation refuses it)."""
+    assert set(FAMILY_OF_TASK) == set(MODEL_METRICS) - {"object_detection"}
 
 
 def test_rendering_is_deterministic() -> None:

@@ -3,7 +3,9 @@
 A gate on ``ndcg_at_10`` for a binary classifier would pass the spec and then fail in the
 generated evaluation step, after hours of training. The table below is what the generated
 evaluation code computes per task; names ending in ``_at_k`` stand for any cut-off written
-with a number (``recall_at_100``, ``ndcg_at_10``).
+with a number (``recall_at_100``, ``ndcg_at_10``). The generated families compute every entry
+for every cut-off a model's gates and monitors name; a functional test
+(``tests/functional/test_families.py``) fails when the two disagree.
 """
 
 from __future__ import annotations

@@ -195,6 +195,7 @@ class ModelSpec:
     embedding_dim: int | None = None
     horizon_days: int | None = None
     seasonality_days: tuple[float, ...] = ()
+    monitored: tuple[str, ...] = ()
 
     @property
     def views(self) -> tuple[str, ...]:
@@ -321,7 +322,7 @@ def _view(data: dict[str, Any]) -> ViewSpec:
     )
 
 
-def _model(data: dict[str, Any]) -> ModelSpec:
+def _model(data: dict[str, Any], monitored: tuple[str, ...] = ()) -> ModelSpec:
     return ModelSpec(
         name=data["name"],
         task=data["task"],
@@ -371,7 +372,14 @@ def _model(data: dict[str, Any]) -> ModelSpec:
         embedding_dim=data.get("embedding_dim"),
         horizon_days=data.get("horizon_days"),
         seasonality_days=tuple(float(d) for d in data.get("seasonality_days") or ()),
+        monitored=monitored,
     )
+
+
+def _monitored(raw: dict[str, Any], model: str) -> tuple[str, ...]:
+    """The metrics the plan's quality monitors watch for ``model``: evaluation reports them."""
+    quality = (raw.get("monitoring") or {}).get("quality") or []
+    return tuple(str(q["metric"]) for q in quality if q.get("model") == model)
 
 
 def _partition(data: dict[str, Any] | None) -> PartitionSpec | None:
@@ -414,7 +422,7 @@ def load_plan(root: Path | None = None) -> StackPlan:
             for e in raw["features"]["entities"]
         ),
         views=tuple(_view(v) for v in raw["features"]["views"]),
-        models=tuple(_model(m) for m in raw["models"]),
+        models=tuple(_model(m, _monitored(raw, m["name"])) for m in raw["models"]),
         cron=raw["training"]["cron"],
         timezone=raw["training"].get("timezone", "UTC"),
         batch=_batch(raw["serving"].get("batch")),

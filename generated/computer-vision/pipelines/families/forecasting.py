@@ -280,19 +280,27 @@ def seasonal_naive(fitted: ForecastModel, frame: pd.DataFrame) -> np.ndarray:
 
 
 def _errors(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict[str, float]:
+    """Errors over the rows with both values. WAPE (total absolute error over total demand)
+    stays finite on days of zero sales, where MAPE skips the row."""
     ok = np.isfinite(forecast) & np.isfinite(actual)
     a, f, s = actual[ok], forecast[ok], scale[ok]
+    error = np.abs(a - f)
     nonzero = a != 0
     denom = np.abs(a) + np.abs(f)
+    total = float(np.abs(a).sum())
     return {
-        "mape": float(np.mean(np.abs(a - f)[nonzero] / np.abs(a[nonzero]))),
-        "smape": float(np.mean(np.where(denom > 0, 2 * np.abs(a - f) / denom, 0.0))),
-        "mase": float(np.mean(np.abs(a - f) / np.where(s > 0, s, 1.0))),
+        "mape": float(np.mean(error[nonzero] / np.abs(a[nonzero]))),
+        "smape": float(np.mean(np.where(denom > 0, 2 * error / denom, 0.0))),
+        "mase": float(np.mean(error / np.where(s > 0, s, 1.0))),
+        "mae": float(np.mean(error)),
+        "rmse": float(np.sqrt(np.mean(error**2))),
+        "wape": float(error.sum() / total) if total > 0 else float("nan"),
     }
 
 
 def evaluate(model: ModelSpec, fitted: ForecastModel, holdout: pd.DataFrame) -> dict[str, float]:
-    """MAPE, sMAPE and MASE of the model and of seasonal-naive, plus the training layout.
+    """MAPE, sMAPE, MASE, MAE, RMSE and WAPE of the model and of seasonal-naive, plus the
+    training layout.
 
     ``beats_seasonal_naive`` is 1.0 when the model's MAPE is below seasonal-naive's;
     ``shards_trained`` and ``waves`` are what :func:`fit` ran, to compare with the plan.
@@ -311,7 +319,7 @@ def evaluate(model: ModelSpec, fitted: ForecastModel, holdout: pd.DataFrame) -> 
 
 
 def oracle(model: ModelSpec, holdout: pd.DataFrame) -> dict[str, float]:
-    """MAPE and sMAPE of the synthetic source's expected demand: the best a forecast can do.
+    """The errors of the synthetic source's expected demand: the best a forecast can do.
 
     MASE is left out: its scale is the training history's, which the hold-out alone lacks.
     """
@@ -320,4 +328,4 @@ def oracle(model: ModelSpec, holdout: pd.DataFrame) -> dict[str, float]:
         return {}
     actual = holdout[model.target].to_numpy(dtype=float)
     errors = _errors(actual, holdout[column].to_numpy(dtype=float), np.ones(len(holdout)))
-    return {"mape": errors["mape"], "smape": errors["smape"]}
+    return {name: value for name, value in errors.items() if name != "mase"}

@@ -34,25 +34,29 @@ from __future__ import annotations
 import io
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 import torch
-from sklearn.metrics import f1_score
 from torch import nn
 from torch.ao import quantization
 from torch.nn.utils import prune
 
 from .common import (
     ModelSpec,
+    classification_metrics,
     column_of_type,
+    log_loss_of,
     planned,
     planned_list,
     planned_number,
     seed_everything,
+    top_k_accuracy,
+    top_ks,
 )
 from .vision_data import augment, images, to_tensor
 
@@ -293,21 +297,33 @@ def predict(model: ModelSpec, fitted: VisionModel, frame: pd.DataFrame) -> pd.Da
     )
 
 
-def _classification(truth: pd.Series, predicted: pd.Series) -> dict[str, float]:
-    truth, predicted = truth.astype(str), predicted.astype(str)
-    if len(truth) == 0:
-        return {"accuracy": float("nan"), "macro_f1": float("nan")}
-    return {
-        "accuracy": float((truth.to_numpy() == predicted.to_numpy()).mean()),
-        "macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
-    }
+def _classification(
+    model: ModelSpec,
+    truth: pd.Series,
+    predicted: pd.Series,
+    probabilities: torch.Tensor | None = None,
+    classes: Sequence[str] = (),
+) -> dict[str, float]:
+    """Classification metrics; with the class probabilities (known classes, in the model's
+    order), also log loss and the ``top_<k>_accuracy`` the gates and monitors name."""
+    metrics = classification_metrics(truth.astype(str).tolist(), predicted.astype(str).tolist())
+    if probabilities is None:
+        return metrics
+    index = pd.Series(truth.astype(str).to_numpy()).map({c: i for i, c in enumerate(classes)})
+    known = index.notna().to_numpy()
+    p, y = probabilities.numpy()[known], index[known].to_numpy(dtype=int)
+    metrics["log_loss"] = log_loss_of(p[np.arange(len(y)), y])
+    for k in top_ks(model, ()):
+        metrics[f"top_{k}_accuracy"] = top_k_accuracy(p, y, k)
+    return metrics
 
 
 def evaluate(model: ModelSpec, fitted: VisionModel, holdout: pd.DataFrame) -> dict[str, float]:
-    """Accuracy and macro F1 of ``fitted`` on the hold-out, and its size on disk."""
+    """Accuracy, F1, precision, recall, log loss, top-k accuracy and the size on disk."""
     assert model.target is not None
-    served = predict(model, fitted, holdout)["prediction"]
-    metrics = _classification(holdout[model.target], served)
+    probabilities = _probabilities(fitted, holdout)
+    served = pd.Series([fitted.classes[i] for i in probabilities.argmax(1).tolist()])
+    metrics = _classification(model, holdout[model.target], served, probabilities, fitted.classes)
     return {**metrics, "model_bytes": float(size_on_disk(fitted))}
 
 
@@ -347,5 +363,5 @@ def oracle(model: ModelSpec, holdout: pd.DataFrame) -> dict[str, float]:
     column = ORACLE_PREFIX + model.target
     if column not in holdout:
         return {}
-    metrics = _classification(holdout[model.target], holdout[column])
+    metrics = _classification(model, holdout[model.target], holdout[column])
     return {**metrics, "accuracy_drop": 0.0}

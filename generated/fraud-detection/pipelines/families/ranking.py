@@ -6,9 +6,10 @@ Why: the ranker orders the few hundred candidates retrieval returns, using conte
 feature views' aggregates retrieval cannot afford. LambdaRank optimises NDCG directly within
 each query: a request (the rows one user was shown at one instant, which share the user key
 and the event time), or each user's impressions when the log holds no slates; without a user
-column the model falls back to a binary click classifier and is judged by AUC. Categories
-keep their training vocabulary so a category unseen at serving time cannot shift the codes
-of the others. Beside ``ndcg_at_10`` the evaluation reports the NDCG of a random order
+column the model falls back to a binary click classifier, and evaluation treats the whole
+hold-out as one list. Categories keep their training vocabulary so a category unseen at
+serving time cannot shift the codes of the others. Beside ``ndcg_at_10`` (and MAP, MRR,
+precision and recall at each cut-off) the evaluation reports the NDCG of a random order
 (``chance_ndcg_at_10``), so a reader can tell learning from a generous gate.
 
 Plan fields read: ``target``, ``inputs`` (columns present in the frame; a view feature is
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import ndcg_score, roc_auc_score
 
-from .common import ModelSpec, input_columns, seed_everything
+from .common import ModelSpec, cut_offs, input_columns, seed_everything
 from .interaction_data import ORACLE_PREFIX, impressions
 
 __all__ = ["Ranker", "evaluate", "fit", "impressions", "oracle", "predict", "query_columns"]
@@ -127,32 +128,57 @@ def _chance(label: np.ndarray, k: int) -> float:
     return float(label.mean() * discount.sum() / ideal) if ideal > 0 else 0.0
 
 
+def _list_metrics(label: np.ndarray, score: np.ndarray, ks: list[int]) -> dict[str, float]:
+    """One query's metrics: average precision, reciprocal rank, and at each cut-off ``k``
+    NDCG, its chance level, precision (clicks among the top ``k``) and recall (share of the
+    query's clicks in the top ``k``)."""
+    order = np.argsort(-score, kind="stable")
+    relevant = label[order] > 0
+    ranks = np.flatnonzero(relevant) + 1
+    out = {
+        "map": float(np.mean(np.arange(1, len(ranks) + 1) / ranks)),
+        "mrr": float(1.0 / ranks[0]),
+    }
+    for k in ks:
+        out[f"ndcg_at_{k}"] = float(ndcg_score([label], [score], k=k))
+        out[f"chance_ndcg_at_{k}"] = _chance(label, k)
+        out[f"precision_at_{k}"] = float(relevant[:k].sum() / min(k, len(label)))
+        out[f"recall_at_{k}"] = float(relevant[:k].sum() / len(ranks))
+    return out
+
+
 def _metrics(
     model: ModelSpec, query: tuple[str, ...], holdout: pd.DataFrame, score: np.ndarray
 ) -> dict[str, float]:
-    """AUC over every impression; NDCG@k (and its chance level) over queries with a click."""
+    """AUC over every impression; the list metrics averaged over the queries with a click.
+
+    The cut-offs are ``params["k"]`` (10 by default) and every ``k`` a gate or monitor names.
+    Without a query column the whole hold-out is one list.
+    """
     assert model.target is not None
-    k = int(model.params.get("k", 10))
+    ks = cut_offs(model, (int(model.params.get("k", 10)),))
     label = holdout[model.target].astype(int).to_numpy()
     metrics: dict[str, float] = {}
     if len(set(label)) == 2:
         metrics["roc_auc"] = metrics["auc"] = float(roc_auc_score(label, score))
-    if not query:
-        return metrics
-    gains, chance = [], []
     keys = _query_keys(query, holdout)
-    for at in pd.Series(keys).groupby(keys).indices.values():
-        if len(at) > 1 and label[at].any():
-            gains.append(ndcg_score([label[at]], [score[at]], k=k))
-            chance.append(_chance(label[at], k))
-    metrics[f"ndcg_at_{k}"] = float(np.mean(gains)) if gains else float("nan")
-    metrics[f"chance_ndcg_at_{k}"] = float(np.mean(chance)) if chance else float("nan")
-    metrics["queries_evaluated"] = float(len(gains))
+    lists = [
+        _list_metrics(label[at], score[at], ks)
+        for at in pd.Series(keys).groupby(keys).indices.values()
+        if len(at) > 1 and label[at].any()
+    ]
+    names = ["map", "mrr"] + [
+        f"{stem}_at_{k}" for k in ks for stem in ("ndcg", "chance_ndcg", "precision", "recall")
+    ]
+    for name in names:
+        metrics[name] = float(np.mean([m[name] for m in lists])) if lists else float("nan")
+    metrics["queries_evaluated"] = float(len(lists))
     return metrics
 
 
 def evaluate(model: ModelSpec, fitted: Ranker, holdout: pd.DataFrame) -> dict[str, float]:
-    """NDCG@k averaged over the held-out queries with a click, and AUC over every impression."""
+    """NDCG, MAP, MRR, precision and recall over the held-out queries with a click, and AUC
+    over every impression."""
     score = predict(model, fitted, holdout)["score"].to_numpy()
     return _metrics(model, fitted.query, holdout, score)
 

@@ -23,7 +23,7 @@ import pandas as pd
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
-from .common import ModelSpec, column_of_type, segment_metric
+from .common import ModelSpec, classification_metrics, column_of_type, segment_metric
 
 __all__ = ["FALLBACK", "LanguageIdentifier", "detect", "evaluate", "fit", "predict", "route"]
 
@@ -98,17 +98,25 @@ def predict(model: ModelSpec, fitted: LanguageIdentifier, frame: pd.DataFrame) -
 def evaluate(
     model: ModelSpec, fitted: LanguageIdentifier, holdout: pd.DataFrame
 ) -> dict[str, float]:
-    """Accuracy against the declared language, overall and per language, and coverage."""
+    """Accuracy and macro F1 against the declared language, accuracy per language, coverage.
+
+    ``f1`` is the macro F1 over the declared languages: a language detected badly counts as
+    much as a common one. ``und`` (undetermined) is a miss, not a language of its own.
+    """
     known = holdout[holdout[fitted.column].notna()] if fitted.column in holdout else holdout[:0]
     if known.empty:
-        return {"accuracy": float("nan"), "coverage": 0.0}
+        return {
+            "accuracy": float("nan"),
+            "f1": float("nan"),
+            "macro_f1": float("nan"),
+            "coverage": 0.0,
+        }
     predicted = predict(model, fitted, known)["prediction"]
     truth = known[fitted.column].astype(str)
     right = predicted == truth
-    metrics: dict[str, float] = {
-        "accuracy": float(right.mean()),
-        "coverage": float((predicted != UNDETERMINED).mean()),
-    }
+    metrics = classification_metrics(truth.tolist(), predicted.astype(str).tolist())
+    metrics = {name: metrics[name] for name in ("accuracy", "f1", "macro_f1")}
+    metrics["coverage"] = float((predicted != UNDETERMINED).mean())
     for language, hits in right.groupby(truth):
         metrics[segment_metric("accuracy", fitted.column, language)] = float(hits.mean())
     return metrics

@@ -26,7 +26,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .common import ModelSpec, planned_number, seed_everything
+from .common import ModelSpec, cut_offs, planned_number, seed_everything
 from .interaction_data import ORACLE_PREFIX, interactions, key_index, oracle_scores
 
 __all__ = [
@@ -176,27 +176,55 @@ def _truth(model: ModelSpec, holdout: pd.DataFrame, user: str, item: str) -> dic
     return {str(u): set(group[item].astype(str)) for u, group in rows.groupby(user, sort=True)}
 
 
-def _recall(truth: dict[str, set[str]], lists: list[list[str]]) -> float:
-    hits = [len(t & set(r)) / len(t) for t, r in zip(truth.values(), lists, strict=True)]
-    return float(np.mean(hits)) if hits else float("nan")
+def _user_metrics(relevant: set[str], ranked: list[str], ks: list[int]) -> dict[str, float]:
+    """One user's metrics: at each cut-off ``k`` recall, precision, hit rate and NDCG (binary
+    relevance), and the reciprocal rank of the first relevant item (0 past the list)."""
+    hit = np.array([item in relevant for item in ranked], dtype=bool)
+    gain = hit / np.log2(np.arange(2, len(hit) + 2))
+    ideal = 1.0 / np.log2(np.arange(2, len(relevant) + 2))
+    first = np.flatnonzero(hit)
+    out = {"mrr": float(1.0 / (first[0] + 1)) if len(first) else 0.0}
+    for k in ks:
+        found = float(hit[:k].sum())
+        out[f"recall_at_{k}"] = found / len(relevant)
+        out[f"precision_at_{k}"] = found / k
+        out[f"hit_rate_at_{k}"] = float(found > 0)
+        out[f"ndcg_at_{k}"] = float(gain[:k].sum() / ideal[:k].sum())
+    return out
 
 
-def _metrics(k: int, truth: dict[str, set[str]], model: float, popular: float) -> dict[str, float]:
-    return {
-        f"recall_at_{k}": model,
-        f"popularity_recall_at_{k}": popular,
-        f"recall_at_{k}_lift": model - popular,
-        "users_evaluated": float(len(truth)),
-    }
+def _mean(truth: dict[str, set[str]], lists: list[list[str]], ks: list[int]) -> dict[str, float]:
+    """Each user metric averaged over the held-out users with a click."""
+    users = [_user_metrics(t, r, ks) for t, r in zip(truth.values(), lists, strict=True)]
+    names = ["mrr"] + [
+        f"{s}_at_{k}" for k in ks for s in ("recall", "precision", "hit_rate", "ndcg")
+    ]
+    return {n: float(np.mean([u[n] for u in users])) if users else float("nan") for n in names}
+
+
+def _metrics(
+    ks: list[int], truth: dict[str, set[str]], lists: list[list[str]], popular: list[str]
+) -> dict[str, float]:
+    """The model's metrics, and popularity's recall (the same top items for everyone) beside."""
+    metrics = _mean(truth, lists, ks)
+    baseline = _mean(truth, [popular] * len(truth), ks)
+    for k in ks:
+        metrics[f"popularity_recall_at_{k}"] = baseline[f"recall_at_{k}"]
+        metrics[f"recall_at_{k}_lift"] = metrics[f"recall_at_{k}"] - baseline[f"recall_at_{k}"]
+    metrics["users_evaluated"] = float(len(truth))
+    return metrics
 
 
 def evaluate(model: ModelSpec, fitted: Retriever, holdout: pd.DataFrame) -> dict[str, float]:
-    """``recall_at_100`` over the held-out users' later clicks, and the popularity baseline's."""
-    k = int(model.params.get("k", K))
+    """Recall, precision, hit rate and NDCG at each cut-off, and MRR, over the held-out users'
+    later clicks, with the popularity baseline's recall.
+
+    The cut-offs are ``params["k"]`` (100 by default) and every ``k`` a gate or monitor names.
+    """
+    ks = cut_offs(model, (int(model.params.get("k", K)),))
     truth = _truth(model, holdout, fitted.user_column, fitted.item_column)
-    popular = [fitted.items[i] for i in fitted.popular[:k]]
-    model_recall = _recall(truth, recommend(fitted, list(truth), k))
-    return _metrics(k, truth, model_recall, _recall(truth, [popular] * len(truth)))
+    popular = [fitted.items[i] for i in fitted.popular[: max(ks)]]
+    return _metrics(ks, truth, recommend(fitted, list(truth), max(ks)), popular)
 
 
 def _oracle_lists(users: np.ndarray, items: int, k: int) -> Iterator[list[int]]:
@@ -214,15 +242,14 @@ def oracle(model: ModelSpec, holdout: pd.DataFrame) -> dict[str, float]:
     """
     if ORACLE_PREFIX + str(model.target) not in holdout.columns:
         return {}
-    k = int(model.params.get("k", K))
+    ks = cut_offs(model, (int(model.params.get("k", K)),))
     user, item = key_columns(model, holdout)
     truth = _truth(model, holdout, user, item)
     if not truth:
         return {}
     items = int(key_index(holdout[item]).max()) + 1
     prefix = str(holdout[item].iloc[0]).rstrip("0123456789")
-    names = [
-        [f"{prefix}{i}" for i in row] for row in _oracle_lists(key_index(list(truth)), items, k)
-    ]
-    popular = [f"{prefix}{i}" for i in range(min(k, items))]
-    return _metrics(k, truth, _recall(truth, names), _recall(truth, [popular] * len(truth)))
+    lists = _oracle_lists(key_index(list(truth)), items, max(ks))
+    names = [[f"{prefix}{i}" for i in row] for row in lists]
+    popular = [f"{prefix}{i}" for i in range(min(max(ks), items))]
+    return _metrics(ks, truth, names, popular)

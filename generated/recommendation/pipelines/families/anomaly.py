@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn import metrics as skm
 from sklearn.ensemble import IsolationForest
 
+from pipelines.families.common import cut_offs
 from pipelines.families.tabular import TabularModel, encode
 from pipelines.stack_plan import ModelSpec
 from pipelines.synthetic import PLANTED_ANOMALY
@@ -58,23 +59,55 @@ def predict(model: ModelSpec, fitted: AnomalyModel, frame: pd.DataFrame) -> pd.D
     )
 
 
-def _scored(truth: np.ndarray, flagged: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+#: The review-queue sizes always reported: the ``k`` most anomalous rows an analyst reads.
+DEFAULT_CUT_OFFS = (100,)
+
+
+def _at_k(truth: np.ndarray, scores: np.ndarray, ks: list[int]) -> dict[str, float]:
+    """Precision and recall among the ``k`` highest-scored rows, for each ``k``.
+
+    Why: anomalies go to a review queue of fixed size; what matters is how many of the rows
+    read are real, and how many real ones the queue holds.
+    """
+    order = np.argsort(-scores, kind="stable")
+    found = max(int(truth.sum()), 1)
+    out: dict[str, float] = {}
+    for k in ks:
+        hits = int(truth[order[:k]].sum())
+        out[f"precision_at_{k}"] = hits / min(k, len(truth))
+        out[f"recall_at_{k}"] = hits / found
+    return out
+
+
+def _scored(
+    model: ModelSpec, truth: np.ndarray, flagged: np.ndarray, scores: np.ndarray
+) -> dict[str, float]:
     out = {"anomaly_rate": float(flagged.mean()) if len(flagged) else 0.0}
     if len(np.unique(truth)) == 2:
+        negatives = max(int((truth == 0).sum()), 1)
         out["roc_auc"] = float(skm.roc_auc_score(truth, scores))
+        out["pr_auc"] = float(skm.average_precision_score(truth, scores))
         out["precision"] = float(skm.precision_score(truth, flagged, zero_division=0))
         out["recall"] = float(skm.recall_score(truth, flagged, zero_division=0))
+        out["f1"] = float(skm.f1_score(truth, flagged, zero_division=0))
+        out["false_positive_rate"] = float(((flagged == 1) & (truth == 0)).sum() / negatives)
+        out.update(_at_k(truth, scores, cut_offs(model, DEFAULT_CUT_OFFS)))
     return out
 
 
 def evaluate(model: ModelSpec, fitted: AnomalyModel, holdout: pd.DataFrame) -> dict[str, float]:
-    """Share flagged and, against planted anomalies when known, ROC AUC, precision, recall."""
+    """Share flagged and, against planted anomalies when known, how well they are found.
+
+    With the ground truth: ROC and PR AUC of the score, precision, recall, F1 and false
+    positive rate of the flags, and precision and recall among the top ``k`` scores. Without
+    it only the share flagged can be measured.
+    """
     predictions = predict(model, fitted, holdout)
     flagged = predictions["prediction"].to_numpy(dtype=int)
     if PLANTED_ANOMALY not in holdout:
         return {"anomaly_rate": float(flagged.mean()) if len(flagged) else 0.0}
     truth = holdout[PLANTED_ANOMALY].to_numpy(dtype=int)
-    return _scored(truth, flagged, predictions["score"].to_numpy(dtype=float))
+    return _scored(model, truth, flagged, predictions["score"].to_numpy(dtype=float))
 
 
 def oracle(model: ModelSpec, holdout: pd.DataFrame) -> dict[str, float]:
@@ -82,4 +115,4 @@ def oracle(model: ModelSpec, holdout: pd.DataFrame) -> dict[str, float]:
     if PLANTED_ANOMALY not in holdout:
         return {}
     truth = holdout[PLANTED_ANOMALY].to_numpy(dtype=int)
-    return _scored(truth, truth, truth.astype(float))
+    return _scored(model, truth, truth, truth.astype(float))

@@ -12,29 +12,37 @@ for the attributes below (structural typing), so a ``types.SimpleNamespace`` bui
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any, Protocol
 
 import numpy as np
+from sklearn.metrics import f1_score, precision_score, recall_score
 
 __all__ = [
     "GateSpec",
     "InputSpec",
     "ModelSpec",
     "PartitionSpec",
+    "classification_metrics",
     "column_of_type",
+    "cut_offs",
     "gate_results",
     "input_columns",
+    "log_loss_of",
     "metric_names",
     "partition_of",
     "planned",
     "planned_list",
     "planned_number",
+    "reported_metrics",
     "seed_everything",
     "segment_metric",
     "shard_values",
     "spec_from_mapping",
+    "top_k_accuracy",
+    "top_ks",
     "waves",
 ]
 
@@ -197,6 +205,77 @@ def segment_metric(metric: str, column: str, value: object) -> str:
 def metric_names(model: ModelSpec) -> list[str]:
     """The metrics the model's gates name, in gate order (what ``evaluate`` must report)."""
     return [gate.metric for gate in model.gates]
+
+
+def reported_metrics(model: ModelSpec) -> list[str]:
+    """The metrics the model's gates and the plan's quality monitors name.
+
+    Evaluation must report each of them: a gate or monitor whose metric is missing cannot be
+    judged. The plan lists the monitors beside the model (``monitored``); a model object
+    without that field has gates alone.
+    """
+    return [*metric_names(model), *(str(m) for m in planned_list(model, "monitored"))]
+
+
+_AT_K = re.compile(r"_at_(?P<k>[1-9][0-9]*)$")
+_TOP_K = re.compile(r"^top_(?P<k>[1-9][0-9]*)_accuracy$")
+
+
+def _named(model: ModelSpec, pattern: re.Pattern[str], defaults: Sequence[int]) -> list[int]:
+    named = (pattern.search(name) for name in reported_metrics(model))
+    return sorted({int(match.group("k")) for match in named if match} | set(defaults))
+
+
+def cut_offs(model: ModelSpec, defaults: Sequence[int]) -> list[int]:
+    """The cut-offs ``k`` of the ``*_at_<k>`` metrics to report: ``defaults`` and every ``k``
+    a gate or monitor names, so a gate on ``recall_at_20`` finds its value whatever the default.
+    """
+    return _named(model, _AT_K, defaults)
+
+
+def top_ks(model: ModelSpec, defaults: Sequence[int]) -> list[int]:
+    """The ``k`` of the ``top_<k>_accuracy`` metrics to report, chosen as :func:`cut_offs`."""
+    return _named(model, _TOP_K, defaults)
+
+
+def classification_metrics(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
+    """Accuracy and the F1, precision and recall averages a gate may name.
+
+    ``f1``, ``precision`` and ``recall`` are macro averages (every class weighs the same, so a
+    rare class the model ignores shows); ``weighted_f1`` weighs classes by their support. The
+    averages run over the true classes: a prediction outside them (an undetermined language)
+    counts as a miss without becoming a class of its own.
+    """
+    if not truth:
+        names = ("accuracy", "f1", "macro_f1", "weighted_f1", "precision", "recall")
+        return dict.fromkeys(names, float("nan"))
+    y, p = [str(t) for t in truth], [str(v) for v in predicted]
+    labels = sorted(set(y))
+    macro = float(f1_score(y, p, labels=labels, average="macro", zero_division=0))
+    return {
+        "accuracy": float(np.mean(np.array(y) == np.array(p))),
+        "f1": macro,
+        "macro_f1": macro,
+        "weighted_f1": float(f1_score(y, p, labels=labels, average="weighted", zero_division=0)),
+        "precision": float(precision_score(y, p, labels=labels, average="macro", zero_division=0)),
+        "recall": float(recall_score(y, p, labels=labels, average="macro", zero_division=0)),
+    }
+
+
+def log_loss_of(true_probability: np.ndarray) -> float:
+    """Log loss from the probability each row gave its true class (clipped: one sure miss
+    must cost a large finite amount, not infinity)."""
+    if len(true_probability) == 0:
+        return float("nan")
+    return float(-np.mean(np.log(np.clip(true_probability, 1e-15, 1.0))))
+
+
+def top_k_accuracy(probabilities: np.ndarray, truth: np.ndarray, k: int) -> float:
+    """The share of rows whose true class index is among their ``k`` most probable classes."""
+    if len(truth) == 0:
+        return float("nan")
+    top = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+    return float(np.mean((top == truth[:, None]).any(axis=1)))
 
 
 def shard_values(partition: PartitionSpec, present: Sequence[str]) -> list[list[str]]:

@@ -26,12 +26,13 @@ import pandas as pd
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from .common import (
     ModelSpec,
+    classification_metrics,
     column_of_type,
+    log_loss_of,
     partition_of,
     seed_everything,
     segment_metric,
@@ -240,19 +241,58 @@ def predict(model: ModelSpec, fitted: TextModel, frame: pd.DataFrame) -> pd.Data
     return pd.DataFrame({"prediction": prediction, "score": score}, index=frame.index)
 
 
+def _entity_scores(gold: list[set[str]], found: list[set[str]]) -> tuple[float, float, float]:
+    """Micro precision, recall and F1 over the mentions (``TYPE:name``) of every message."""
+    hits = sum(len(g & f) for g, f in zip(gold, found, strict=True))
+    precision = hits / max(1, sum(len(f) for f in found))
+    recall = hits / max(1, sum(len(g) for g in gold))
+    return precision, recall, 2 * precision * recall / (precision + recall) if hits else 0.0
+
+
+def _entities(truth: Sequence[object], predicted: Sequence[object]) -> dict[str, float]:
+    """Mention-level scores; ``macro_f1`` averages the F1 of each entity type in the truth,
+    so a type the tagger misses (places, say) shows even when people dominate the counts."""
+    gold = [_mentions(t) for t in truth]
+    found = [_mentions(p) for p in predicted]
+    precision, recall, f1 = _entity_scores(gold, found)
+    per_type = []
+    for kind in sorted({m.split(":", 1)[0] for mentions in gold for m in mentions}):
+        of = [{m for m in g if m.startswith(f"{kind}:")} for g in gold]
+        per_type.append(
+            _entity_scores(of, [{m for m in f if m.startswith(f"{kind}:")} for f in found])[2]
+        )
+    exact = float(np.mean([g == f for g, f in zip(gold, found, strict=True)])) if gold else 0.0
+    return {
+        "f1": f1,
+        "precision": precision,
+        "recall": recall,
+        "macro_f1": float(np.mean(per_type)) if per_type else 0.0,
+        "accuracy": exact,
+    }
+
+
 def _quality(task: str, truth: Sequence[object], predicted: Sequence[object]) -> dict[str, float]:
     if task == "entity_recognition":
-        gold = [_mentions(t) for t in truth]
-        found = [_mentions(p) for p in predicted]
-        hits = sum(len(g & f) for g, f in zip(gold, found, strict=True))
-        precision = hits / max(1, sum(len(f) for f in found))
-        recall = hits / max(1, sum(len(g) for g in gold))
-        f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-        exact = float(np.mean([g == f for g, f in zip(gold, found, strict=True)]))
-        return {"f1": f1, "precision": precision, "recall": recall, "accuracy": exact}
-    y, p = [str(t) for t in truth], [str(v) for v in predicted]
-    macro = float(f1_score(y, p, average="macro", zero_division=0))
-    return {"accuracy": float(np.mean(np.array(y) == np.array(p))), "f1": macro, "macro_f1": macro}
+        return _entities(truth, predicted)
+    return classification_metrics([str(t) for t in truth], [str(v) for v in predicted])
+
+
+def _true_probability(fitted: TextModel, frame: pd.DataFrame, truth: pd.Series) -> np.ndarray:
+    """The probability each row's model gave the row's true label (0 for a label it never saw)."""
+    texts = frame[fitted.text_column].astype(str).to_numpy()
+    labels = truth.astype(str).to_numpy()
+    target = routes(fitted, frame)
+    out = np.zeros(len(frame), dtype=float)
+    for shard in np.unique(target):
+        at = np.flatnonzero(target == shard)
+        estimator = fitted.fallback if shard == FALLBACK else fitted.shards[int(shard)]
+        if not isinstance(estimator, Pipeline):
+            continue
+        column = {str(c): i for i, c in enumerate(estimator.classes_)}
+        probabilities = estimator.predict_proba(list(texts[at]))
+        index = np.array([column.get(label, -1) for label in labels[at]], dtype=int)
+        out[at] = np.where(index >= 0, probabilities[np.arange(len(at)), index], 0.0)
+    return out
 
 
 def _scores(
@@ -276,7 +316,10 @@ def _scores(
 
 
 def evaluate(model: ModelSpec, fitted: TextModel, holdout: pd.DataFrame) -> dict[str, float]:
-    """Accuracy/F1 overall and per language, and how the plan's shards were covered.
+    """Quality overall and per language, and how the plan's shards were covered.
+
+    Sentiment reports accuracy, F1 (macro and weighted), precision, recall and log loss;
+    entities report mention precision, recall, F1 and the per-type macro F1.
 
     ``shards_trained`` counts the planned shards that had rows to train on (an unpartitioned
     model is one shard); ``languages_without_data`` counts the planned languages no shard
@@ -285,6 +328,9 @@ def evaluate(model: ModelSpec, fitted: TextModel, holdout: pd.DataFrame) -> dict
     """
     predicted = predict(model, fitted, holdout)["prediction"].tolist()
     metrics = _scores(model, fitted.column, holdout, predicted)
+    if model.task != "entity_recognition" and model.target is not None:
+        truth = holdout[model.target]
+        metrics["log_loss"] = log_loss_of(_true_probability(fitted, holdout, truth))
     routed = routes(fitted, holdout)
     partition = partition_of(model)
     planned = [str(v) for v in (partition.values or ())] if partition else []
