@@ -28,7 +28,7 @@ from mlopsgen.plan.ir.ops import (
     NodePool,
 )
 from mlopsgen.plan.ir.root import PLAN_VERSION, Plan
-from mlopsgen.plan.ir.serving import ServingPlan
+from mlopsgen.plan.ir.serving import BatchJobPlan, ServingPlan
 from mlopsgen.plan.model_plans import plan_models
 from mlopsgen.plan.monitoring import plan_monitoring
 from mlopsgen.plan.names import K8sName, PythonIdentifier
@@ -110,12 +110,12 @@ def _pools(
     training: TrainingPlan,
     gpu_class: str | None,
     zones: int,
-) -> tuple[list[NodePool], TrainingPlan]:
+) -> tuple[list[NodePool], TrainingPlan, BatchJobPlan | None]:
     """Serving and training pools of a cloud cluster (none for the local profile), and the
-    training jobs as placed on the training pool's nodes."""
+    training jobs and the batch job as placed on their pool's nodes."""
     provider = spec.infrastructure.cloud
     if provider == "local":
-        return [], training
+        return [], training, served.batch
     pools = []
     if served.realtime and served.capacity is not None and served.hpa is not None:
         load = compute.ServingLoad(zones, served.capacity, served.hpa, served.replica)
@@ -124,7 +124,7 @@ def _pools(
     placed = compute.training_pools(
         rec, provider, gpu_class, models, training, (served.batch, served.replica)
     )
-    return pools + placed.pools, dataclasses.replace(training, models=placed.jobs)
+    return pools + placed.pools, dataclasses.replace(training, models=placed.jobs), placed.batch
 
 
 def _cost(
@@ -186,7 +186,10 @@ def _design(
         cache_bytes=serving.cache_bytes,
     )
     features = plan_features(spec, rec, zones, demand)
-    pools, placed = _pools(spec, rec, served, models, training, gpu_class, zones)
+    pools, placed, batch = _pools(spec, rec, served, models, training, gpu_class, zones)
+    if batch is not served.batch:
+        served = dataclasses.replace(served, batch=batch)
+        serving = dataclasses.replace(serving, plan=served)
     compute_plan = compute.plan_compute(rec, spec.infrastructure.cloud, zones, pools)
     cost_plan = _cost(spec, rec, zones, compute_plan.pools, features, models, placed, served)
     return _Design(serving, features, compute_plan, cost_plan, placed)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mlopsgen.plan import prices, traffic, training_nodes
+from mlopsgen.plan import batch_nodes, prices, traffic, training_nodes
 from mlopsgen.plan.instances import (
     INSTANCE_TABLE_DATE,
     SYSTEM_INSTANCE,
@@ -259,6 +259,8 @@ class TrainingPools:
 
     pools: list[NodePool]
     jobs: tuple[TrainingModelPlan, ...]
+    batch: BatchJobPlan | None
+    """The batch job with its workers filling the nodes they hold on its pool's node type."""
 
 
 def training_pools(
@@ -275,7 +277,8 @@ def training_pools(
     whole nodes its concurrent pods need (as the cost plan bills them), among the types that
     hold every pod; a pool with no run-hours takes the cheapest node-hour. CPU training jobs
     are priced as placed on each type (:mod:`mlopsgen.plan.training_nodes`): their pods take
-    the cores of the nodes they hold. Pricing the choice as it is billed keeps the bill
+    the cores of the nodes they hold, and the batch job's workers fill the nodes they hold
+    (:mod:`mlopsgen.plan.batch_nodes`). Pricing the choice as it is billed keeps the bill
     monotone: the minimum over node types of bills that each grow with the data.
     """
     batch, replica = served
@@ -283,23 +286,26 @@ def training_pools(
     pools = []
     workers = {t.name: t.concurrent_workers for t in jobs if t.trainable}
     all_pods = _training_pods(models, workers, batch, replica)
-    batched = batch_run(batch, replica)
+    batch_gpu = bool(replica.gpu)
     for role, gpu in (("training", False), ("gpu-training", True)):
         pods = [(p, n) for p, n in all_pods if bool(p.gpus) == gpu]
         if not pods:
             continue
         biggest = max(pods, key=lambda pn: (pn[0].gpus, pn[0].cpu, pn[0].memory_gib))[0]
-        runs = [training_run(t) for t in jobs if t.trainable and t.gpu] if gpu else []
-        runs += [r for r in (batched,) if r is not None and bool(r[0].gpus) == gpu]
+        trained = [training_run(t) for t in jobs if t.trainable and t.gpu] if gpu else []
+        on_pool = batch if batch_gpu == gpu else None
 
         def monthly(
             node: Instance,
             pods: list[tuple[Pod, int]] = pods,
-            runs: list[Run] = runs,
+            trained: list[Run] = trained,
+            on_pool: BatchJobPlan | None = on_pool,
             gpu: bool = gpu,
         ) -> float:
             if any(pods_per_node(node, p) < 1 for p, _ in pods):
                 return math.inf
+            filled = None if on_pool is None else batch_nodes.fill_nodes(node, on_pool, replica)
+            runs = [*trained, *[r for r in (batch_run(filled, replica),) if r is not None]]
             if gpu:
                 held = sum(node_hours(node, p, w, h) for p, w, h in runs)
             else:
@@ -320,16 +326,22 @@ def training_pools(
             "the month's training and batch runs, each on the whole nodes its concurrent pods "
             "need" + ("" if gpu else ", CPU jobs widened to the cores of those nodes"),
         )
+        placed = models
         if not gpu:
             jobs = training_nodes.widen_jobs(rec, node, models, training)
             placed = with_training_resources(models, jobs)
             workers = {t.name: t.concurrent_workers for t in jobs if t.trainable}
-            pods = [
-                (p, n) for p, n in _training_pods(placed, workers, batch, replica) if not p.gpus
-            ]
+        if on_pool is not None:
+            batch = batch_nodes.fill_nodes(node, on_pool, replica)
+            batch_nodes.record_fill(rec, node, on_pool, batch, replica)
+        pods = [
+            (p, n)
+            for p, n in _training_pods(placed, workers, batch, replica)
+            if bool(p.gpus) == gpu
+        ]
         high = _whole_nodes(node, pods)
         pools.append(_pool(role, role, node, 0, (0, high, 0, 0.0), "spot"))
-    return TrainingPools(pools=pools, jobs=jobs)
+    return TrainingPools(pools=pools, jobs=jobs, batch=batch)
 
 
 def plan_compute(

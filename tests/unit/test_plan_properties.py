@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 from mlopsgen.diagnostics import SpecError
 from mlopsgen.plan import availability, capacity
-from tests.unit.plan_support import FRAUD, RECOMMENDATION, REFERENCE, TIME_SERIES, variant
+from tests.unit.plan_support import (
+    FRAUD,
+    RECOMMENDATION,
+    REFERENCE,
+    TIME_SERIES,
+    VISION,
+    variant,
+)
 
 UNIT = settings(max_examples=300, deadline=None)
 PLAN = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -246,3 +253,31 @@ def test_plan_more_data_never_cheaper_sharded_training(a: int, b: int, c: int, d
     base = _training_bill(TIME_SERIES, low_rows, short)[0]
     for bigger in ((high_rows, short), (low_rows, long), (high_rows, long)):
         assert base <= _training_bill(TIME_SERIES, *bigger)[0] * (1 + 1e-5)
+
+
+def _pool_bill(stem: str, rows: int) -> float:
+    """Monthly cost of the scale-from-zero pool (training and batch) scoring ``rows`` a run."""
+    plan = variant(stem, [(("serving", "batch", "rows_per_run"), rows)]).plan
+    assert plan is not None
+    return sum(i.monthly_usd for i in plan.cost.items if i.component in ("training", "batch"))
+
+
+@PLAN
+@given(st.integers(1_000, 10**9), st.integers(1_000, 10**9))
+def test_plan_more_batch_rows_never_cheaper(a: int, b: int) -> None:
+    # the batch job shares the training pool, which bills whole nodes: its workers fill the
+    # nodes they hold, so one more row never adds a worker that shortens the run on a node
+    # already paid for (the pool's type may change, so the pool's bill is what grows)
+    low, high = sorted((a, b))
+    for stem in (VISION, TIME_SERIES):
+        small, grown = _pool_bill(stem, low), _pool_bill(stem, high)
+        assert small <= grown * (1 + 1e-5), (stem, low, high, small, grown)
+
+
+def test_plan_batch_workers_fill_the_nodes_they_hold() -> None:
+    # computer vision scores on 4-GPU nodes: 1 sized worker holds a node, so 4 workers run
+    plan = variant(VISION, []).plan
+    assert plan is not None and plan.serving.batch is not None
+    assert plan.serving.batch.workers == 4
+    fill = next(d for d in plan.decisions if d.name == "serving.batch.placement")
+    assert fill.value == 4

@@ -60,21 +60,23 @@ def test_realtime_capacity_and_memory() -> None:
 
 def test_batch_forecasts_and_training_pool() -> None:
     # 2,800,000 rows at 1 / (1/800 + 1/10000) = 740.7 rows/s, half of 180 min:
-    # ceil(2.8M / (740.7 × 10,800 × 0.5)) = ceil(0.70) = 1 worker, 2.8M / 740.7 / 60 = 63 min
+    # ceil(2.8M / (740.7 × 10,800 × 0.5)) = ceil(0.70) = 1 worker sized; its node
+    # (c7i.4xlarge, 15 vCPU / 30 GiB allocatable) holds 2 workers of 4 vCPU / 12 GiB, so the
+    # job fills it: 2 workers, 2.8M / (2 × 740.7) / 60 = 31.5 min
     batch = plan(TIME_SERIES).serving.batch
     assert batch is not None
-    assert batch.workers == 1
-    assert batch.expected_minutes == pytest.approx(63.0, abs=1e-6)
+    assert batch.workers == 2
+    assert batch.expected_minutes == pytest.approx(31.5, abs=1e-6)
     # training pool, priced by the month's runs on whole nodes, CPU jobs widened to the cores
     #   of the nodes they hold: demand_forecast's 32 workers (sized 2 vCPU / 4 GiB, 4 waves,
-    #   30 runs); demand_anomaly (2 / 6) alone on a node; the batch worker (4 / 12) 63 min.
+    #   30 runs); demand_anomaly (2 / 6) alone on a node; the batch workers (4 / 12) fill a node.
     #   c7i.4xlarge (15 vCPU, 30 GiB allocatable): 7 shards a node → ceil(32 / 7) = 5 nodes,
     #   ceil(32 / 5) = 7 pods a node of 15 / 7 = 2.142 vCPU → 0.08381 h:
     #   5 × 4 × 0.08381 × 30 = 50.29, demand_anomaly at 15 vCPU 0.09685 × 30 = 2.906,
-    #   batch 31.5 → 84.69 node-hours × $0.714 = $60/month;
-    #   c7i.8xlarge (31, 62): 15 a node → 3 nodes of 11 pods at 2.818 vCPU and 31 vCPU for
-    #   demand_anomaly: more than $90/month → c7i.4xlarge
-    # its ceiling holds every pod that runs at once: 32 / 7 + 1 / 1 + 1 / 2 = 6.07 → 7 nodes
+    #   batch 2 workers on 1 node 30 × 31.5 min = 15.75 → 68.94 node-hours × $0.714
+    #   = $49/month; c7i.8xlarge (31, 62): 15 a node → 3 nodes of 11 pods at 2.818 vCPU,
+    #   31 vCPU for demand_anomaly, 5 batch workers a node: $56/month → c7i.4xlarge
+    # its ceiling holds every pod that runs at once: 32 / 7 + 1 / 1 + 2 / 2 = 6.57 → 7 nodes
     pool = next(p for p in plan(TIME_SERIES).compute.pools if p.role == "training")
     assert pool.instance_type == "c7i.4xlarge"
     assert (pool.min_nodes, pool.max_nodes, pool.capacity_type) == (0, 7, "spot")

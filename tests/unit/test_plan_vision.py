@@ -64,12 +64,13 @@ def test_adaptive_batching_from_the_budget() -> None:
 
 def test_batch_job_fits_its_window() -> None:
     # 1,000,000 rows at 1250 rows/s, planned for half of 120 min:
-    # ceil(1,000,000 / (1250 × 7200 × 0.5)) = ceil(0.22) = 1 worker, 800 s = 13.33 min
+    # ceil(1,000,000 / (1250 × 7200 × 0.5)) = ceil(0.22) = 1 worker sized; a one-GPU worker
+    # holds a g4dn.12xlarge of 4 T4s, so the job fills it: 4 workers, 200 s = 3.333 min
     batch = plan(VISION).serving.batch
     assert batch is not None
     assert batch.cron == "0 2 * * *"
-    assert batch.workers == 1
-    assert batch.expected_minutes == pytest.approx(13.3333, abs=1e-4)
+    assert batch.workers == 4
+    assert batch.expected_minutes == pytest.approx(3.33333, abs=1e-4)
     assert batch.runs_per_month == 30
 
 
