@@ -43,6 +43,30 @@ for name in ("fraud_xgb", "fraud_lgbm", "txn_anomaly"):
 print(json.dumps(out))
 """
 
+#: After a run: the online store holds, for each user seen within the view's TTL of the
+#: batch's last event, the latest value of the view table the run computed (the features
+#: step materialised it), read as serving reads it; an older user has none (stale).
+ONLINE = """
+import json
+import pandas as pd
+from pipelines import feature_store as fs
+from pipelines.stack_plan import stack_root
+root = stack_root()
+users = pd.read_parquet(fs._feature_table_path(root, "user_velocity"))
+merchants = pd.read_parquet(fs._feature_table_path(root, "merchant_risk"))
+ttl = pd.Timedelta(hours=24)  # user_velocity's ttl in the spec
+start = pd.to_datetime(users["event_timestamp"], utc=True).max() + pd.Timedelta(seconds=1) - ttl
+latest = users.sort_values("event_timestamp").groupby("user_id").tail(1).sort_values("user_id")
+fresh = pd.to_datetime(latest["event_timestamp"], utc=True) >= start
+merchant = str(merchants["merchant_id"].iloc[-1])
+rows = [{"user_id": str(u), "merchant_id": merchant} for u in latest["user_id"]]
+online = fs.online_features("fraud_xgb", rows, root)
+print(json.dumps({
+    "expected": [float(v) if f else None for v, f in zip(latest["txn_count_1h"], fresh)],
+    "online": [None if pd.isna(v) else float(v) for v in online["user_velocity__txn_count_1h"]],
+}))
+"""
+
 
 def test_fraud_models_are_promoted_near_the_oracle_and_score_fresh_rows(tmp_path: Path) -> None:
     stack_python()
@@ -58,6 +82,9 @@ def test_fraud_models_are_promoted_near_the_oracle_and_score_fresh_rows(tmp_path
         assert model["stage"] == "production"
         assert model["metrics"]["roc_auc"] >= model["oracle"]["roc_auc"] - AUC_MARGIN, model
         assert model["metrics"]["false_positive_rate"] <= 0.01
+    online = run_json(stack, ONLINE)  # before SCORE_FRESH rewrites the feature tables
+    assert online["online"] == online["expected"]
+    assert sum(v is not None for v in online["online"]) >= 10  # the store is really filled
     scored = run_json(stack, SCORE_FRESH)
     assert scored == {name: [500, True] for name in models}
 

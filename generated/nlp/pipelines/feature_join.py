@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import importlib
 import sys
+from datetime import timedelta
 
 import pandas as pd
 
 from pipelines.data import read_source
 from pipelines.stack_plan import ModelSpec, StackPlan, stack_root
 
-__all__ = ["join_views"]
+__all__ = ["fill_online_store", "join_views"]
 
 
 def join_views(
@@ -46,3 +47,18 @@ def join_views(
     joined = feature_store.historical_features(model.name, entity_df, root)
     wanted = [c for c in model.columns if c in joined.columns and c not in out]
     return out.join(joined[wanted], how="left")
+
+
+def fill_online_store(plan: StackPlan, model: ModelSpec, frame: pd.DataFrame) -> None:
+    """Materialise the model's views into the online store up to the rows' latest event.
+
+    The feature tables :func:`join_views` wrote are the ones serving reads through the online
+    store, so training and serving see one set of values; incremental, so a scheduled run
+    moves only the interval since the previous one.
+    """
+    source = plan.source(model.source)
+    if not model.views or source.event_time is None or frame.empty:
+        return
+    feature_store = importlib.import_module("pipelines.feature_store")
+    latest = pd.to_datetime(frame[source.event_time], utc=True).max()
+    feature_store.materialize(stack_root(), latest.to_pydatetime() + timedelta(seconds=1))

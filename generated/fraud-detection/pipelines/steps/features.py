@@ -4,6 +4,8 @@
 
 Models that read feature views get them through the Feast repository in ``features/``
 (see ``pipelines/feature_join.py``): columns ``<view>__<feature>`` as of each row's event time.
+The same step then materialises those views into the online store up to the batch's latest
+event, so the service reads the values training computed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pandas as pd
 from zenml import step
 
 from pipelines.events import step_events
-from pipelines.feature_join import join_views
+from pipelines.feature_join import fill_online_store, join_views
 from pipelines.stack_plan import load_plan
 
 
@@ -28,4 +30,6 @@ def features(
         model = plan.model(model_name)
         if not model.views:
             return frame
-        return join_views(plan, model, frame, rows, data)
+        joined = join_views(plan, model, frame, rows, data)
+        fill_online_store(plan, model, frame)
+        return joined
