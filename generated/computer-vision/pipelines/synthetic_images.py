@@ -30,12 +30,11 @@ import pandas as pd
 from pipelines.families.vision import images
 from pipelines.stack_plan import FieldSpec, SourceSpec, StackPlan
 from pipelines.synthetic import (
-    HISTORY_DAYS,
     ORACLE_PREFIX,
     column_values,
-    entity_cardinality,
-    entity_keys,
     event_times,
+    history_days,
+    source_entity_keys,
 )
 
 __all__ = ["LABEL_NOISE", "SYNTHETIC_SIDE", "decode", "encode", "generate"]
@@ -91,12 +90,8 @@ def generate(
     plan: StackPlan, source: SourceSpec, rows: int, rng: np.random.Generator, end: datetime
 ) -> pd.DataFrame:
     """``rows`` images of ``source`` with their labels, sorted by event time ending at ``end``."""
-    days = max(HISTORY_DAYS, 3.0 * source.label_delay_days) + source.label_delay_days
-    keys = {
-        f.name: entity_keys(entity_cardinality(plan, f.name, rows), rows, rng)
-        for f in source.fields
-        if f.role == "entity"
-    }
+    days = history_days(source)
+    keys = source_entity_keys(plan, source, rows, rng)
     first_key = next(iter(keys.values()), np.arange(rows))
     label_field = next((f for f in source.fields if f.name == source.label), None)
     recorded, truth = _labels(_classes(label_field), rows, rng)

@@ -32,13 +32,13 @@ import pandas as pd
 from pipelines.families.interaction_data import SLATE_SIZES, interactions, user_engagement
 from pipelines.stack_plan import FieldSpec, SourceSpec, StackPlan
 from pipelines.synthetic import (
-    HISTORY_DAYS,
     ORACLE_PREFIX,
     column_values,
     entity_cardinality,
-    entity_keys,
     event_times,
+    history_days,
     plant_anomalies,
+    source_entity_keys,
 )
 
 __all__ = ["IMPRESSIONS_PER_USER", "generate", "roles"]
@@ -155,17 +155,17 @@ def generate(
     traffic = interactions(users, items, rows, rng, effects=context, max_slate=largest)
     requests = traffic["request"].to_numpy()
     first = traffic.groupby("request", sort=True)["user"].first().to_numpy()
-    days = max(HISTORY_DAYS, 3.0 * source.label_delay_days) + source.label_delay_days
-    when = event_times(len(first), days, end, first, rng).iloc[requests].reset_index(drop=True)
+    when = (
+        event_times(len(first), history_days(source), end, first, rng)
+        .iloc[requests]
+        .reset_index(drop=True)
+    )
     engagement = user_engagement(traffic["user"].to_numpy())
     engaged = _user_aggregated(plan, source, user)
     targets = {m.target for m in plan.models if m.source == source.name and m.target}
     targets |= {source.label} if source.label else set()
-    keys = {  # entity columns other than the user and the item: the tabular long tail
-        f.name: entity_keys(entity_cardinality(plan, f.name, rows), rows, rng)
-        for f in source.fields
-        if f.role == "entity"
-    }
+    # entity columns other than the user and the item: the tabular long tail
+    keys = source_entity_keys(plan, source, rows, rng)
     data: dict[str, object] = {}
     for column in source.fields:
         if column.name == source.event_time or column.type == "timestamp":

@@ -32,12 +32,11 @@ from pipelines.families.lexicon import LANGUAGES
 from pipelines.families.text import SENTIMENTS, entities, sentences
 from pipelines.stack_plan import FieldSpec, SourceSpec, StackPlan
 from pipelines.synthetic import (
-    HISTORY_DAYS,
     ORACLE_PREFIX,
     column_values,
-    entity_cardinality,
-    entity_keys,
     event_times,
+    history_days,
+    source_entity_keys,
 )
 
 __all__ = ["LABEL_NOISE", "LANGUAGE_NULLS", "generate", "languages_written"]
@@ -105,12 +104,8 @@ def generate(
     plan: StackPlan, source: SourceSpec, rows: int, rng: Rng, end: datetime
 ) -> pd.DataFrame:
     """``rows`` messages of ``source`` ending at ``end``, with labels and their oracle."""
-    days = max(HISTORY_DAYS, 3.0 * source.label_delay_days) + source.label_delay_days
-    keys = {
-        f.name: entity_keys(entity_cardinality(plan, f.name, rows), rows, rng)
-        for f in source.fields
-        if f.role == "entity"
-    }
+    days = history_days(source)
+    keys = source_entity_keys(plan, source, rows, rng)
     first_key = next(iter(keys.values()), np.arange(rows))
     language_field = _language_field(plan, source)
     written = languages_written(language_field)

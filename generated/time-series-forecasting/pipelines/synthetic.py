@@ -35,7 +35,9 @@ __all__ = [
     "entity_keys",
     "event_times",
     "generate",
+    "history_days",
     "plant_anomalies",
+    "source_entity_keys",
     "window_aggregate",
 ]
 
@@ -87,6 +89,23 @@ def entity_keys(cardinality: int, rows: int, rng: Rng) -> np.ndarray:
     """Entity keys with a long tail: a few keys are frequent, most are rare."""
     weights = 1.0 / np.arange(1, cardinality + 1) ** 0.8
     return rng.choice(cardinality, size=rows, p=weights / weights.sum())
+
+
+def history_days(source: SourceSpec) -> float:
+    """Days a synthetic batch spans: at least :data:`HISTORY_DAYS`, and three label delays
+    plus the delay itself, so most labels have matured when the batch is read."""
+    return max(HISTORY_DAYS, 3.0 * source.label_delay_days) + source.label_delay_days
+
+
+def source_entity_keys(
+    plan: StackPlan, source: SourceSpec, rows: int, rng: Rng
+) -> dict[str, np.ndarray]:
+    """``rows`` long-tailed keys for each entity column of ``source``, in schema order."""
+    return {
+        f.name: entity_keys(entity_cardinality(plan, f.name, rows), rows, rng)
+        for f in source.fields
+        if f.role == "entity"
+    }
 
 
 def event_times(rows: int, days: float, end: datetime, keys: np.ndarray, rng: Rng) -> pd.Series:
@@ -305,12 +324,8 @@ def generate(
     if modality is not None:
         frame = importlib.import_module(modality).generate(plan, source, rows, rng, stop)
         return _withhold_immature(frame, source, stop)
-    days = max(HISTORY_DAYS, 3.0 * source.label_delay_days) + source.label_delay_days
-    keys = {
-        f.name: entity_keys(entity_cardinality(plan, f.name, rows), rows, rng)
-        for f in source.fields
-        if f.role == "entity"
-    }
+    days = history_days(source)
+    keys = source_entity_keys(plan, source, rows, rng)
     first_key = next(iter(keys.values()), np.arange(rows))
     data: dict[str, object] = {}
     for column in source.fields:
