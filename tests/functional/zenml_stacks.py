@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from mlopsgen.build import build_stack
-from tests.functional.stack_env import run_in_stack, run_json
+from tests.functional.stack_env import run_in_stack, run_json, stack_environment, stack_python
 
-__all__ = ["build", "last_run", "load_production", "run_pipelines"]
+__all__ = ["assert_lint_clean", "build", "last_run", "load_production", "run_pipelines"]
+
+#: mypy's cache of the stack's libraries outlives one run: a cold check takes minutes.
+MYPY_CACHE = Path(tempfile.gettempdir()) / "mlopsgen-zenml-mypy-cache"
 
 
 def build(spec: Path, out: Path) -> Path:
@@ -51,3 +55,33 @@ def load_production(stack: Path, model: str) -> dict[str, Any]:
     """Load ``model``'s production version from the Model Control Plane; predict fresh rows."""
     result: dict[str, Any] = run_json(stack, LOAD_AND_PREDICT.format(model=model))
     return result
+
+
+def _tool(stack: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(stack_python()), "-m", *args],
+        cwd=stack,
+        env=stack_environment(stack),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def assert_lint_clean(stack: Path, *paths: str) -> None:
+    """``ruff check`` and ``ruff format --check`` over ``paths`` under the stack's own
+    configuration, then ``mypy --strict`` over ``pipelines``, in the stack's environment."""
+    lint = _tool(stack, "ruff", "check", "--no-cache", *paths)
+    assert lint.returncode == 0, lint.stdout[-4000:]
+    formatted = _tool(stack, "ruff", "format", "--check", "--no-cache", *paths)
+    assert formatted.returncode == 0, formatted.stdout[-4000:]
+    types = _tool(
+        stack,
+        "mypy",
+        "--strict",
+        "--ignore-missing-imports",
+        "--cache-dir",
+        str(MYPY_CACHE),
+        "pipelines",
+    )
+    assert types.returncode == 0, types.stdout[-4000:]
