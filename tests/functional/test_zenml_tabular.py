@@ -153,6 +153,21 @@ def test_batch_scoring_schedule_lines_and_progress_events(tmp_path: Path) -> Non
         "print(json.dumps([len(f), sorted(f.columns)]))",
     )
     assert written == [300, ["listing_id", "prediction"]]
+    elsewhere = run_json(
+        stack,
+        "import json, os, tempfile, pandas as pd\n"
+        "from pipelines.models import model_version\n"
+        "model_version('price_model')\n"
+        "from pipelines.steps.score import write_predictions\n"
+        "os.chdir(tempfile.mkdtemp())\n"
+        "path = write_predictions(pd.DataFrame({'a': [1]}), 'data/valuations', 'm', 'auto')\n"
+        "cloud = write_predictions(pd.DataFrame({'a': [1]}), 's3://b/p', 'm', 'auto')\n"
+        "print(json.dumps([path, cloud]))",
+    )
+    assert elsewhere == [
+        str(stack.resolve() / "data" / "valuations" / "m" / "predictions.parquet"),
+        str(stack.resolve() / "data" / "batch" / "m" / "predictions.parquet"),
+    ]
     lines = [json.loads(line) for line in events.read_text().splitlines()]
     assert lines[0] == {
         "event": "pipeline",

@@ -2,9 +2,11 @@
 # spec sha256 74e8a656cfa7321015d0259ccddb62e51d402a766ff4b8f54aefedcc24397c6d
 """Step ``score``: batch predictions of the production model, written where the plan says.
 
-The output goes to ``<output_uri>/<model>/predictions.parquet`` of the plan's batch serving
-when the run reads declared sources (``--data declared``); otherwise, and for a local path,
-under ``data/batch/<model>/predictions.parquet`` in the stack.
+The output goes to ``<output_uri>/<model>/predictions.parquet`` of the plan's batch serving.
+A local path is on this machine, so it is always used (a relative one from the stack root,
+whatever the working directory); a cloud URI is written only when the run reads declared
+sources (``--data declared``), and otherwise the predictions go under
+``data/batch/<model>/predictions.parquet`` in the stack.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ def write_predictions(frame: pd.DataFrame, output_uri: str | None, model: str, d
         frame.to_parquet(buffer, index=False)
         boto3.client("s3").put_object(Bucket=parsed.netloc, Key=key, Body=buffer.getvalue())
         return f"s3://{parsed.netloc}/{key}"
-    base = Path(parsed.path) if parsed.scheme in ("", "file") and output_uri else None
-    folder = (base if base is not None else stack_root() / "data" / "batch") / model
+    local = parsed.scheme in ("", "file") and bool(output_uri)
+    base = stack_root() / Path(parsed.path) if local else stack_root() / "data" / "batch"
+    folder = base / model
     folder.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(folder / FILE, index=False)
     return str(folder / FILE)
