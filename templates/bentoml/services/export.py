@@ -78,11 +78,12 @@ def export_models(config: ServingConfig) -> list[Exported]:
             "task": model.task,
             "family": _family(model.task),
         }
-        with bentoml.models.create(
-            model.tag, labels={"service": config.service_name}, metadata=metadata
-        ) as saved:
-            with open(saved.path_of(MODEL_FILE), "wb") as out:
-                cloudpickle.dump(fitted, out)
+        labels = {"service": config.service_name}
+        with (
+            bentoml.models.create(model.tag, labels=labels, metadata=metadata) as saved,
+            open(saved.path_of(MODEL_FILE), "wb") as out,
+        ):
+            cloudpickle.dump(fitted, out)
         done.append(Exported(model=model.name, zenml_version=number, tag=str(saved.tag)))
     return done
 

@@ -10,6 +10,7 @@ scores instead of failing the request.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,6 +41,11 @@ class OnlineFeatures:
             self._store = FeatureStore(repo_path=str(repo), fs_yaml_file=repo / config)
         return self._store
 
+    def warm(self) -> None:
+        """Open the store and read once, so the first request does not pay for it."""
+        if self.refs:
+            self.read([{ref.entity_key: "" for ref in self.refs}])
+
     def read(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
         """Each feature's values for ``rows``, keyed by ``<view>__<feature>``, in row order."""
         if not self.refs or not rows:
@@ -66,4 +72,4 @@ def _key(value: Any) -> Any:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    return value is None or (isinstance(value, float) and math.isnan(value))

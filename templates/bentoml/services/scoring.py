@@ -148,12 +148,10 @@ class Scorer:
         Raises:
             services.models.ModelsMissing: a model is not in the store.
         """
+        features = OnlineFeatures(config)
+        features.warm()
         return cls(
-            config,
-            load_plan(),
-            load_models(config),
-            OnlineFeatures(config),
-            decision_policy(config.serving),
+            config, load_plan(), load_models(config), features, decision_policy(config.serving)
         )
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
