@@ -47,7 +47,10 @@ def _production(model: ServedModel) -> tuple[Any, str]:
     try:
         version = model_version(model.name)
         artifact = version.get_artifact("model")
-    except KeyError as err:
+    except (KeyError, RuntimeError) as err:
+        # ZenML raises KeyError when the model has versions but none in production, and
+        # RuntimeError when the model was never registered (it refuses to create a version
+        # named after a stage).
         raise NoProductionVersion(
             f"model {model.name!r} has no production version: train it with "
             f"`python -m pipelines.run --pipeline train_{model.name}` until its gates pass"
