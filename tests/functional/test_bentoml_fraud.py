@@ -30,8 +30,6 @@ SPEC = SPECS / "fraud-detection.yaml"
 ROWS = "4000"
 SERVICE = "services.fraud_detection.service:FraudDetection"
 MODELS = ("fraud_xgb", "fraud_lgbm", "txn_anomaly")
-#: How long a cold ``bentoml serve`` (imports, Feast, three models) may take to be ready.
-READY_WITHIN_S = 180.0
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +56,8 @@ def _free_port() -> int:
 
 def _serve(stack: Path, port: int, extra: dict[str, str] | None = None) -> subprocess.Popen[str]:
     env = stack_environment(
-        stack, {"MLOPSGEN_SERVICE_WORKERS": "1", "MLOPSGEN_SERVICE_TIMEOUT_S": "60", **(extra or {})}
+        stack,
+        {"MLOPSGEN_SERVICE_WORKERS": "1", "MLOPSGEN_SERVICE_TIMEOUT_S": "60", **(extra or {})},
     )
     command = [str(stack_python()), "-m", "bentoml", "serve", SERVICE]
     return subprocess.Popen(
@@ -73,7 +72,7 @@ def _serve(stack: Path, port: int, extra: dict[str, str] | None = None) -> subpr
 
 def _get(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as err:
         return err.code, err.read().decode()
@@ -87,25 +86,24 @@ def _post(url: str, body: object) -> tuple[int, Any]:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
         return err.code, err.read().decode()
 
 
 def _wait_ready(server: subprocess.Popen[str], base: str) -> None:
-    deadline = time.monotonic() + READY_WITHIN_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            output = server.stdout.read() if server.stdout else ""
-            pytest.fail(f"bentoml serve exited {server.returncode}:\n{output[-6000:]}")
+    """Poll ``/readyz`` until it answers 200, or fail with the output if the server exits
+    (a server that fails to start exits: it never hangs, so no clock bounds the wait)."""
+    while server.poll() is None:
         try:
             if _get(f"{base}/readyz")[0] == 200:
                 return
         except OSError:
             pass
         time.sleep(1.0)
-    pytest.fail(f"the service was not ready within {READY_WITHIN_S:g} s")
+    output = server.stdout.read() if server.stdout else ""
+    pytest.fail(f"bentoml serve exited {server.returncode}:\n{output[-6000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -133,11 +131,7 @@ def base_url(trained: Path, exported: str) -> Iterator[str]:
         yield base
     finally:
         server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        server.communicate()
 
 
 def _row(user: str, merchant: str, **changes: object) -> dict[str, object]:
@@ -160,9 +154,7 @@ def test_export_saves_each_production_model(exported: str) -> None:
     assert all("zenml version 1 -> bentoml model" in line for line in lines)
 
 
-def test_known_and_unknown_users_get_a_score_and_a_decision(
-    trained: Path, base_url: str
-) -> None:
+def test_known_and_unknown_users_get_a_score_and_a_decision(trained: Path, base_url: str) -> None:
     known = run_json(trained, KNOWN_ENTITIES)
     rows = [_row(u, m) for u, m in zip(known["users"], known["merchants"], strict=True)]
     rows.append(_row("never-seen-user", "never-seen-merchant", amount_usd=9000.0))
@@ -254,12 +246,10 @@ def test_an_untrained_stack_exports_nothing_and_its_service_refuses_to_start(
     done = run_in_stack(stack, ["-m", "services.export"], check=False)
     assert done.returncode == 3, done.stderr[-4000:]
     assert "fraud_xgb" in done.stderr and "no production version" in done.stderr
+    # the service fails while importing, so the server exits on its own
     server = _serve(stack, _free_port())
-    try:
-        output, _ = server.communicate(timeout=READY_WITHIN_S)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        pytest.fail("the service started without its models")
+    output, _ = server.communicate()
     assert server.returncode != 0
+    assert "ModelsMissing" in output
     assert "python -m services.export" in output
     assert "fraud_xgb" in output

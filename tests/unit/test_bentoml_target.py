@@ -152,8 +152,7 @@ def test_the_request_schema_enforces_types_bounds_and_categories() -> None:
 def test_a_nullable_field_accepts_null() -> None:
     base = plan(FRAUD)
     fields = tuple(
-        replace(f, nullable=True) if f.name == "country" else f
-        for f in base.serving.request_fields
+        replace(f, nullable=True) if f.name == "country" else f for f in base.serving.request_fields
     )
     plan_ = replace(base, serving=replace(base.serving, request_fields=fields))
     schemas = _schemas(TARGET.render(plan_).files[f"{FRAUD_PACKAGE}schemas.py"])

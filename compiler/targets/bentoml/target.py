@@ -18,6 +18,7 @@ from mlopsgen.render.environment import PackageLoader, render_file_with
 from mlopsgen.render.header import generated_header
 from mlopsgen.targets.base import Rendered
 from mlopsgen.targets.bentoml.views import (
+    FILTERS,
     README_HEADING,
     REQUIREMENTS,
     bentofile,
@@ -26,10 +27,9 @@ from mlopsgen.targets.bentoml.views import (
     service_names,
 )
 from mlopsgen.targets.dumps import yaml_dump
-from mlopsgen.targets.literals import FILTERS
 from mlopsgen.targets.zenml.target import _walk, purpose_of
 
-__all__ = ["BentoMLTarget", "SERVICE_DIR", "static_files"]
+__all__ = ["SERVICE_DIR", "BentoMLTarget", "static_files"]
 
 TEMPLATE_DIR = "bentoml"
 #: The template folder rendered once per service, as ``services/<pkg>/``.

@@ -8,6 +8,7 @@ latter through the ``py`` filter in the template. The bentofile is data, dumped 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mlopsgen.plan.ir.data import FieldPlan
@@ -17,10 +18,13 @@ from mlopsgen.render.filters_markup import markdown_code
 from mlopsgen.targets.bentoml.names import BentoName
 from mlopsgen.targets.core.views import requirements as stack_requirements
 from mlopsgen.targets.feast.target import FEAST_REQUIREMENTS, TABLE_REQUIREMENTS
+from mlopsgen.targets.feast.views import ident
+from mlopsgen.targets.literals import FILTERS as PYTHON_FILTERS
 from mlopsgen.targets.naming import NameTable
 from mlopsgen.targets.zenml.views import requirements as pipeline_requirements
 
 __all__ = [
+    "FILTERS",
     "README_HEADING",
     "REQUIREMENTS",
     "SchemaField",
@@ -51,13 +55,35 @@ FIELD_TYPES = {
     "category": "str",
 }
 
+
+def python_type(name: object) -> str:
+    """A request field's Python type, refused unless it is one of :data:`FIELD_TYPES`' (a
+    filter for templates: the type is source text, so only the fixed table may reach it).
+
+    Raises:
+        ValueError: ``name`` is not a type of the table.
+    """
+    if not isinstance(name, str) or name not in FIELD_TYPES.values():
+        raise ValueError(f"{name!r} is not a request field type")
+    return name
+
+
+#: Template filters of the service package: Python literals, identifiers and field types.
+FILTERS: dict[str, Callable[..., str]] = {
+    **PYTHON_FILTERS,
+    "ident": ident,
+    "py_type": python_type,
+}
+
 #: Attribute names a pydantic model cannot take as fields (its own methods and settings).
-_MODEL_RESERVED = (
-    "construct copy dict json schema schema_json validate fields model_config model_fields "
-    "model_computed_fields model_extra model_fields_set model_construct model_copy model_dump "
-    "model_dump_json model_json_schema model_parametrized_name model_post_init model_rebuild "
-    "model_validate model_validate_json model_validate_strings"
-).split()
+_MODEL_RESERVED = frozenset(
+    {"construct", "copy", "dict", "json", "schema", "schema_json", "validate", "fields"}
+    | {f"model_{name}" for name in ("config", "fields", "computed_fields", "extra")}
+    | {f"model_{name}" for name in ("fields_set", "construct", "copy", "dump", "dump_json")}
+    | {f"model_{name}" for name in ("json_schema", "parametrized_name", "post_init")}
+    | {f"model_{name}" for name in ("rebuild", "validate", "validate_json")}
+    | {"model_validate_strings"}
+)
 
 
 @dataclass(frozen=True)
