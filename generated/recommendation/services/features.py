@@ -43,11 +43,6 @@ class OnlineFeatures:
             self._store = FeatureStore(repo_path=str(repo), fs_yaml_file=repo / config)
         return self._store
 
-    def warm(self) -> None:
-        """Open the store and read once, so the first request does not pay for it."""
-        if self.refs:
-            self.read([{ref.entity_key: "" for ref in self.refs}])
-
     def read(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
         """Each feature's values for ``rows``, keyed by ``<view>__<feature>``, in row order."""
         if not self.refs or not rows:

@@ -28,7 +28,14 @@ from services.features import OnlineFeatures
 from services.models import load_models
 from services.serving_plan import ServingConfig
 
-__all__ = ["Decision", "DecisionPolicyLike", "ScoreThresholds", "Scorer", "decision_policy"]
+__all__ = [
+    "Decision",
+    "DecisionPolicyLike",
+    "ScoreThresholds",
+    "Scorer",
+    "decision_policy",
+    "warm_up_row",
+]
 
 
 class DecisionLike(Protocol):
@@ -151,10 +158,23 @@ class Scorer:
             services.models.ModelsMissing: a model is not in the store.
         """
         features = OnlineFeatures(config)
-        features.warm()
-        return cls(
+        scorer = cls(
             config, load_plan(), load_models(config), features, decision_policy(config.serving)
         )
+        scorer.warm()
+        return scorer
+
+    def warm(self) -> None:
+        """Score one made-up row, so the first request does not pay for first calls.
+
+        Opening the feature store and each learner's first prediction take far longer than
+        later ones; under adaptive batching a slow first batch makes BentoML drop the
+        requests queued behind it. Rows with images or timestamps are not made up: the
+        service then starts cold.
+        """
+        row = warm_up_row(self.config)
+        if row is not None:
+            self._score([row])
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """The rows with their view features, as the models' families read them."""
@@ -169,6 +189,9 @@ class Scorer:
         if not rows:
             return []
         metrics.BATCH_SIZE.observe(len(rows))
+        return self._score(rows)
+
+    def _score(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         frame = self.frame(rows)
         predictions: dict[str, list[Any]] = {}
         scores: dict[str, list[float | None]] = {}
@@ -211,6 +234,26 @@ class Scorer:
         for ref in self.config.features:
             row[ref.rule_name] = _plain(frame.at[index, ref.frame_column])
         return row
+
+
+def warm_up_row(config: ServingConfig) -> dict[str, object] | None:
+    """A valid request row, or None when a field's type has no made-up value."""
+    row: dict[str, object] = {}
+    for field in config.request_fields:
+        if field.values:
+            row[field.name] = field.values[0]
+        elif field.type in ("integer", "float"):
+            low = field.min if field.min is not None else min(0.0, field.max or 0.0)
+            row[field.name] = int(low) if field.type == "integer" else float(low)
+        elif field.type in ("string", "text"):
+            row[field.name] = "warm-up"
+        elif field.type == "bool":
+            row[field.name] = False
+        elif field.type == "embedding" and field.dim is not None:
+            row[field.name] = [0.0] * field.dim
+        else:
+            return None
+    return row
 
 
 def _plain(value: Any) -> Any:

@@ -7,7 +7,9 @@ workers; a worker above ``ceil(max_concurrency / workers)`` would only queue, an
 requests miss the latency SLO anyway, so it answers 503 at once and a client or load
 balancer retries elsewhere. (BentoML's own ``traffic.max_concurrency`` answers 429 and is not
 counted in our metrics, so the service leaves it unset and sheds here.) The middleware also
-records every request's latency and outcome, since validation errors never reach the API.
+records every request's latency and outcome, since validation errors never reach the API,
+and counts as shed the 503s of BentoML's adaptive batching, which drops queued requests that
+would miss the batch latency.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class SheddingMiddleware:
             await self.app(scope, receive, watch)
         finally:
             self.in_flight -= 1
+            if status == 503:  # BentoML's batching dispatcher sheds what it cannot serve in time
+                metrics.SHED_REQUESTS.inc()
             _record(endpoint, status, started)
 
 
