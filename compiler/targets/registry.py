@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.errors import RenderError
 from mlopsgen.targets.base import Rendered, Target
+from mlopsgen.targets.bentoml.target import BentoMLTarget
 from mlopsgen.targets.core.target import CoreTarget, render_index
 from mlopsgen.targets.feast.target import FeastTarget
 from mlopsgen.targets.kubernetes.target import KubernetesTarget
@@ -34,6 +35,7 @@ TARGETS: tuple[Target, ...] = (
     FeastTarget(),
     TerraformTarget(),
     KubernetesTarget(),
+    BentoMLTarget(),
 )
 
 #: Renders the files that describe the whole stack, from every target's purposes, pins and

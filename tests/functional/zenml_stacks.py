@@ -70,7 +70,8 @@ def _tool(stack: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def assert_lint_clean(stack: Path, *paths: str) -> None:
     """``ruff check`` and ``ruff format --check`` over ``paths`` under the stack's own
-    configuration, then ``mypy --strict`` over ``pipelines``, in the stack's environment."""
+    configuration, then ``mypy --strict`` over ``pipelines`` and ``services``, in the stack's
+    environment."""
     lint = _tool(stack, "ruff", "check", "--no-cache", *paths)
     assert lint.returncode == 0, lint.stdout[-4000:]
     formatted = _tool(stack, "ruff", "format", "--check", "--no-cache", *paths)
@@ -82,6 +83,6 @@ def assert_lint_clean(stack: Path, *paths: str) -> None:
         "--ignore-missing-imports",
         "--cache-dir",
         str(MYPY_CACHE),
-        "pipelines",
+        *[package for package in ("pipelines", "services") if (stack / package).is_dir()],
     )
     assert types.returncode == 0, types.stdout[-4000:]

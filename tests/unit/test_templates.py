@@ -74,8 +74,13 @@ def test_templates_are_named_after_the_files_they_produce(tmp_path: Path) -> Non
     for template in TEMPLATES:
         target, _, produced = _id(template).partition("/")
         assert target in targets, f"{_id(template)}: no target named {target!r}"
-        # ``__model__`` in a template's name stands for each model's name.
-        pattern = re.compile(re.escape(produced.removesuffix(".j2")).replace("__model__", ".+"))
+        # ``__model__`` in a template's name stands for each model's name, ``__service__``
+        # for the service's package.
+        pattern = re.compile(
+            re.escape(produced.removesuffix(".j2"))
+            .replace("__model__", ".+")
+            .replace("__service__", ".+")
+        )
         assert any(pattern.fullmatch(path) for path in tree), (
             f"{_id(template)} produces no such file"
         )

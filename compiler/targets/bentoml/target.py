@@ -1,0 +1,91 @@
+"""The BentoML target: the stack's ``services/`` package.
+
+The runtime modules are static Python copied from ``templates/bentoml/services/`` (they read
+``plan.json`` at run time: request fields, replica sizing, batching, decision settings); the
+folder ``services/__service__/`` is rendered once as ``services/<pkg>/``, ``<pkg>`` the
+plan's service name as a Python identifier: its ``service.py`` (the BentoML class) and
+``schemas.py`` (the request model) are templates, its ``bentofile.yaml`` is dumped from data.
+A Python file's purpose is the first line of its docstring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlopsgen import __version__
+from mlopsgen.plan.ir.root import Plan
+from mlopsgen.render.environment import PackageLoader, render_file_with
+from mlopsgen.render.header import generated_header
+from mlopsgen.targets.base import Rendered
+from mlopsgen.targets.bentoml.views import (
+    FILTERS,
+    README_HEADING,
+    REQUIREMENTS,
+    bentofile,
+    readme_section,
+    schema_fields,
+    service_names,
+)
+from mlopsgen.targets.dumps import yaml_dump
+from mlopsgen.targets.zenml.target import _walk, purpose_of
+
+__all__ = ["SERVICE_DIR", "BentoMLTarget", "static_files"]
+
+TEMPLATE_DIR = "bentoml"
+#: The template folder rendered once per service, as ``services/<pkg>/``.
+SERVICE_DIR = "services/__service__/"
+
+
+def static_files() -> dict[str, str]:
+    """Every file under ``templates/bentoml/`` as is, keyed by its template path."""
+    return dict(sorted(_walk(PackageLoader().root / TEMPLATE_DIR, "").items()))
+
+
+def _extra_files(plan: Plan) -> dict[str, str]:
+    """Files generated from the plan's decision rules (``services/rules.py``).
+
+    The single call site of the rules module: it returns the rules file (path -> text,
+    header not yet added) when the plan has rules, nothing otherwise.
+    """
+    return {}
+
+
+@dataclass(frozen=True)
+class BentoMLTarget:
+    """The ``services/`` package: runtime modules, the service class, schema and bentofile."""
+
+    name: str = "bentoml"
+
+    def render(self, plan: Plan) -> Rendered:
+        """Static modules, the rendered service package and its bentofile."""
+        names = service_names(plan)
+        package = f"services/{names.package}/"
+        files: dict[str, str] = {}
+        for path, text in static_files().items():
+            files[path.replace(SERVICE_DIR, package, 1)] = text
+        context = {
+            "package": names.package,
+            "class_name": names.class_name,
+            "fields": schema_fields(plan),
+            "batch": plan.serving.batch is not None,
+        }
+        for stem in ("service", "schemas"):
+            path = f"{package}{stem}.py"
+            files[path] = render_file_with(
+                FILTERS, path, f"{TEMPLATE_DIR}/{SERVICE_DIR}{stem}.py.j2", **context
+            )
+        files.update(_extra_files(plan))
+        purposes = {path: purpose_of(path, text) for path, text in files.items()}
+        bentofile_path = f"{package}bentofile.yaml"
+        files[bentofile_path] = yaml_dump(bentofile(plan))
+        purposes[bentofile_path] = (
+            "what `bentoml build` packs: the service, pipelines, plan, feature repo and models"
+        )
+        header = generated_header("#", __version__, plan.system.spec_sha256)
+        files = {path: header + text for path, text in files.items()}
+        return Rendered(
+            files=dict(sorted(files.items())),
+            purposes=purposes,
+            requirements=REQUIREMENTS,
+            sections={README_HEADING: readme_section(plan)},
+        )

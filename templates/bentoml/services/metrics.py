@@ -1,0 +1,67 @@
+"""The service's Prometheus metrics, served on BentoML's ``/metrics``.
+
+Names are fixed (dashboards and alerts of the monitoring files query them):
+``mlopsgen_request_latency_seconds`` (histogram by ``endpoint``), ``mlopsgen_requests_total``
+(by ``endpoint`` and ``outcome``: ok, invalid, error, shed), ``mlopsgen_batch_size``,
+``mlopsgen_shed_requests_total`` and ``mlopsgen_experiment_exposures_total`` (by
+``experiment`` and ``variant``). They are ``prometheus_client`` metrics created through
+``bentoml.metrics``, which registers them where BentoML's multi-process ``/metrics`` reads
+them (every worker is a process of its own).
+"""
+
+from __future__ import annotations
+
+import bentoml
+
+__all__ = [
+    "BATCH_SIZE",
+    "EXPERIMENT_EXPOSURES",
+    "OUTCOMES",
+    "REQUESTS",
+    "REQUEST_LATENCY",
+    "SHED_REQUESTS",
+    "outcome_of",
+]
+
+#: The ``outcome`` label's values.
+OUTCOMES = ("ok", "invalid", "error", "shed")
+#: Latency buckets from 1 ms to 10 s: tight around the tens of milliseconds SLOs live at.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+
+REQUEST_LATENCY = bentoml.metrics.Histogram(
+    name="mlopsgen_request_latency_seconds",
+    documentation="Time from request received to response sent, by endpoint.",
+    labelnames=["endpoint"],
+    buckets=LATENCY_BUCKETS,
+)
+REQUESTS = bentoml.metrics.Counter(
+    name="mlopsgen_requests_total",
+    documentation="Requests answered, by endpoint and outcome (ok, invalid, error, shed).",
+    labelnames=["endpoint", "outcome"],
+)
+BATCH_SIZE = bentoml.metrics.Histogram(
+    name="mlopsgen_batch_size",
+    documentation="Rows scored per model call.",
+    buckets=BATCH_BUCKETS,
+)
+SHED_REQUESTS = bentoml.metrics.Counter(
+    name="mlopsgen_shed_requests_total",
+    documentation="Requests refused with 503 because the worker was at its concurrency bound.",
+)
+EXPERIMENT_EXPOSURES = bentoml.metrics.Counter(
+    name="mlopsgen_experiment_exposures_total",
+    documentation="Requests answered by an experiment's variant.",
+    labelnames=["experiment", "variant"],
+)
+
+
+def outcome_of(status: int) -> str:
+    """The ``outcome`` label of an HTTP status: 503 shed, 4xx invalid, 5xx error, else ok."""
+    if status == 503:
+        return "shed"
+    if 400 <= status < 500:
+        return "invalid"
+    if status >= 500:
+        return "error"
+    return "ok"
