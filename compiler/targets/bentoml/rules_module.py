@@ -10,7 +10,7 @@ rule text is ever evaluated: the service imports plain functions.
 from __future__ import annotations
 
 from mlopsgen import __version__
-from mlopsgen.expr import Compare, Const, Expr, walk
+from mlopsgen.expr import Const, Expr, Ref
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.environment import render_file_with
 from mlopsgen.render.header import generated_header
@@ -29,23 +29,19 @@ def row_read(name: str) -> str:
 
 
 def rule_python(expr: Expr) -> str:
-    """The ``py_rule`` filter: a rule's condition as a parenthesised Python expression."""
-    return to_python(expr, row_read)
+    """The ``py_rule`` filter: a rule's condition as one Python expression.
+
+    ``to_python`` parenthesises every operation; the outermost pair is dropped because the
+    template wraps the condition in ``bool(...)``, whose own parentheses delimit it (ruff's
+    UP034 flags the doubled pair). A bare reference or constant has no pair to drop.
+    """
+    text = to_python(expr, row_read)
+    if isinstance(expr, Ref | Const):
+        return text
+    return text[1:-1]
 
 
 _FILTERS = {**FILTERS, "py_rule": rule_python}
-
-
-def _compares_with_bool(expr: Expr) -> bool:
-    """Whether a comparison has a ``true``/``false`` literal operand (ruff's E712)."""
-    return any(
-        isinstance(node, Compare)
-        and any(
-            isinstance(side, Const) and isinstance(side.value, bool)
-            for side in (node.left, node.right)
-        )
-        for node, _ in walk(expr)
-    )
 
 
 def rules_file(plan: Plan) -> str | None:
@@ -62,6 +58,5 @@ def rules_file(plan: Plan) -> str | None:
         RULES_PATH,
         RULES_TEMPLATE,
         rules=decision.rules,
-        bool_comparisons=any(_compares_with_bool(rule.expr) for rule in decision.rules),
     )
     return generated_header("#", __version__, plan.system.spec_sha256) + text
