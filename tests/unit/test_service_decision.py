@@ -65,6 +65,7 @@ def test_sanctioned_country_is_declined_before_the_model(fraud: Any) -> None:
     )
     scored = fraud.decide(row, scores(0.1))
     assert scored.decision == "decline" and scored.score == pytest.approx(0.1)
+    assert fraud.decide(row, scores(0.1), fired=fraud.fired(row)) == scored
 
 
 def test_thresholds(fraud: Any) -> None:

@@ -48,6 +48,14 @@ def test_services_pass_the_stack_lint(tmp_path: Path) -> None:
         fraud, [rule_plan(parse_expression(t), name=f"r{i}") for i, t in enumerate(texts)]
     )
     (services / "more_rules.py").write_text(rules_source(edited), encoding="utf-8")
+    # The generated rules are what the decision policy takes.
+    (services / "wiring.py").write_text(
+        '"""Rules feed the policy."""\n\n'
+        "from services.decision import RuleCheck\n"
+        "from services.rules import RULES\n\n"
+        "CHECKS: tuple[RuleCheck, ...] = RULES\n",
+        encoding="utf-8",
+    )
     for args in (
         ("check", "--no-cache", "services"),
         ("format", "--check", "--no-cache", "services"),

@@ -222,6 +222,8 @@ class DecisionPolicy:
         row: Mapping[str, object],
         scores: Mapping[str, float],
         ensemble: Mapping[str, float] | None = None,
+        *,
+        fired: Sequence[RuleCheck] | None = None,
     ) -> Decision:
         """The decision for one row (see the module docstring for the order of steps).
 
@@ -231,12 +233,15 @@ class DecisionPolicy:
                 and for the anomaly model its flag (1.0 when its own trained threshold flags
                 the row, 0.0 otherwise). May be empty when a ``decline`` rule fires.
             ensemble: An experiment arm's weights, replacing the plan's.
+            fired: The rules :meth:`fired` already found for this row (checked again if
+                not given).
 
         Raises:
             ValueError: no ``decline`` rule fired and ``scores`` lacks a model the decision
                 needs (an ensemble member with a positive weight, or the anomaly model).
         """
-        fired = self.fired(row)
+        if fired is None:
+            fired = self.fired(row)
         names = tuple(rule.name for rule in fired)
         actions = {rule.action for rule in fired}
         score = self.score(scores, ensemble)
