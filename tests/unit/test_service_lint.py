@@ -11,18 +11,19 @@ import sys
 from pathlib import Path
 
 from mlopsgen.expr import parse_expression
+from mlopsgen.render.formatting import ruff_binary
 from tests.conftest import REPO
 from tests.unit import plan_support
 from tests.unit.service_support import MODULES, SERVICES, rules_source, with_rules
 from tests.unit.test_service_rules import rule_plan
 
-BIN = Path(sys.executable).parent
+TOOLS = {"ruff": [ruff_binary()], "mypy": [sys.executable, "-m", "mypy"]}
 
 
 def _tool(cwd: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUFF_", "MYPY"))}
     return subprocess.run(
-        [str(BIN / name), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        [*TOOLS[name], *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
 
 
