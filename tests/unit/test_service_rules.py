@@ -28,6 +28,7 @@ from mlopsgen.expr import (
     to_source,
 )
 from mlopsgen.plan.ir.serving import RulePlan
+from mlopsgen.render.errors import RenderError
 from mlopsgen.targets.bentoml.rules import evaluate
 from mlopsgen.targets.bentoml.rules_module import RULES_PATH, rules_file
 from tests.unit import plan_support
@@ -226,6 +227,13 @@ def test_bool_comparisons_keep_their_meaning() -> None:
     module = exec_rules(rules_source(with_rules(plan_support.plan(plan_support.FRAUD), [rule])))
     assert module.fired({"flag": True}) and module.fired({"flag": 1})
     assert not module.fired({"flag": False})
+
+
+def test_a_rule_that_does_not_parse_is_a_render_error() -> None:
+    fraud = plan_support.plan(plan_support.FRAUD)
+    broken = dataclasses.replace(rule_plan(parse_expression("a > 1")), canonical="a >")
+    with pytest.raises(RenderError, match="rule 'r' does not parse"):
+        rules_file(with_rules(fraud, [broken]))
 
 
 def test_rules_path() -> None:

@@ -10,9 +10,11 @@ rule text is ever evaluated: the service imports plain functions.
 from __future__ import annotations
 
 from mlopsgen import __version__
-from mlopsgen.expr import Const, Expr, Ref
+from mlopsgen.expr import Const, Expr, ExprSyntaxError, Ref
 from mlopsgen.plan.ir.root import Plan
+from mlopsgen.plan.ir.serving import RulePlan
 from mlopsgen.render.environment import render_file_with
+from mlopsgen.render.errors import RenderError
 from mlopsgen.render.header import generated_header
 from mlopsgen.targets.bentoml.rules import to_python
 from mlopsgen.targets.literals import FILTERS
@@ -44,19 +46,33 @@ def rule_python(expr: Expr) -> str:
 _FILTERS = {**FILTERS, "py_rule": rule_python}
 
 
+def _condition(rule: RulePlan) -> Expr:
+    """The rule's parsed condition.
+
+    Raises:
+        RenderError: the canonical text does not parse (a plan not made by the planner).
+    """
+    try:
+        return rule.expr
+    except ExprSyntaxError as err:
+        raise RenderError(f"rule {rule.name!r} does not parse: {err}", path=RULES_PATH) from err
+
+
 def rules_file(plan: Plan) -> str | None:
     """The source of ``services/rules.py``, header first, or None when the plan has no rules.
 
     Raises:
-        RenderError: the template cannot be rendered (a rule that does not parse, say).
+        RenderError: a rule's canonical text does not parse (a plan not made by the planner),
+            or the template cannot be rendered.
     """
     decision = plan.serving.decision
     if decision is None or not decision.rules:
         return None
+    rules = [(rule, _condition(rule)) for rule in decision.rules]
     text = render_file_with(
         _FILTERS,
         RULES_PATH,
         RULES_TEMPLATE,
-        rules=decision.rules,
+        rules=rules,
     )
     return generated_header("#", __version__, plan.system.spec_sha256) + text
