@@ -89,6 +89,16 @@ def test_the_detector_fills_a_missing_language() -> None:
         assert router.route({"text": "?"}, Detector(answer)) == "sentiment_multilingual"
 
 
+def test_a_stated_language_without_a_shard_is_not_overruled() -> None:
+    """As in training, the detector fills a missing language; a stated one stands."""
+    router = nlp()
+    detector = Detector(("fr", 0.99))
+    assert router.route({"text": "bonjour", "language": "xx"}, detector) == "sentiment_multilingual"
+    assert detector.calls == 0
+    assert router.route({"text": "bonjour", "language": ""}, detector) == "fr"
+    assert detector.calls == 1
+
+
 def test_without_a_fallback_the_targets_answer_unpartitioned() -> None:
     router = routing.Router("language", ("sentiment",), frozenset({"en"}))
     route = router.resolve({"language": "xx"})

@@ -6,9 +6,12 @@ one registered model holds every shard and picks the shard from the row's key fi
 router decides that key value once per request, the same way training evaluated the shards:
 
 1. the request's own key value, when it is a partition value the plan lists;
-2. otherwise the detector model's answer (language identification), when the detector is at
-   least ``min_confidence`` sure and its answer is a listed partition value;
-3. otherwise the fallback model: a wrong specialist is worse than a generalist.
+2. when the request lacks the key (absent, None or empty), the detector model's answer
+   (language identification), if the detector is at least ``min_confidence`` sure and its
+   answer is a listed partition value;
+3. otherwise the fallback model: a wrong specialist is worse than a generalist. A key value
+   the request states but no shard trains goes there directly, as in training: the detector
+   fills a missing key, it does not overrule the caller.
 
 Values are compared exactly as the plan lists them (``fr``, not ``FR``): the shards were
 trained on those values, so a value the plan does not list has no shard of its own. When the
@@ -93,14 +96,14 @@ class Router:
     def resolve(self, row: Mapping[str, object], detect: Detector | None = None) -> Route:
         """The route of one request row (see the module docstring for the order).
 
-        ``detect`` is only called when the row lacks a known key value and the plan has a
-        detector; the fallback is the ``fallback`` model, or, without one, the targets
-        themselves called with no partition (each shard set keeps a generalist of its own).
+        ``detect`` is only called when the row lacks the key and the plan has a detector.
+        The fallback is the ``fallback`` model, or, without one, the targets themselves called
+        with no partition (each set of shards keeps a generalist of its own).
         """
         value = row.get(self.key)
         if self.known(value):
             return Route(str(value), "request", self.targets)
-        if detect is not None and self.detector is not None:
+        if (value is None or value == "") and detect is not None and self.detector is not None:
             found = detect(row)
             if found is not None:
                 detected, confidence = found
