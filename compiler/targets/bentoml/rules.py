@@ -1,11 +1,12 @@
 """Decision rules as Python for the generated services, and their reference interpreter.
 
-The BentoML target embeds rules in ``service.py``; the Plan carries them as :mod:`mlopsgen.expr`
-trees. ``to_python`` is built to be impossible to subvert: the nodes only admit known operators,
-ASCII names and plain literals; string literals go through ``repr`` (which escapes quotes,
-backslashes, newlines and U+2028); reference reads come from the caller's accessor re-printed
-through :mod:`ast` (no comments, no stray newlines); and every operation is parenthesised, so
-neither precedence nor Python's comparison chaining can change what the rule means.
+The BentoML target writes rules into ``services/rules.py`` (:mod:`.rules_module`); the Plan
+carries them as :mod:`mlopsgen.expr` trees. ``to_python`` is built to be impossible to subvert:
+the nodes only admit known operators, ASCII names and plain literals; string literals go through
+``repr`` (which escapes quotes, backslashes, newlines and U+2028); reference reads come from the
+caller's accessor re-printed through :mod:`ast` (no comments, no stray newlines); and every
+operation is parenthesised, so neither precedence nor Python's comparison chaining can change
+what the rule means.
 ``evaluate`` is the reference semantics: it applies Python's own operators in the same order,
 so the two agree value for value and exception for exception.
 """
