@@ -22,10 +22,14 @@ from tests.unit.plan_support import FRAUD, REFERENCE, VISION, plan
 TARGET = BentoMLTarget()
 RUNTIME = (
     "services/__init__.py",
+    "services/cache.py",
+    "services/decision.py",
+    "services/experiments.py",
     "services/export.py",
     "services/features.py",
     "services/metrics.py",
     "services/models.py",
+    "services/routing.py",
     "services/scoring.py",
     "services/serving_plan.py",
     "services/shedding.py",
@@ -76,6 +80,7 @@ def test_every_reference_plan_gets_the_runtime_modules_and_its_service_package(
             f"{package}bentofile.yaml",
             f"{package}schemas.py",
             f"{package}service.py",
+            *(["services/rules.py"] if plan_.serving.decision else []),
         ]
     )
     for path, text in files.items():

@@ -17,6 +17,7 @@ from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.environment import PackageLoader, render_file_with
 from mlopsgen.render.header import generated_header
 from mlopsgen.targets.base import Rendered
+from mlopsgen.targets.bentoml.rules_module import RULES_PATH, rules_file
 from mlopsgen.targets.bentoml.views import (
     FILTERS,
     README_HEADING,
@@ -41,13 +42,10 @@ def static_files() -> dict[str, str]:
     return dict(sorted(_walk(PackageLoader().root / TEMPLATE_DIR, "").items()))
 
 
-def _extra_files(plan: Plan) -> dict[str, str]:
-    """Files generated from the plan's decision rules (``services/rules.py``).
-
-    The single call site of the rules module: it returns the rules file (path -> text,
-    header not yet added) when the plan has rules, nothing otherwise.
-    """
-    return {}
+def _rules_files(plan: Plan) -> dict[str, str]:
+    """``services/rules.py`` (header included) when the plan has decision rules, else nothing."""
+    source = rules_file(plan)
+    return {} if source is None else {RULES_PATH: source}
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,6 @@ class BentoMLTarget:
             files[path] = render_file_with(
                 FILTERS, path, f"{TEMPLATE_DIR}/{SERVICE_DIR}{stem}.py.j2", **context
             )
-        files.update(_extra_files(plan))
         purposes = {path: purpose_of(path, text) for path, text in files.items()}
         bentofile_path = f"{package}bentofile.yaml"
         files[bentofile_path] = yaml_dump(bentofile(plan))
@@ -83,6 +80,9 @@ class BentoMLTarget:
         )
         header = generated_header("#", __version__, plan.system.spec_sha256)
         files = {path: header + text for path, text in files.items()}
+        for path, text in _rules_files(plan).items():
+            files[path] = text
+            purposes[path] = purpose_of(path, text)
         return Rendered(
             files=dict(sorted(files.items())),
             purposes=purposes,
