@@ -89,6 +89,11 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         "running a stack goes through the build and the environment, never the stages below",
     ),
     (
+        "mlopsgen.up",
+        ("mlopsgen.spec", "mlopsgen.plan", "mlopsgen.targets", "mlopsgen.render", "mlopsgen.cli"),
+        "serving a stack trains it as `run` does and reads its plan.json, never the stages below",
+    ),
+    (
         "mlopsgen.output",
         ("mlopsgen.spec", "mlopsgen.plan", "mlopsgen.targets", "mlopsgen.build", "mlopsgen.cli"),
         "the writer takes files, whatever produced them",
