@@ -61,10 +61,13 @@ def check_port(port: int, host: str = HOST) -> int:
     """``port`` if it can be bound on ``host``.
 
     Raises:
-        ServeError: something listens on it already, or it is not a port.
+        ServeError: something listens on it already, or it is not a port (exit code 2: the
+            command line asks for what cannot be).
     """
     if not 0 < port < 65536:
-        raise ServeError(f"--port {port} is not a TCP port", "choose 1..65535, or omit --port")
+        raise ServeError(
+            f"--port {port} is not a TCP port", "choose 1..65535, or omit --port", exit_code=2
+        )
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind((host, port))
@@ -72,6 +75,7 @@ def check_port(port: int, host: str = HOST) -> int:
             raise ServeError(
                 f"cannot serve on {host}:{port}: {exc.strerror or exc}",
                 "choose another --port, or omit it to take a free one",
+                exit_code=2,
             ) from None
     return port
 

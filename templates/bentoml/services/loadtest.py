@@ -311,9 +311,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None, root: Path | None = None) -> int:
     """Run the test and print the report; the exit code says whether it passed."""
+    args = _arguments(argv)  # a URL off this machine is refused before anything else
+
     from services.samples import bodies, read_plan
 
-    args = _arguments(argv)
     plan = read_plan(root)
     plan_rate, slo = plan_targets(plan)
     try:
