@@ -2,18 +2,21 @@
 
 ``python -m services.samples [--count N] [--seed S] [--rows-per-body K] [--train-rows R]``
 prints ``N`` JSON bodies ``{"rows": [...]}``, one per line, for ``POST /predict``. The same
-arguments always print the same bodies, so a load test or a demo is repeatable.
+arguments (and the same training data) always print the same bodies, so a load test or a
+demo is repeatable.
 
 Each value follows its field in ``plan.json`` (``serving.request_fields``): numbers inside
 their bounds, categories among their values, booleans, unique ids, a share of nulls where a
-field is nullable. Entity keys are drawn from the key space the synthetic training data uses
+field is nullable. Entity keys are those the training data holds, so the service's Feast
+reads find the features training materialised: the keys of the rows the last run recorded
+under ``data/sources/``, or before any run the key space the synthetic generators draw from
 (:func:`pipelines.synthetic.entity_keys` over :func:`pipelines.synthetic.entity_cardinality`,
-or the series ids of a forecaster), so the service's Feast reads find the features training
-materialised; ``--train-rows`` must match the rows the training run used (``mlopsgen run
---rows``; the default is the pipelines' own). Text is written by the text family's
-:func:`pipelines.families.text.sentences` in the languages the plan routes, and the row's
-declared language is the one it is written in. Images are base64 of ``.npy`` bytes (uint8,
-height x width x channels): what the synthetic source stores and the vision family reads.
+the users an interaction source keeps, the series ids of a forecaster) for ``--train-rows``
+rows (``mlopsgen run --rows``; the default is the pipelines' own). Text is written by the
+text family's :func:`pipelines.families.text.sentences` in the languages the plan routes,
+and the row's declared language is the one it is written in. Images are base64 of ``.npy``
+bytes (uint8, height x width x channels): what the synthetic source stores and the vision
+family reads.
 
 The stdlib parts (scalars, ids, nulls) need nothing of the stack; keys, text and images
 import the stack's own generators when a field asks for them.
@@ -33,7 +36,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipelines.stack_plan import StackPlan
 
 __all__ = [
     "IMAGE_ENCODING",
@@ -161,6 +167,43 @@ def scalar_value(field: RequestField, index: int, seed: int, rng: random.Random)
     return None
 
 
+def _key_space(plan: StackPlan, name: str, train_rows: int) -> int:
+    """Distinct keys of entity column ``name`` in the training data: the synthetic
+    generators' own cardinality, the smallest over the sources holding the column (an
+    interaction source keeps fewer users, each with many impressions)."""
+    from pipelines.synthetic import MODALITIES, entity_cardinality
+    from pipelines.synthetic_interactions import IMPRESSIONS_PER_USER, roles
+
+    declared = entity_cardinality(plan, name, train_rows)
+    spaces = [declared]
+    for source in plan.sources:
+        if name not in {f.name for f in source.fields}:
+            continue
+        tasks = {m.task for m in plan.models if m.source == source.name}
+        interactions = any(
+            MODALITIES.get(task) == "pipelines.synthetic_interactions" for task in tasks
+        )
+        user = roles(source)["user"] if interactions else None
+        if user is not None and user.name == name:
+            spaces.append(max(5, min(train_rows // IMPRESSIONS_PER_USER, declared)))
+    return min(spaces)
+
+
+def _recorded_keys(root: Path, plan: StackPlan, name: str) -> list[str]:
+    """The keys of entity column ``name`` in the rows the last training run recorded under
+    ``data/sources/`` (in every recorded source holding the column), sorted; none before a run.
+    """
+    import pandas as pd
+
+    found: list[set[str]] = []
+    for source in plan.sources:
+        path = root / "data" / "sources" / f"{source.name}.parquet"
+        if path.is_file() and name in {f.name for f in source.fields}:
+            column = pd.read_parquet(path, columns=[name])[name].dropna()
+            found.append(set(column.astype(str)))
+    return sorted(set.intersection(*found)) if found else []
+
+
 def _entity_keys(
     root: Path, field: RequestField, count: int, seed: int, train_rows: int
 ) -> list[str]:
@@ -172,6 +215,9 @@ def _entity_keys(
 
     plan = load_plan(root)
     generator = np.random.default_rng([seed, zlib.crc32(field.name.encode("utf-8"))])
+    recorded = _recorded_keys(root, plan, field.name)
+    if recorded:
+        return [recorded[int(i)] for i in generator.integers(0, len(recorded), size=count)]
     forecaster = next(
         (
             m
@@ -187,8 +233,7 @@ def _entity_keys(
         )
         ids = list(declared) if declared else [f"{field.name[:1]}{i}" for i in range(series)]
         return [ids[int(i)] for i in generator.integers(0, len(ids), size=count)]
-    cardinality = synthetic.entity_cardinality(plan, field.name, train_rows)
-    keys = synthetic.entity_keys(cardinality, count, generator)
+    keys = synthetic.entity_keys(_key_space(plan, field.name, train_rows), count, generator)
     return [f"{field.name[:1]}{int(key)}" for key in keys]
 
 
