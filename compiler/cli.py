@@ -565,9 +565,9 @@ def _serve(
         if options.once:
             typer.echo("stopping the service (--once)")
             return
-        typer.echo(serving_line(server.url, package, cls))
-        typer.echo(f"logs: {server.log}; Ctrl-C stops it")
-        try:
+        try:  # from the first line that invites Ctrl-C, Ctrl-C is the normal way out
+            typer.echo(serving_line(server.url, package, cls))
+            typer.echo(f"logs: {server.log}; Ctrl-C stops it")
             while server.alive():
                 time.sleep(0.5)
         except KeyboardInterrupt:

@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +31,14 @@ from mlopsgen.up import Client, ServeError, Server, free_port, measure, sample_b
 from mlopsgen.up.probe import ProbeError
 from mlopsgen.up.server import serve_command, serve_environment
 from tests.conftest import REFERENCE_SPECS, REPO
+from tests.e2e.fake_pipelines import ensure_entry_point, fake_interpreter
 from tests.functional.stack_env import run_in_stack, stack_python
 from tests.functional.zenml_stacks import build
 
 pytestmark = pytest.mark.slow
 
 SERVICES = REPO / "templates" / "bentoml" / "services"
+FRAUD = REPO / "specs" / "fraud-detection.yaml"
 #: Rows of the synthetic data the key-space check writes (and tells the samples about).
 TRAIN_ROWS = 2000
 
@@ -286,3 +292,105 @@ def test_the_load_test_has_nothing_to_do_without_realtime_serving(
     (batch / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     done = run_in_stack(batch, ["-m", "services.loadtest", "--url", "http://127.0.0.1:9"])
     assert "nothing to load test" in done.stdout
+
+
+def _cli_interpreter(directory: Path) -> Path:
+    """The stack's interpreter for ``mlopsgen up`` with training and export stood in for.
+
+    ``pipelines.run`` is :mod:`tests.e2e.fake_pipelines`' entry point (a promoted run in a
+    second), ``services.export`` says it exported, ``bentoml serve`` of any target serves the
+    stand-in instead (the stack's own service needs trained models), and everything else (the
+    samples) runs in the real stack interpreter.
+    """
+    wrapper = fake_interpreter(directory)
+    script, real = directory / "fake_run.py", shlex.quote(str(stack_python()))
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = -m ] && [ "$2" = pipelines.run ]; then\n'
+        f'  shift 2; exec {shlex.quote(sys.executable)} {shlex.quote(str(script))} "$@"\n'
+        "fi\n"
+        'if [ "$1" = -m ] && [ "$2" = services.export ]; then\n'
+        '  echo "exported fraud_xgb"; exit 0\n'
+        "fi\n"
+        'if [ "$1" = -m ] && [ "$2" = bentoml ] && [ "$3" = serve ]; then\n'
+        f'  shift 4; exec {real} -m bentoml serve services.standin.service:StandIn "$@"\n'
+        "fi\n"
+        f'exec {real} "$@"\n',
+        encoding="utf-8",
+    )
+    return wrapper
+
+
+def _up_command(stack: Path, *args: str) -> list[str]:
+    mlopsgen = Path(sys.executable).parent / "mlopsgen"
+    python = _cli_interpreter(stack.parent / f"fake-{stack.name}")
+    return [str(mlopsgen), "up", str(FRAUD), "--out", str(stack), "--python", str(python), *args]
+
+
+def _port_closed(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture
+def served_stack(tmp_path: Path) -> Path:
+    """The fraud stack, built, with the stand-in service beside the generated one."""
+    stack = _with_services(build(FRAUD, tmp_path / "fraud"))
+    ensure_entry_point(stack)
+    export = stack / "services" / "export.py"
+    if not export.exists():  # a generated one is left alone (the build would see an edit)
+        export.write_text('raise SystemExit("run by the stand-in interpreter only")\n', "utf-8")
+    _server(stack, "standin", STAND_IN)
+    return stack
+
+
+def test_up_once_serves_checks_prints_and_stops(served_stack: Path) -> None:
+    port = free_port()
+    done = subprocess.run(
+        [*_up_command(served_stack, "--once", "--port", str(port))],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "FAKE_OUTCOME": "promoted"},
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert (
+        "exported fraud_xgb" in done.stderr and f"ready at http://127.0.0.1:{port}" in done.stderr
+    )
+    assert "sample predictions" in done.stdout and "standin" in done.stdout
+    assert "transaction_id" in done.stdout and "decision" in done.stdout
+    assert "latency over 200 sequential requests" in done.stdout
+    assert "50 ms" in done.stdout and "1,422 rps" in done.stdout and "156" in done.stdout
+    assert "stopping the service (--once)" in done.stdout
+    assert "Traceback" not in done.stderr
+    assert _port_closed(port), "the server outlived mlopsgen up --once"
+
+
+def test_up_serves_until_ctrl_c_then_stops_cleanly(served_stack: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        _up_command(served_stack, "--port", str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "FAKE_OUTCOME": "promoted"},
+    )
+    try:
+        assert process.stdout is not None
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if "Ctrl-C stops it" in line:
+                break
+        assert any("serving services.fraud_detection.service:FraudDetection" in s for s in seen)
+        assert not _port_closed(port), "the service should be answering now"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err[-4000:]
+    assert "stopping the service" in err and "Traceback" not in err
+    assert _port_closed(port), "the server outlived Ctrl-C"
