@@ -5,8 +5,9 @@ This is the only module that prints. Each command imports what it needs inside i
 formatters. Library errors arrive as :class:`~mlopsgen.diagnostics.MlopsgenError` and leave
 as exit codes: 0 ok, 1 spec errors (or hand-edited output), 2 usage or IO errors, including a
 failure to print (a full disk); ``run`` and ``up`` add 3 (a gate kept a model out) and 4 (the
-run, or serving, failed); an internal error is 70 (``EX_SOFTWARE``), distinct from all of them. A reader that
-goes away (``| head``) ends the process quietly by SIGPIPE, as other command-line tools do.
+run, or serving, failed); an internal error is 70 (``EX_SOFTWARE``), distinct from all of
+them. A reader that goes away (``| head``) ends the process quietly by SIGPIPE, as other
+command-line tools do.
 """
 
 from __future__ import annotations
@@ -534,11 +535,17 @@ def _serve(
     progress: Console,
 ) -> None:
     """Export, serve, check with the samples, then stop (--once) or serve until Ctrl-C."""
+    import shlex
     import time
 
     from mlopsgen.run.runner import RUNTIME_DIR
     from mlopsgen.up import Client, Server, export_models, free_port, measure, sample_bodies
-    from mlopsgen.up.display import latency_table, predictions_table, serving_line
+    from mlopsgen.up.display import (
+        latency_table,
+        loadtest_line,
+        predictions_table,
+        serving_line,
+    )
     from mlopsgen.up.server import SERVE_LOG, serve_command, serve_environment
     from mlopsgen.up.steps import LATENCY_REQUESTS, READY_TIMEOUT_SECONDS, SAMPLE_BODIES
 
@@ -567,6 +574,7 @@ def _serve(
             return
         try:  # from the first line that invites Ctrl-C, Ctrl-C is the normal way out
             typer.echo(serving_line(server.url, package, cls))
+            typer.echo(loadtest_line(shlex.quote(str(python)), shlex.quote(str(stack)), server.url))
             typer.echo(f"logs: {server.log}; Ctrl-C stops it")
             while server.alive():
                 time.sleep(0.5)

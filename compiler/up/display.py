@@ -14,7 +14,14 @@ from rich.table import Table
 from mlopsgen.up.probe import Latency
 from mlopsgen.up.stack import ServingSummary
 
-__all__ = ["ANSWER_KEYS", "cell", "latency_table", "predictions_table", "serving_line"]
+__all__ = [
+    "ANSWER_KEYS",
+    "cell",
+    "latency_table",
+    "loadtest_line",
+    "predictions_table",
+    "serving_line",
+]
 
 #: Keys of a prediction shown, in this order, when any row has them (the contract's names).
 ANSWER_KEYS = ("prediction", "decision", "rules_fired", "variant", "model", "cached")
@@ -88,3 +95,8 @@ def latency_table(latency: Latency, serving: ServingSummary) -> Table:
 def serving_line(url: str, package: str, cls: str) -> str:
     """What is being served where."""
     return f"serving services.{package}.service:{cls} at {url} (POST /predict, /metrics)"
+
+
+def loadtest_line(python: str, stack: str, url: str) -> str:
+    """How to load-test the running service at the Plan's per-replica rate."""
+    return f"load test: cd {stack} && {python} -m services.loadtest --url {url}"

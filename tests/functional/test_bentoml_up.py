@@ -384,6 +384,7 @@ def test_up_serves_until_ctrl_c_then_stops_cleanly(served_stack: Path) -> None:
             if "Ctrl-C stops it" in line:
                 break
         assert any("serving services.fraud_detection.service:FraudDetection" in s for s in seen)
+        assert any(f"-m services.loadtest --url http://127.0.0.1:{port}" in s for s in seen)
         assert not _port_closed(port), "the service should be answering now"
         process.send_signal(signal.SIGINT)
         _, err = process.communicate()

@@ -22,7 +22,7 @@ from mlopsgen.up import (
     percentile,
     service_target,
 )
-from mlopsgen.up.display import cell, latency_table, predictions_table
+from mlopsgen.up.display import cell, latency_table, loadtest_line, predictions_table
 from mlopsgen.up.server import HOST, Server, bentoml_home, serve_command, serve_environment
 from tests.unit.stack_modules import REFERENCE_PLANS, read_plan
 
@@ -177,3 +177,11 @@ def test_the_latency_table_puts_the_measure_beside_the_plan() -> None:
     assert "156" in text and "1,422 rps" in text
     slow = _text(latency_table(Latency(200, 60.0, 80.0), summary))
     assert "above the objective" in slow
+
+
+def test_the_load_test_line_runs_the_stacks_module_against_the_url() -> None:
+    line = loadtest_line("/env/bin/python", "/stacks/fraud", "http://127.0.0.1:3000")
+    assert line == (
+        "load test: cd /stacks/fraud && /env/bin/python -m services.loadtest "
+        "--url http://127.0.0.1:3000"
+    )
