@@ -547,16 +547,17 @@ def _serve(
         serving_line,
     )
     from mlopsgen.up.server import SERVE_LOG, serve_command, serve_environment
+    from mlopsgen.up.stack import service_import_path
     from mlopsgen.up.steps import LATENCY_REQUESTS, READY_TIMEOUT_SECONDS, SAMPLE_BODIES
 
+    import_path = service_import_path(stack)  # before the export: no service, nothing to do
     with progress.status("exporting the production models"):
         for line in export_models(stack, python):
             progress.print(f"\N{MIDDLE DOT} {line}")
     with progress.status("writing sample requests"):
         bodies = sample_bodies(stack, python, SAMPLE_BODIES, rows=options.rows)
-    package, cls = serving.target
     port = options.port or free_port()
-    command = serve_command(python, package, cls, port)
+    command = serve_command(python, import_path, port)
     server = Server(command, stack, serve_environment(stack), port, stack / RUNTIME_DIR / SERVE_LOG)
     with server:
         with progress.status(f"starting {' '.join(command[2:])}"):
@@ -573,7 +574,7 @@ def _serve(
             typer.echo("stopping the service (--once)")
             return
         try:  # from the first line that invites Ctrl-C, Ctrl-C is the normal way out
-            typer.echo(serving_line(server.url, package, cls))
+            typer.echo(serving_line(server.url, import_path))
             typer.echo(loadtest_line(shlex.quote(str(python)), shlex.quote(str(stack)), server.url))
             typer.echo(f"logs: {server.log}; Ctrl-C stops it")
             while server.alive():

@@ -12,7 +12,7 @@ renderables the CLI prints.
 
 from mlopsgen.up.probe import Client, Latency, ProbeError, measure, percentile
 from mlopsgen.up.server import ServeError, Server, check_port, free_port
-from mlopsgen.up.stack import ServingSummary, UpError, service_target
+from mlopsgen.up.stack import ServingSummary, UpError, service_import_path
 from mlopsgen.up.steps import (
     UpOptions,
     batch_pipelines,
@@ -36,5 +36,5 @@ __all__ = [
     "measure",
     "percentile",
     "sample_bodies",
-    "service_target",
+    "service_import_path",
 ]

@@ -92,9 +92,9 @@ def latency_table(latency: Latency, serving: ServingSummary) -> Table:
     return table
 
 
-def serving_line(url: str, package: str, cls: str) -> str:
+def serving_line(url: str, import_path: str) -> str:
     """What is being served where."""
-    return f"serving services.{package}.service:{cls} at {url} (POST /predict, /metrics)"
+    return f"serving {import_path} at {url} (POST /predict, /metrics)"
 
 
 def loadtest_line(python: str, stack: str, url: str) -> str:

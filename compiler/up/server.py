@@ -92,10 +92,9 @@ def serve_environment(stack: Path) -> dict[str, str]:
     return env
 
 
-def serve_command(python: Path, package: str, cls: str, port: int) -> list[str]:
-    """``bentoml serve`` of the stack's service on the loopback interface."""
-    target = f"services.{package}.service:{cls}"
-    return [str(python), "-m", "bentoml", "serve", target, "--host", HOST, "--port", str(port)]
+def serve_command(python: Path, import_path: str, port: int) -> list[str]:
+    """``bentoml serve`` of the service at ``import_path`` on the loopback interface."""
+    return [str(python), "-m", "bentoml", "serve", import_path, "--host", HOST, "--port", str(port)]
 
 
 class Server:

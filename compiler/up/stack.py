@@ -2,14 +2,13 @@
 
 The stack's ``plan.json`` is the Plan as data; the serving section says whether there is a
 realtime service at all, its name, latency objective and capacity. The service's module and
-class follow from the service name by the BentoML target's naming rule (a Python identifier,
-a keyword getting a trailing ``_``; the class is its PascalCase).
+class are read from the stack's bentofile (``service: services.<package>.service:<Class>``),
+which the BentoML target wrote with its own naming rules.
 """
 
 from __future__ import annotations
 
 import json
-import keyword
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 from mlopsgen.diagnostics import MlopsgenError
 from mlopsgen.run.result import EXIT_FAILED
 
-__all__ = ["ServingSummary", "UpError", "service_target"]
+__all__ = ["IMPORT_PATH", "ServingSummary", "UpError", "service_import_path"]
 
 
 class UpError(MlopsgenError):
@@ -32,15 +31,35 @@ class UpError(MlopsgenError):
         super().__init__(message)
 
 
-def service_target(service_name: str) -> tuple[str, str]:
-    """The service's package under ``services/`` and its class: ``fraud-detection`` ->
-    (``fraud_detection``, ``FraudDetection``)."""
-    package = re.sub(r"\W", "_", service_name, flags=re.ASCII)
-    if package[:1].isdigit():
-        package = f"_{package}"
-    if keyword.iskeyword(package):
-        package = f"{package}_"
-    return package, "".join(part[:1].upper() + part[1:] for part in package.split("_") if part)
+#: What a bentofile's ``service:`` names: ``services.<package>.service:<Class>``.
+IMPORT_PATH = re.compile(r"services\.[A-Za-z_][A-Za-z0-9_]*\.service:[A-Za-z_][A-Za-z0-9_]*")
+_SERVICE_LINE = re.compile(r"""^service:\s*["']?([^"'\s#]+)["']?\s*(?:#.*)?$""", re.MULTILINE)
+
+
+def service_import_path(stack: Path) -> str:
+    """The service ``bentoml serve`` starts, as the stack's bentofile names it (the BentoML
+    target's own naming, never derived again here).
+
+    Raises:
+        UpError: the stack has no service, or its bentofile names none.
+    """
+    bentofiles = sorted((stack / "services").glob("*/bentofile.yaml"))
+    if not bentofiles:
+        raise UpError(
+            f"{stack} has no service to start (services/<service>/bentofile.yaml)",
+            "this version of mlopsgen generates no BentoML service for this spec",
+        )
+    try:
+        text = bentofiles[0].read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UpError(f"cannot read {bentofiles[0]}: {exc.strerror or exc}") from None
+    found = _SERVICE_LINE.search(text)
+    if found is None or not IMPORT_PATH.fullmatch(found.group(1)):
+        raise UpError(
+            f"{bentofiles[0]} names no service as services.<package>.service:<Class>",
+            "rebuild the stack: mlopsgen build SPEC --force",
+        )
+    return found.group(1)
 
 
 def _number(value: object) -> float | None:
@@ -97,8 +116,3 @@ class ServingSummary:
                 f"cannot read the serving plan in {path}: {exc}",
                 "rebuild the stack: mlopsgen build SPEC --force",
             ) from None
-
-    @property
-    def target(self) -> tuple[str, str]:
-        """The service's package and class (see :func:`service_target`)."""
-        return service_target(self.service_name)

@@ -109,7 +109,7 @@ def export_models(stack: Path, python: Path) -> list[str]:
     """
     if not (stack / "services" / "export.py").is_file():
         raise UpError(
-            f"{stack} has no service to start (services/export.py)",
+            f"{stack} has no model export (services/export.py)",
             "this version of mlopsgen generates no BentoML service for this spec",
         )
     done = _run([str(python), "-m", "services.export"], stack)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.fake_pipelines import ensure_entry_point, fake_interpreter
+from tests.e2e.fake_pipelines import ensure_entry_point, fake_interpreter, stand_in_service
 
 MLOPSGEN = Path(sys.executable).parent / "mlopsgen"
 FRAUD = REPO / "specs" / "fraud-detection.yaml"
@@ -63,10 +63,7 @@ def stack(tmp_path: Path) -> Path:
     )
     assert built.returncode == 0, built.stderr
     ensure_entry_point(out)
-    export = out / "services" / "export.py"
-    if not export.exists():  # a generated one is left alone (the build would see an edit)
-        export.parent.mkdir(exist_ok=True)
-        export.write_text('raise SystemExit("run by the stand-in interpreter only")\n', "utf-8")
+    stand_in_service(out)
     return out
 
 

@@ -32,7 +32,7 @@ from mlopsgen.up import Client, ServeError, Server, free_port, measure, sample_b
 from mlopsgen.up.probe import ProbeError
 from mlopsgen.up.server import serve_command, serve_environment
 from tests.conftest import REFERENCE_SPECS, REPO
-from tests.e2e.fake_pipelines import ensure_entry_point, fake_interpreter
+from tests.e2e.fake_pipelines import ensure_entry_point, fake_interpreter, stand_in_service
 from tests.functional.stack_env import run_in_stack, stack_python
 from tests.functional.zenml_stacks import build
 
@@ -226,7 +226,7 @@ def _server(stack: Path, package: str, source: str) -> Server:
     (target / "__init__.py").touch()
     (target / "service.py").write_text(source, encoding="utf-8")
     port = free_port()
-    command = serve_command(stack_python(), package, "StandIn", port)
+    command = serve_command(stack_python(), f"services.{package}.service:StandIn", port)
     log = stack / ".mlopsgen" / f"serve-{package}.log"
     return Server(command, stack, serve_environment(stack), port, log)
 
@@ -338,9 +338,7 @@ def served_stack(tmp_path: Path) -> Path:
     """The fraud stack, built, with the stand-in service beside the generated one."""
     stack = _with_services(build(FRAUD, tmp_path / "fraud"))
     ensure_entry_point(stack)
-    export = stack / "services" / "export.py"
-    if not export.exists():  # a generated one is left alone (the build would see an edit)
-        export.write_text('raise SystemExit("run by the stand-in interpreter only")\n', "utf-8")
+    stand_in_service(stack)
     _server(stack, "standin", STAND_IN)
     return stack
 
