@@ -57,7 +57,8 @@ def predictions_table(
     """The first ``limit`` rows: their identifying fields and what the service answered."""
     shown = [f for f in id_fields if any(f in row for row in rows)][:SHOWN_FIELDS]
     mappings = [a if isinstance(a, Mapping) else {"prediction": a} for a in answers[:limit]]
-    keys = [k for k in ANSWER_KEYS if any(k in a for a in mappings)]
+    # A key every answer leaves empty (no rules, no experiment) says nothing: no column.
+    keys = [k for k in ANSWER_KEYS if any(a.get(k) is not None for a in mappings)]
     table = Table(title="sample predictions", title_justify="left")
     for column in ("#", *shown, *keys):
         table.add_column(column, overflow="fold")

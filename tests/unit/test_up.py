@@ -182,6 +182,12 @@ def test_the_predictions_table_shows_the_ids_and_the_answers() -> None:
     assert "cached" not in text and "amount_usd" not in text
 
 
+def test_a_key_every_answer_leaves_empty_gets_no_column() -> None:
+    answers = [{"prediction": 0.1, "decision": "approve", "variant": None, "cached": None}] * 2
+    text = _text(predictions_table([{"id": "a"}, {"id": "b"}], answers, ("id",)))
+    assert "decision" in text and "variant" not in text and "cached" not in text
+
+
 def test_a_bare_answer_is_shown_as_the_prediction() -> None:
     text = _text(predictions_table([{"id": "a"}], [3.5], ("id",)))
     assert "prediction" in text and "3.5" in text
