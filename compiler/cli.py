@@ -546,7 +546,7 @@ def _serve(
         predictions_table,
         serving_line,
     )
-    from mlopsgen.up.server import SERVE_LOG, serve_command, serve_environment
+    from mlopsgen.up.server import SERVE_LOG, local_workers, serve_command, serve_environment
     from mlopsgen.up.stack import service_import_path
     from mlopsgen.up.steps import LATENCY_REQUESTS, READY_TIMEOUT_SECONDS, SAMPLE_BODIES
 
@@ -558,7 +558,14 @@ def _serve(
         bodies = sample_bodies(stack, python, SAMPLE_BODIES, rows=options.rows)
     port = options.port or free_port()
     command = serve_command(python, import_path, port)
-    server = Server(command, stack, serve_environment(stack), port, stack / RUNTIME_DIR / SERVE_LOG)
+    workers = local_workers(serving.workers)
+    if workers is not None and workers != serving.workers:
+        progress.print(
+            f"\N{MIDDLE DOT} {workers} workers: the plan's {serving.workers} per replica, "
+            f"at most one per core of this machine"
+        )
+    environment = serve_environment(stack, workers)
+    server = Server(command, stack, environment, port, stack / RUNTIME_DIR / SERVE_LOG)
     with server:
         with progress.status(f"starting {' '.join(command[2:])}"):
             seconds = server.wait_ready(READY_TIMEOUT_SECONDS)

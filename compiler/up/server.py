@@ -33,6 +33,7 @@ __all__ = [
     "bentoml_home",
     "check_port",
     "free_port",
+    "local_workers",
     "serve_command",
     "serve_environment",
 ]
@@ -85,10 +86,28 @@ def bentoml_home(stack: Path) -> Path:
     return stack.resolve() / RUNTIME_DIR / "bentoml"
 
 
-def serve_environment(stack: Path) -> dict[str, str]:
-    """The run's environment (offline, quiet, state in the stack) plus BentoML's home."""
+def local_workers(planned: int | None, cores: int | None = None) -> int | None:
+    """Workers for a local serve: the Plan's per-replica count, at most this machine's cores.
+
+    A replica is sized for its node (the Plan's CPU request); on a laptop, more worker
+    processes than cores would only make them wait for each other (and start slower, each
+    loading every model). None when the Plan gives no count.
+    """
+    if planned is None:
+        return None
+    available = cores if cores is not None else (os.cpu_count() or 1)
+    return max(1, min(planned, available))
+
+
+def serve_environment(stack: Path, workers: int | None = None) -> dict[str, str]:
+    """The run's environment (offline, quiet, state in the stack) plus BentoML's home.
+
+    ``workers`` sets the service's worker count (``MLOPSGEN_SERVICE_WORKERS``) for this serve.
+    """
     env = run_environment(stack.resolve())
     env["BENTOML_HOME"] = str(bentoml_home(stack))
+    if workers is not None:
+        env["MLOPSGEN_SERVICE_WORKERS"] = str(workers)
     return env
 
 

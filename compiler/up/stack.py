@@ -80,6 +80,8 @@ class ServingSummary:
     replicas: int | None
     per_replica_rps: float | None
     id_fields: tuple[str, ...]
+    workers: int | None = None
+    """Worker processes per replica in the Plan."""
 
     @classmethod
     def from_plan(cls, plan: Mapping[str, Any]) -> ServingSummary:
@@ -87,6 +89,7 @@ class ServingSummary:
         serving = plan.get("serving") or {}
         capacity = serving.get("capacity") or {}
         replicas = _number(capacity.get("replicas"))
+        workers = _number((serving.get("replica") or {}).get("workers"))
         fields = serving.get("request_fields") or []
         return cls(
             service_name=str(serving.get("service_name") or plan["system"]["name"]),
@@ -99,6 +102,7 @@ class ServingSummary:
             id_fields=tuple(
                 str(f["name"]) for f in fields if f.get("role") in ("id", "entity", "partition")
             ),
+            workers=int(workers) if workers is not None else None,
         )
 
     @classmethod

@@ -23,7 +23,14 @@ from mlopsgen.up import (
     service_import_path,
 )
 from mlopsgen.up.display import cell, latency_table, loadtest_line, predictions_table
-from mlopsgen.up.server import HOST, Server, bentoml_home, serve_command, serve_environment
+from mlopsgen.up.server import (
+    HOST,
+    Server,
+    bentoml_home,
+    local_workers,
+    serve_command,
+    serve_environment,
+)
 from tests.unit.stack_modules import REFERENCE_PLANS, read_plan
 
 
@@ -209,3 +216,18 @@ def test_the_load_test_line_runs_the_stacks_module_against_the_url() -> None:
         "load test: cd /stacks/fraud && /env/bin/python -m services.loadtest "
         "--url http://127.0.0.1:3000"
     )
+
+
+@pytest.mark.parametrize(
+    ("planned", "cores", "expected"),
+    [(4, 2, 2), (1, 2, 1), (4, 8, 4), (None, 2, None), (3, 0, 1)],
+)
+def test_a_local_serve_runs_the_plans_workers_at_most_one_per_core(
+    planned: int | None, cores: int, expected: int | None
+) -> None:
+    assert local_workers(planned, cores) == expected
+
+
+def test_the_serve_environment_carries_the_local_worker_count(tmp_path: Path) -> None:
+    assert serve_environment(tmp_path, 2)["MLOPSGEN_SERVICE_WORKERS"] == "2"
+    assert "MLOPSGEN_SERVICE_WORKERS" not in serve_environment(tmp_path)
