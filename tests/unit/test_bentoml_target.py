@@ -22,6 +22,7 @@ from tests.unit.plan_support import FRAUD, REFERENCE, VISION, plan
 TARGET = BentoMLTarget()
 RUNTIME = (
     "services/__init__.py",
+    "services/arms.py",
     "services/cache.py",
     "services/decision.py",
     "services/experiments.py",
@@ -29,6 +30,8 @@ RUNTIME = (
     "services/features.py",
     "services/metrics.py",
     "services/models.py",
+    "services/prediction_cache.py",
+    "services/routed.py",
     "services/routing.py",
     "services/scoring.py",
     "services/serving_plan.py",
