@@ -114,6 +114,13 @@ class Arms:
             }
             LOGGER.info("%s", json.dumps(record, sort_keys=True))
 
+    def fitted(self, name: str, arm: Arm | None, production: Any) -> Any:
+        """The fitted ``name`` answering a row of ``arm``: the arm's stage version when it
+        asks for one the store holds, else ``production``."""
+        if arm is None or arm.model != name:
+            return production
+        return self.stage_models.get((name, arm.stage), production)
+
     def override(
         self,
         plan: StackPlan,

@@ -33,6 +33,7 @@ from services.models import load_models, load_stage_models
 from services.prediction_cache import PredictionCache
 from services.routed import RoutedModels
 from services.serving_plan import ServingConfig
+from services.slates import Slates
 
 __all__ = [
     "Decision",
@@ -159,6 +160,7 @@ class Scorer:
         self.arms = arms
         self.cache = PredictionCache.from_config(config)
         self.routed = RoutedModels.from_config(config, plan, self.fitted)
+        self.slates = Slates.from_config(config, plan, self.fitted, features)
 
     @classmethod
     def load(cls, config: ServingConfig) -> Scorer:
@@ -225,6 +227,8 @@ class Scorer:
         """The models' answers for ``rows`` (no cache, no exposure: a warm-up scores here)."""
         row_arms = list(arms) if arms is not None else [None] * len(rows)
         frame = self.frame(rows)
+        if self.slates is not None:
+            return self._slates(frame, row_arms)
         predictions: dict[str, list[Any]] = {}
         scores: dict[str, list[float | None]] = {}
         routed = self.routed.predict(frame, _plain) if self.routed is not None else None
@@ -248,6 +252,18 @@ class Scorer:
             for i, answer in enumerate(answers):
                 answer.update(routed.fields(i))
         return answers
+
+    def _slates(self, frame: pd.DataFrame, arms: Sequence[Arm | None]) -> list[dict[str, Any]]:
+        """Recommendation answers: each row's slate from its arm's ranker."""
+        assert self.slates is not None
+        name = self.slates.ranking
+        production = self.fitted[name]
+        rankers = [
+            production if self.arms is None else self.arms.fitted(name, arm, production)
+            for arm in arms
+        ]
+        slates = self.slates.rank(frame, rankers)
+        return [{"prediction": slate, "model": name, "scores": {}} for slate in slates]
 
     def _answer(
         self,
