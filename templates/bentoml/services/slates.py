@@ -100,7 +100,9 @@ class Slates:
         item = self.retriever.item_column
         rows = [{str(k): v for k, v in row.items()} for row in candidates.to_dict("records")]
         for column, values in self.features.read(rows).items():
-            candidates[column] = pd.Series(values, index=candidates.index, dtype=object)
+            # numbers, a missing one as NaN: the ranker's booster reads numeric columns only
+            numbers = pd.Series(values, index=candidates.index, dtype=object)
+            candidates[column] = pd.to_numeric(numbers, errors="coerce")
         candidates["position"] = POSITION
         spec = self.plan.model(self.ranking)
         family = family_of(spec.task)
