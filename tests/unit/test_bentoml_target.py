@@ -36,6 +36,7 @@ RUNTIME = (
     "services/scoring.py",
     "services/serving_plan.py",
     "services/shedding.py",
+    "services/slates.py",
 )
 FRAUD_PACKAGE = "services/fraud_detection/"
 
