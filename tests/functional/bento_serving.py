@@ -33,28 +33,31 @@ def free_port() -> int:
         return port
 
 
-def log_of(stack: Path) -> Path:
-    """The file the stack's server writes its output to."""
-    return stack.parent / f"{stack.name}-serve.log"
+def log_of(stack: Path, port: int) -> Path:
+    """The file the stack's server on ``port`` writes its output to."""
+    return stack.parent / f"{stack.name}-serve-{port}.log"
 
 
-def output_of(stack: Path) -> str:
-    """What the stack's server wrote so far."""
-    path = log_of(stack)
-    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+def output_of(stack: Path, base: str | None = None) -> str:
+    """What the stack's server at URL ``base`` wrote so far (every server's, without one)."""
+    pattern = f"{stack.name}-serve-{base.rsplit(':', 1)[1] if base else '*'}.log"
+    return "".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in sorted(stack.parent.glob(pattern))
+    )
 
 
 def serve(
     stack: Path, service: str, port: int, extra: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
     """Start ``bentoml serve service`` in the stack root, one worker, output to
-    :func:`log_of` (read it with :func:`output_of`)."""
+    :func:`log_of` (read it with :func:`output_of`, by the server's URL)."""
     env = stack_environment(
         stack,
         {"MLOPSGEN_SERVICE_WORKERS": "1", "MLOPSGEN_SERVICE_TIMEOUT_S": "60", **(extra or {})},
     )
     command = [str(stack_python()), "-m", "bentoml", "serve", service]
-    with log_of(stack).open("w", encoding="utf-8") as log:
+    with log_of(stack, port).open("w", encoding="utf-8") as log:
         return subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(port)],
             cwd=stack,
@@ -99,7 +102,7 @@ def wait_ready(server: subprocess.Popen[str], base: str, stack: Path) -> None:
         except OSError:
             pass
         time.sleep(1.0)
-    output = output_of(stack)
+    output = output_of(stack, base)
     pytest.fail(f"bentoml serve exited {server.returncode}:\n{output[-6000:]}")
 
 

@@ -166,7 +166,7 @@ def test_exposures_are_counted_and_logged_by_variant(trained: Path, base_url: st
     answers = _assigned(base_url, [f"exposed-user-{i}" for i in range(100)])
     logged = [
         json.loads(line[line.index("{") : line.rindex("}") + 1])
-        for line in output_of(trained).splitlines()
+        for line in output_of(trained, base_url).splitlines()
         if '"experiment_exposure"' in line
     ]
     exposed = {(e["unit"], e["variant"]) for e in logged if e["unit"].startswith("exposed-user-")}
@@ -260,9 +260,10 @@ def test_an_untrained_stack_exports_nothing_and_its_service_refuses_to_start(
     assert done.returncode == 3, done.stderr[-4000:]
     assert "fraud_xgb" in done.stderr and "no production version" in done.stderr
     # the service fails while importing, so the server exits on its own
-    server = serve(stack, SERVICE, free_port())
+    port = free_port()
+    server = serve(stack, SERVICE, port)
     assert server.wait() != 0
-    output = output_of(stack)
+    output = output_of(stack, f"http://127.0.0.1:{port}")
     assert "ModelsMissing" in output
     assert "python -m services.export" in output
     assert "fraud_xgb" in output

@@ -6,7 +6,9 @@ user and the context: the two towers retrieve candidates from the catalogue, the
 them, the answer is the best items. The ``ranker_v2`` experiment enrols a fifth of the users,
 each for good; its treatment arm asks for the ranker's staging version, which one training run
 does not make, so export and service both say the arm is served by production. A repeated
-request is answered from the prediction cache.
+request is answered from the prediction cache. Last, the ranker is trained again (the new
+version takes production) and the first version is put in staging: export then stores both,
+and a restarted service serves the treatment arm from the staging ranker.
 """
 
 from __future__ import annotations
@@ -21,6 +23,18 @@ from tests.conftest import SPECS
 from tests.functional.bento_serving import output_of, post, served
 from tests.functional.stack_env import run_in_stack, run_json, stack_python
 from tests.functional.zenml_stacks import build, run_pipelines
+
+#: Puts the ranker's first version in staging; prints the production version's number.
+FIRST_RANKER_TO_STAGING = """
+import json
+from zenml.client import Client
+from pipelines.models import model_version
+production = str(model_version("ranker").number)
+Client().update_model_version(
+    model_name_or_id="ranker", version_name_or_id="1", stage="staging", force=True
+)
+print(json.dumps(production))
+"""
 
 SPEC = SPECS / "recommendation.yaml"
 ROWS = "8000"
@@ -85,6 +99,7 @@ def test_known_and_unknown_users_get_a_ranked_slate(trained: Path, base_url: str
     answers = _predict(base_url, [_row(user) for user in users])
     for answer in answers:
         slate = answer["prediction"]
+        # one training run makes no staging ranker: production answers every arm
         assert answer["model"] == "ranker"
         assert 0 < len(slate) <= SLATE_SIZE
         items = [entry["item"] for entry in slate]
@@ -96,7 +111,7 @@ def test_known_and_unknown_users_get_a_ranked_slate(trained: Path, base_url: str
 
 
 def test_the_service_says_which_arm_production_serves(trained: Path, base_url: str) -> None:
-    assert "no exported staging version" in output_of(trained)
+    assert "no exported staging version" in output_of(trained, base_url)
 
 
 def test_an_enrolled_user_keeps_their_variant_across_calls(base_url: str) -> None:
@@ -118,3 +133,27 @@ def test_a_repeated_request_is_answered_from_the_cache(base_url: str) -> None:
     (second,) = _predict(base_url, [_row("cached-user", "product_page")])
     assert (first["cached"], second["cached"]) == (False, True)
     assert second["prediction"] == first["prediction"]
+
+
+def test_a_staging_ranker_is_exported_beside_production_and_serves_the_treatment(
+    trained: Path,
+) -> None:
+    # the last test of the module: it changes the registry the tests above were served from
+    retrained = run_pipelines(trained, "--pipeline", "train_ranker", "--rows", ROWS)
+    assert retrained.returncode == 0, retrained.stderr[-6000:]
+    assert run_json(trained, FIRST_RANKER_TO_STAGING) == "2"
+    done = run_in_stack(trained, ["-m", "services.export"])
+    lines = done.stdout.strip().splitlines()
+    production = "ranker: zenml version 2 -> bentoml model ranker:"
+    staged = "ranker (staging): zenml version 1 -> bentoml model ranker--staging:"
+    for expected in (production, staged):
+        assert any(line.startswith(expected) for line in lines), done.stdout
+    assert "no staging version" not in done.stderr
+    with served(trained, SERVICE) as restarted:
+        assert "no exported staging version" not in output_of(trained, restarted)
+        users = [f"staged-user-{i}" for i in range(EXPERIMENT_USERS)]
+        answers = [_predict(restarted, [_row(user)])[0] for user in users]
+    treated = [a for a in answers if a["variant"] == "treatment"]
+    assert treated, "no user of the sample is in the treatment arm"
+    assert all(a["model"] == "ranker@staging" and a["prediction"] for a in treated)
+    assert all(a["model"] == "ranker" for a in answers if a["variant"] != "treatment")

@@ -10,7 +10,8 @@ in two ways:
 * ``ensemble``: its weights replace the plan's in the decision policy's weighted mean;
 * ``model`` and ``stage``: that model answers the row, from the stage's version when the
   arm asks for one other than production and ``services.export`` stored it (else production
-  answers, as the service said when it started).
+  answers, as the service said when it started); the answer's ``model`` then reads
+  ``<model>@<stage>``.
 
 Each enrolled row counts once in ``mlopsgen_experiment_exposures_total`` and writes one
 structured (JSON) exposure line to the service log: what an experiment's readout joins with
@@ -122,6 +123,13 @@ class Arms:
         if arm is None or arm.model != name:
             return production
         return self.stage_models.get((name, arm.stage), production)
+
+    def label(self, name: str, arm: Arm | None) -> str:
+        """How an answer names the model ``name`` serving a row of ``arm``: ``name@stage``
+        when :meth:`fitted` gives the arm's stage version, else ``name``."""
+        if arm is not None and arm.model == name and (name, arm.stage) in self.stage_models:
+            return f"{name}@{arm.stage}"
+        return name
 
     def override(
         self,

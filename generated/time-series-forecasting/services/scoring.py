@@ -265,7 +265,11 @@ class Scorer:
             for arm in arms
         ]
         slates = self.slates.rank(frame, rankers)
-        return [{"prediction": slate, "model": name, "scores": {}} for slate in slates]
+        labels = [name if self.arms is None else self.arms.label(name, arm) for arm in arms]
+        return [
+            {"prediction": slate, "model": label, "scores": {}}
+            for slate, label in zip(slates, labels, strict=True)
+        ]
 
     def _answer(
         self,
@@ -287,7 +291,7 @@ class Scorer:
         elif arm is not None and arm.model is not None and arm.model in predictions:
             # the arm's model answers (from its stage's version, see services.arms)
             answer["prediction"] = predictions[arm.model][index]
-            answer["model"] = arm.model
+            answer["model"] = arm.model if self.arms is None else self.arms.label(arm.model, arm)
         elif len(predictions) == 1:
             ((name, values),) = predictions.items()
             answer["prediction"] = values[index]
