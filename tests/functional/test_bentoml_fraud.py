@@ -4,18 +4,15 @@ The stack is built and trained once (ZenML, Feast, the three fraud models); the 
 models are exported to a BentoML store outside the stack and served on a free local port
 with one worker. Requests are checked end to end: known and unknown users get a score and a
 decision, every kind of bad payload is a 4xx naming the field, the Prometheus metrics are
-served. A stack that was never trained has nothing to export (exit 3) and its service
-refuses to start, saying which commands fix it.
+served. The ``lgbm_heavier`` experiment assigns each user an arm for good, in the planned
+split, and each arm scores with its own ensemble weights. A stack that was never trained has
+nothing to export (exit 3) and its service refuses to start, saying which commands fix it.
 """
 
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,13 +20,23 @@ from typing import Any
 import pytest
 
 from tests.conftest import SPECS
-from tests.functional.stack_env import run_in_stack, run_json, stack_environment, stack_python
+from tests.functional.bento_serving import free_port, get, output_of, post, serve, served
+from tests.functional.stack_env import run_in_stack, run_json, stack_python
 from tests.functional.zenml_stacks import build, run_pipelines
 
 SPEC = SPECS / "fraud-detection.yaml"
 ROWS = "4000"
 SERVICE = "services.fraud_detection.service:FraudDetection"
 MODELS = ("fraud_xgb", "fraud_lgbm", "txn_anomaly")
+#: The ``lgbm_heavier`` experiment's arms (every user is enrolled) and their ensemble weights.
+ARM_WEIGHTS = {
+    "control": {"fraud_xgb": 0.6, "fraud_lgbm": 0.4},
+    "treatment": {"fraud_xgb": 0.3, "fraud_lgbm": 0.7},
+}
+TREATMENT_SHARE = 0.10
+SHARE_USERS = 10_000
+#: Rows per request when many users are scored.
+BATCH = 500
 
 pytestmark = pytest.mark.slow
 
@@ -45,65 +52,6 @@ print(json.dumps({
     "merchants": [str(m) for m in merchants["merchant_id"].tail(3)],
 }))
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _serve(stack: Path, port: int, extra: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    env = stack_environment(
-        stack,
-        {"MLOPSGEN_SERVICE_WORKERS": "1", "MLOPSGEN_SERVICE_TIMEOUT_S": "60", **(extra or {})},
-    )
-    command = [str(stack_python()), "-m", "bentoml", "serve", SERVICE]
-    return subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=stack,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
-
-
-def _post(url: str, body: object) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
-
-
-def _wait_ready(server: subprocess.Popen[str], base: str) -> None:
-    """Poll ``/readyz`` until it answers 200, or fail with the output if the server exits
-    (a server that fails to start exits: it never hangs, so no clock bounds the wait)."""
-    while server.poll() is None:
-        try:
-            if _get(f"{base}/readyz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(1.0)
-    output = server.stdout.read() if server.stdout else ""
-    pytest.fail(f"bentoml serve exited {server.returncode}:\n{output[-6000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -123,15 +71,14 @@ def exported(trained: Path) -> str:
 
 @pytest.fixture(scope="module")
 def base_url(trained: Path, exported: str) -> Iterator[str]:
-    port = _free_port()
-    server = _serve(trained, port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(server, base)
+    with served(trained, SERVICE) as base:
         yield base
-    finally:
-        server.terminate()
-        server.communicate()
+
+
+def _weighted(answer: dict[str, Any]) -> float:
+    """The weighted mean of the classifiers' scores with the answer's arm's weights."""
+    weights = ARM_WEIGHTS[answer["variant"]]
+    return sum(w * answer["scores"][m] for m, w in weights.items()) / sum(weights.values())
 
 
 def _row(user: str, merchant: str, **changes: object) -> dict[str, object]:
@@ -158,7 +105,7 @@ def test_known_and_unknown_users_get_a_score_and_a_decision(trained: Path, base_
     known = run_json(trained, KNOWN_ENTITIES)
     rows = [_row(u, m) for u, m in zip(known["users"], known["merchants"], strict=True)]
     rows.append(_row("never-seen-user", "never-seen-merchant", amount_usd=9000.0))
-    status, answers = _post(f"{base_url}/predict", {"rows": rows})
+    status, answers = post(f"{base_url}/predict", {"rows": rows})
     assert status == 200, answers
     assert len(answers) == len(rows)
     for answer in answers:
@@ -166,9 +113,75 @@ def test_known_and_unknown_users_get_a_score_and_a_decision(trained: Path, base_
         assert answer["decision"] in ("approve", "review", "decline")
         assert isinstance(answer["rules_fired"], list)
         assert sorted(answer["scores"]) == sorted(MODELS)
-        # the ensemble's score is the planned weighted mean of the two classifiers'
-        weighted = 0.6 * answer["scores"]["fraud_xgb"] + 0.4 * answer["scores"]["fraud_lgbm"]
-        assert answer["prediction"] == pytest.approx(weighted)
+        # the ensemble's score is the weighted mean of the two classifiers' (the row's arm's)
+        assert answer["prediction"] == pytest.approx(_weighted(answer))
+
+
+def test_a_sanctioned_country_is_declined_naming_the_rule(base_url: str) -> None:
+    status, answers = post(f"{base_url}/predict", {"rows": [_row("u-kp", "m", country="KP")]})
+    assert status == 200, answers
+    assert answers[0]["decision"] == "decline"
+    assert "sanctioned_country" in answers[0]["rules_fired"]
+
+
+def _assigned(base_url: str, users: list[str]) -> list[dict[str, Any]]:
+    """The answers for one row per user, sent in batches of rows."""
+    answers: list[dict[str, Any]] = []
+    for start in range(0, len(users), BATCH):
+        rows = [_row(user, "m") for user in users[start : start + BATCH]]
+        status, batch = post(f"{base_url}/predict", {"rows": rows})
+        assert status == 200, batch
+        answers.extend(batch)
+    return answers
+
+
+def test_each_arm_scores_with_its_own_ensemble_weights(base_url: str) -> None:
+    answers = _assigned(base_url, [f"arm-user-{i}" for i in range(400)])
+    assert {a["experiment"] for a in answers} == {"lgbm_heavier"}
+    assert {a["variant"] for a in answers} == set(ARM_WEIGHTS)
+    for answer in answers:
+        assert answer["prediction"] == pytest.approx(_weighted(answer))
+    # the arms' weights differ, so an arm's answer is not the other arm's mean
+    treated = next(a for a in answers if a["variant"] == "treatment")
+    control_mean = _weighted({**treated, "variant": "control"})
+    assert treated["prediction"] != pytest.approx(control_mean)
+
+
+def test_a_user_keeps_their_variant_across_calls(base_url: str) -> None:
+    users = [f"sticky-user-{i}" for i in range(50)]
+    first = [a["variant"] for a in _assigned(base_url, users)]
+    again = [a["variant"] for a in _assigned(base_url, list(reversed(users)))]
+    assert first == list(reversed(again))
+    assert "treatment" in first and "control" in first
+
+
+def test_the_treatment_share_over_many_users_is_the_planned_split(base_url: str) -> None:
+    answers = _assigned(base_url, [f"share-user-{i}" for i in range(SHARE_USERS)])
+    share = sum(a["variant"] == "treatment" for a in answers) / SHARE_USERS
+    sigma = math.sqrt(TREATMENT_SHARE * (1 - TREATMENT_SHARE) / SHARE_USERS)
+    assert abs(share - TREATMENT_SHARE) <= 4 * sigma, share
+
+
+def test_exposures_are_counted_and_logged_by_variant(trained: Path, base_url: str) -> None:
+    answers = _assigned(base_url, [f"exposed-user-{i}" for i in range(100)])
+    logged = [
+        json.loads(line[line.index("{") : line.rindex("}") + 1])
+        for line in output_of(trained, base_url).splitlines()
+        if '"experiment_exposure"' in line
+    ]
+    exposed = {(e["unit"], e["variant"]) for e in logged if e["unit"].startswith("exposed-user-")}
+    assert exposed == {(f"exposed-user-{i}", a["variant"]) for i, a in enumerate(answers)}
+    status, text = get(f"{base_url}/metrics")
+    assert status == 200
+    for variant in ARM_WEIGHTS:
+        line = next(
+            line
+            for line in text.splitlines()
+            if line.startswith("mlopsgen_experiment_exposures_total{")
+            and f'variant="{variant}"' in line
+            and 'experiment="lgbm_heavier"' in line
+        )
+        assert float(line.rsplit(" ", 1)[1]) >= 1
 
 
 @pytest.mark.parametrize(
@@ -178,7 +191,7 @@ def test_known_and_unknown_users_get_a_score_and_a_decision(trained: Path, base_
 def test_a_bad_value_is_a_client_error_naming_the_field(
     base_url: str, field: str, value: object
 ) -> None:
-    status, body = _post(f"{base_url}/predict", {"rows": [_row("u", "m", **{field: value})]})
+    status, body = post(f"{base_url}/predict", {"rows": [_row("u", "m", **{field: value})]})
     assert 400 <= status < 500
     assert field in str(body)
 
@@ -186,15 +199,15 @@ def test_a_bad_value_is_a_client_error_naming_the_field(
 def test_a_missing_field_is_a_client_error_naming_it(base_url: str) -> None:
     row = _row("u", "m")
     del row["merchant_id"]
-    status, body = _post(f"{base_url}/predict", {"rows": [row]})
+    status, body = post(f"{base_url}/predict", {"rows": [row]})
     assert 400 <= status < 500
     assert "merchant_id" in str(body)
 
 
 def test_metrics_are_served(base_url: str) -> None:
-    _post(f"{base_url}/predict", {"rows": [_row("u", "m")]})
-    _post(f"{base_url}/predict", {"rows": [_row("u", "m", currency="XXX")]})
-    status, text = _get(f"{base_url}/metrics")
+    post(f"{base_url}/predict", {"rows": [_row("u", "m")]})
+    post(f"{base_url}/predict", {"rows": [_row("u", "m", currency="XXX")]})
+    status, text = get(f"{base_url}/metrics")
     assert status == 200
     assert 'mlopsgen_requests_total{endpoint="predict",outcome="ok"}' in text
     assert 'mlopsgen_requests_total{endpoint="predict",outcome="invalid"}' in text
@@ -247,9 +260,10 @@ def test_an_untrained_stack_exports_nothing_and_its_service_refuses_to_start(
     assert done.returncode == 3, done.stderr[-4000:]
     assert "fraud_xgb" in done.stderr and "no production version" in done.stderr
     # the service fails while importing, so the server exits on its own
-    server = _serve(stack, _free_port())
-    output, _ = server.communicate()
-    assert server.returncode != 0
+    port = free_port()
+    server = serve(stack, SERVICE, port)
+    assert server.wait() != 0
+    output = output_of(stack, f"http://127.0.0.1:{port}")
     assert "ModelsMissing" in output
     assert "python -m services.export" in output
     assert "fraud_xgb" in output

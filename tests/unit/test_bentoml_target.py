@@ -22,6 +22,7 @@ from tests.unit.plan_support import FRAUD, REFERENCE, VISION, plan
 TARGET = BentoMLTarget()
 RUNTIME = (
     "services/__init__.py",
+    "services/arms.py",
     "services/cache.py",
     "services/decision.py",
     "services/experiments.py",
@@ -30,11 +31,14 @@ RUNTIME = (
     "services/loadtest.py",
     "services/metrics.py",
     "services/models.py",
+    "services/prediction_cache.py",
+    "services/routed.py",
     "services/routing.py",
     "services/samples.py",
     "services/scoring.py",
     "services/serving_plan.py",
     "services/shedding.py",
+    "services/slates.py",
 )
 FRAUD_PACKAGE = "services/fraud_detection/"
 

@@ -5,8 +5,9 @@
 Names are fixed (dashboards and alerts of the monitoring files query them):
 ``mlopsgen_request_latency_seconds`` (histogram by ``endpoint``), ``mlopsgen_requests_total``
 (by ``endpoint`` and ``outcome``: ok, invalid, error, shed), ``mlopsgen_batch_size``,
-``mlopsgen_shed_requests_total`` and ``mlopsgen_experiment_exposures_total`` (by
-``experiment`` and ``variant``). They are ``prometheus_client`` metrics created through
+``mlopsgen_shed_requests_total``, ``mlopsgen_experiment_exposures_total`` (by
+``experiment`` and ``variant``) and ``mlopsgen_cache_requests_total`` (by ``result``: hit,
+miss). They are ``prometheus_client`` metrics created through
 ``bentoml.metrics``, which registers them where BentoML's multi-process ``/metrics`` reads
 them (every worker is a process of its own).
 """
@@ -17,6 +18,7 @@ import bentoml
 
 __all__ = [
     "BATCH_SIZE",
+    "CACHE_REQUESTS",
     "EXPERIMENT_EXPOSURES",
     "OUTCOMES",
     "REQUESTS",
@@ -55,6 +57,11 @@ EXPERIMENT_EXPOSURES = bentoml.metrics.Counter(
     name="mlopsgen_experiment_exposures_total",
     documentation="Requests answered by an experiment's variant.",
     labelnames=["experiment", "variant"],
+)
+CACHE_REQUESTS = bentoml.metrics.Counter(
+    name="mlopsgen_cache_requests_total",
+    documentation="Rows looked up in the prediction cache, by result (hit, miss).",
+    labelnames=["result"],
 )
 
 

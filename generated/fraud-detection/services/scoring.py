@@ -8,6 +8,11 @@ and each model's family (``pipelines.tasks.family_of``) predicts the whole frame
 with a decision section turns the models' scores into a decision through a policy: the
 stack's ``services.decision.DecisionPolicy`` (ensemble, anomaly score, rules, thresholds)
 when the stack has that module, else the weighted ensemble and the score thresholds alone.
+
+Around the models, the plan's request-path logic, each in a module of its own: experiment
+arms (:mod:`services.arms`: sticky assignment, the arm's ensemble or model, exposures), the
+prediction cache (:mod:`services.prediction_cache`: a hit skips the models) and routing by
+key (:mod:`services.routed`: each row to its partition's shard or the fallback).
 """
 
 from __future__ import annotations
@@ -24,9 +29,13 @@ import pandas as pd
 from pipelines.stack_plan import StackPlan, load_plan
 from pipelines.tasks import family_of
 from services import metrics
+from services.arms import Arm, Arms
 from services.features import OnlineFeatures
-from services.models import load_models
+from services.models import load_models, load_stage_models
+from services.prediction_cache import PredictionCache
+from services.routed import RoutedModels
 from services.serving_plan import ServingConfig
+from services.slates import Slates
 
 __all__ = [
     "Decision",
@@ -136,6 +145,7 @@ class Scorer:
         fitted: Mapping[str, Any],
         features: OnlineFeatures,
         policy: DecisionPolicyLike | None,
+        arms: Arms | None = None,
     ) -> None:
         self.config = config
         self.plan = plan
@@ -149,6 +159,10 @@ class Scorer:
                 spec = plan.model(model.name)
                 empty = pd.DataFrame(columns=list(spec.columns))
                 self.fitted[model.name] = family_of(spec.task).fit(spec, empty, 0)
+        self.arms = arms
+        self.cache = PredictionCache.from_config(config)
+        self.routed = RoutedModels.from_config(config, plan, self.fitted)
+        self.slates = Slates.from_config(config, plan, self.fitted, features)
 
     @classmethod
     def load(cls, config: ServingConfig) -> Scorer:
@@ -158,9 +172,9 @@ class Scorer:
             services.models.ModelsMissing: a model is not in the store.
         """
         features = OnlineFeatures(config)
-        scorer = cls(
-            config, load_plan(), load_models(config), features, decision_policy(config.serving)
-        )
+        arms = Arms.from_config(config, *load_stage_models(config))
+        policy = decision_policy(config.serving)
+        scorer = cls(config, load_plan(), load_models(config), features, policy, arms)
         scorer.warm()
         return scorer
 
@@ -185,23 +199,77 @@ class Scorer:
         return frame
 
     def score(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """One answer per row, in order."""
+        """One answer per row, in order: each row's arm, a cached answer or the models'."""
         if not rows:
             return []
         metrics.BATCH_SIZE.observe(len(rows))
-        return self._score(rows)
+        arms = self.arms.assign(rows) if self.arms is not None else [None] * len(rows)
+        answers, keys = (
+            self.cache.lookup(rows, arms) if self.cache is not None else ([None] * len(rows), [])
+        )
+        todo = [i for i, answer in enumerate(answers) if answer is None]
+        if todo:
+            fresh = self._score([rows[i] for i in todo], [arms[i] for i in todo])
+            for i, answer in zip(todo, fresh, strict=True):
+                if self.cache is not None:
+                    self.cache.put(keys[i], answer)
+                answers[i] = answer
+        if self.arms is not None:
+            self.arms.expose(arms)
+        done = [answer for answer in answers if answer is not None]
+        for answer, arm in zip(done, arms, strict=True):
+            if arm is not None:
+                answer["experiment"] = arm.experiment
+                answer["variant"] = arm.variant
+        return done
 
-    def _score(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def _score(
+        self, rows: Sequence[Mapping[str, Any]], arms: Sequence[Arm | None] | None = None
+    ) -> list[dict[str, Any]]:
+        """The models' answers for ``rows`` (no cache, no exposure: a warm-up scores here)."""
+        row_arms = list(arms) if arms is not None else [None] * len(rows)
         frame = self.frame(rows)
+        if self.slates is not None:
+            return self._slates(frame, row_arms)
         predictions: dict[str, list[Any]] = {}
         scores: dict[str, list[float | None]] = {}
+        routed = self.routed.predict(frame, _plain) if self.routed is not None else None
+        if routed is not None:
+            predictions.update(routed.predictions)
+            scores.update({name: list(map(_number, v)) for name, v in routed.scores.items()})
         for model in self.config.models:
+            if self.routed is not None and model.name in self.routed.models:
+                continue
             spec = self.plan.model(model.name)
             out = family_of(spec.task).predict(spec, self.fitted[model.name], frame)
             predictions[model.name] = [_plain(v) for v in out["prediction"]]
             if "score" in out:
                 scores[model.name] = [_number(v) for v in out["score"]]
-        return [self._answer(frame, i, predictions, scores) for i in range(len(rows))]
+        if self.arms is not None:
+            self.arms.override(self.plan, frame, row_arms, predictions, scores, _plain)
+        answers = [
+            self._answer(frame, i, predictions, scores, row_arms[i]) for i in range(len(rows))
+        ]
+        if routed is not None:
+            for i, answer in enumerate(answers):
+                answer.update(routed.fields(i))
+        return answers
+
+    def _slates(self, frame: pd.DataFrame, arms: Sequence[Arm | None]) -> list[dict[str, Any]]:
+        """Recommendation answers: each row's slate from its arm's ranker."""
+        assert self.slates is not None
+        name = self.slates.ranking
+        production = self.fitted[name]
+        rankers = [
+            production if self.arms is None else self.arms.fitted(name, arm, production)
+            for arm in arms
+        ]
+        slates = self.slates.rank(frame, rankers)
+        labels = [name if self.arms is None else self.arms.label(name, arm) for arm in arms]
+        return [
+            {"prediction": slate, "model": label, "scores": {}}
+            for slate, label in zip(slates, labels, strict=True)
+        ]
 
     def _answer(
         self,
@@ -209,15 +277,21 @@ class Scorer:
         index: int,
         predictions: Mapping[str, list[Any]],
         scores: Mapping[str, list[float | None]],
+        arm: Arm | None = None,
     ) -> dict[str, Any]:
         row_scores = {name: values[index] for name, values in scores.items()}
         answer: dict[str, Any] = {"scores": row_scores}
         if self.policy is not None:
             known = {name: s for name, s in row_scores.items() if s is not None}
-            decided = self.policy.decide(self.rule_row(frame, index), known)
+            ensemble = None if arm is None else arm.ensemble
+            decided = self.policy.decide(self.rule_row(frame, index), known, ensemble)
             answer["prediction"] = float(decided.score)
             answer["decision"] = decided.decision
             answer["rules_fired"] = list(decided.rules_fired)
+        elif arm is not None and arm.model is not None and arm.model in predictions:
+            # the arm's model answers (from its stage's version, see services.arms)
+            answer["prediction"] = predictions[arm.model][index]
+            answer["model"] = arm.model if self.arms is None else self.arms.label(arm.model, arm)
         elif len(predictions) == 1:
             ((name, values),) = predictions.items()
             answer["prediction"] = values[index]

@@ -4,6 +4,8 @@
 
 A missing model stops the service before it takes traffic, with the commands that fix it:
 serving a partial set of models would answer with a different decision than the plan's.
+Other stages that experiment arms serve (``staging``) are optional: without one, the arm is
+served by production and the service says so when it starts.
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from services.export import MODEL_FILE
+from services.export import MODEL_FILE, arm_stages, stage_tag
 from services.serving_plan import ServingConfig
 
-__all__ = ["ModelsMissing", "load_models", "missing_models", "require_models"]
+__all__ = [
+    "ModelsMissing",
+    "load_models",
+    "load_stage_models",
+    "missing_models",
+    "require_models",
+]
 
 
 class ModelsMissing(RuntimeError):
@@ -52,14 +60,37 @@ def require_models(config: ServingConfig) -> None:
         raise ModelsMissing(_message(missing))
 
 
+def _load(stored: Any) -> Any:
+    import cloudpickle
+
+    with open(stored.path_of(MODEL_FILE), "rb") as handle:
+        return cloudpickle.load(handle)
+
+
+def load_stage_models(config: ServingConfig) -> tuple[dict[tuple[str, str], Any], list[str]]:
+    """The fitted object of each (model, stage) the experiment arms serve besides production
+    and found in the store, and a line for each one absent (its arms get production)."""
+    loaded: dict[tuple[str, str], Any] = {}
+    absent: list[str] = []
+    for model, stage in arm_stages(config):
+        stored = _stored(stage_tag(model, stage)) if model.trainable else None
+        if stored is None:
+            absent.append(
+                f"model {model.name!r} has no exported {stage} version: the experiment arms "
+                f"that ask for it are served by production (register a {stage} version and "
+                "run `python -m services.export` to serve it)"
+            )
+            continue
+        loaded[(model.name, stage)] = _load(stored)
+    return loaded, absent
+
+
 def load_models(config: ServingConfig) -> Mapping[str, Any]:
     """The fitted object of every trainable served model, keyed by model name.
 
     Raises:
         ModelsMissing: a model is not in the store.
     """
-    import cloudpickle
-
     require_models(config)
     loaded: dict[str, Any] = {}
     for model in config.models:
@@ -68,6 +99,5 @@ def load_models(config: ServingConfig) -> Mapping[str, Any]:
         stored = _stored(model.tag)
         if stored is None:
             raise ModelsMissing(_message([model.name]))
-        with open(stored.path_of(MODEL_FILE), "rb") as handle:
-            loaded[model.name] = cloudpickle.load(handle)
+        loaded[model.name] = _load(stored)
     return loaded

@@ -243,13 +243,21 @@ def _request_field(data: Mapping[str, Any]) -> RequestField:
 
 
 def _served_models(plan: Mapping[str, Any], serving: Mapping[str, Any]) -> tuple[ServedModel, ...]:
-    """The served models, with each view feature resolved to its entity key and empty value."""
+    """The served models, with each view feature resolved to its entity key and empty value.
+
+    The routing fallback is served too, though the plan's list leaves it out: it answers the
+    rows no shard takes.
+    """
     features = plan["features"]
     keys = {entity["name"]: entity["key"] for entity in features["entities"]}
     views = {view["name"]: view for view in features["views"]}
     by_name = {model["name"]: model for model in plan["models"]}
+    names = list(serving["models"])
+    routing = serving.get("routing") or {}
+    if routing.get("fallback") and routing["fallback"] not in names:
+        names.append(routing["fallback"])
     out = []
-    for name in serving["models"]:
+    for name in names:
         model = by_name[name]
         refs = []
         for item in model["inputs"]:

@@ -56,4 +56,6 @@ class Prediction(BaseModel):
     variant: str | None = None
     experiment: str | None = None
     model: str | None = None
+    partition: str | None = None
+    route: str | None = None
     cached: bool | None = None
