@@ -127,6 +127,9 @@ class SchemaField:
         values: the category values, rendered through ``py``.
         nullable: whether ``null`` is accepted.
         bounds: pydantic ``Field`` constraints, as (keyword, value) pairs.
+        image: an image field's (height, width, channels), a size the plan leaves out as
+            ``None``; ``None`` for other fields. The schema checks the payload's array.
+        description: what the field's JSON schema says (rendered through ``py``).
     """
 
     attr: str
@@ -135,6 +138,8 @@ class SchemaField:
     values: tuple[str, ...]
     nullable: bool
     bounds: tuple[tuple[str, float | int], ...]
+    image: tuple[int | None, int | None, int | None] | None = None
+    description: str | None = None
 
 
 def _bounds(field: FieldPlan) -> tuple[tuple[str, float | int], ...]:
@@ -151,6 +156,23 @@ def _bounds(field: FieldPlan) -> tuple[tuple[str, float | int], ...]:
     return tuple(out)
 
 
+#: How a request carries an image (``services.images`` decodes and checks it).
+IMAGE_ENCODING = "base64 (ASCII) of NumPy .npy bytes (numpy.save) of a uint8 array"
+
+
+def _image(field: FieldPlan) -> tuple[int | None, int | None, int | None] | None:
+    return (field.height, field.width, field.channels) if field.type == "image" else None
+
+
+def _description(field: FieldPlan) -> str | None:
+    """The spec's description; an image field's also says how it is encoded and its size."""
+    if field.type != "image":
+        return field.description
+    size = " x ".join("any" if n is None else str(n) for n in _image(field) or ())
+    encoding = f"{IMAGE_ENCODING}, height x width x channels = {size}"
+    return f"{field.description} ({encoding})" if field.description else encoding
+
+
 def schema_fields(plan: Plan) -> list[SchemaField]:
     """The request row's fields, in plan order, with attribute names that cannot clash."""
     table = NameTable(PythonIdentifier, "request field", reserved=_MODEL_RESERVED)
@@ -162,6 +184,8 @@ def schema_fields(plan: Plan) -> list[SchemaField]:
             values=tuple(field.values or ()) if field.type == "category" else (),
             nullable=field.nullable,
             bounds=_bounds(field),
+            image=_image(field),
+            description=_description(field),
         )
         for field in plan.serving.request_fields
     ]
