@@ -23,7 +23,7 @@ import pytest
 
 from tests.functional.stack_env import run_json, stack_environment, stack_python
 
-__all__ = ["free_port", "get", "post", "sample_rows", "serving", "service_import_path"]
+__all__ = ["free_port", "get", "post", "sample_rows", "service_import_path", "serving"]
 
 
 def free_port() -> int:
@@ -109,10 +109,11 @@ def serving(stack: Path, extra: Mapping[str, str] | None = None) -> Iterator[str
 
 #: Runs in the stack: rows of the synthetic source holding the request fields (the served
 #: models' source first), cut to those fields and encoded as JSON: images as base64 of their
-#: ``.npy`` bytes, timestamps as ISO text. A field no source holds keeps the warm-up value
+#: ``.npy`` bytes, scaled up (nearest pixel) to the declared size (the synthetic source draws
+#: them small), timestamps as ISO text. A field no source holds keeps the warm-up value
 #: of ``services.scoring.warm_up_row``.
 SAMPLE_ROWS = """
-import base64, json
+import base64, io, json
 import numpy as np
 import pandas as pd
 from pipelines.stack_plan import load_plan
@@ -128,9 +129,18 @@ sources = sorted(plan.sources, key=lambda s: s.name not in served)
 frames = [generate(plan, source, max(count, 50), seed=5) for source in sources]
 fallback = warm_up_row(config) or {}
 
-def plain(value, kind):
-    if kind == "image":
-        return base64.b64encode(bytes(value)).decode("ascii")
+def image(cell, field):
+    pixels = np.load(io.BytesIO(bytes(cell)), allow_pickle=False)
+    height, width = field.height or pixels.shape[0], field.width or pixels.shape[1]
+    ys = np.arange(height) * pixels.shape[0] // height
+    xs = np.arange(width) * pixels.shape[1] // width
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(pixels[ys][:, xs]), allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+def plain(value, field):
+    if field.type == "image":
+        return image(value, field)
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if isinstance(value, np.generic):
@@ -146,7 +156,7 @@ for i in range(count):
             row[field.name] = fallback[field.name]
         else:
             value = frame[field.name].iloc[i % len(frame)]
-            row[field.name] = None if value is None or value is pd.NA else plain(value, field.type)
+            row[field.name] = None if value is None or value is pd.NA else plain(value, field)
     rows.append(row)
 print(json.dumps(rows))
 """
