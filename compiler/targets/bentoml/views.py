@@ -164,12 +164,16 @@ def _image(field: FieldPlan) -> tuple[int | None, int | None, int | None] | None
     return (field.height, field.width, field.channels) if field.type == "image" else None
 
 
+def _size(field: FieldPlan) -> str:
+    """An image field's declared size, ``224 x 224 x 3`` (``any`` where the plan has none)."""
+    return " x ".join("any" if n is None else str(n) for n in _image(field) or ())
+
+
 def _description(field: FieldPlan) -> str | None:
     """The spec's description; an image field's also says how it is encoded and its size."""
     if field.type != "image":
         return field.description
-    size = " x ".join("any" if n is None else str(n) for n in _image(field) or ())
-    encoding = f"{IMAGE_ENCODING}, height x width x channels = {size}"
+    encoding = f"{IMAGE_ENCODING}, height x width x channels = {_size(field)}"
     return f"{field.description} ({encoding})" if field.description else encoding
 
 
@@ -213,6 +217,38 @@ def bentofile(plan: Plan) -> dict[str, object]:
     }
 
 
+def _request_notes(plan: Plan) -> list[str]:
+    """What the README says about image fields, forecasts, batches and GPUs, where they apply."""
+    notes: list[str] = []
+    for field in plan.serving.request_fields:
+        if field.type == "image":
+            notes.append(
+                f"{markdown_code(field.name)} is {IMAGE_ENCODING} of {_size(field)} "
+                "(height x width x channels); the stack has no image codec, so PNG or JPEG "
+                "bytes are refused."
+            )
+    served = set(plan.serving.models)
+    for model in plan.models:
+        if model.name in served and model.task == "forecasting":
+            notes.append(
+                f"{markdown_code(model.name)} answers a row with its series' next "
+                f"{model.horizon_days or 1} days after the history it was fitted on (a list of "
+                "`day`, `forecast`; `null` for a series it never saw)."
+            )
+    if plan.serving.batch is not None:
+        notes.append(
+            "`POST /predict_batch` takes the same body and scores a long list in one call."
+        )
+    gpus = plan.serving.replica.gpu
+    if gpus:
+        notes.append(
+            f"Each replica asks for {gpus} {'GPU' if gpus == 1 else 'GPUs'} (BentoML "
+            "`resources`, kept in the Bento for the cluster); a local serve on a machine "
+            "without one still starts (BentoML only warns)."
+        )
+    return [line for note in notes for line in ("", note)]
+
+
 def readme_section(plan: Plan) -> str:
     """How to export the models, serve, call and build the service."""
     names = service_names(plan)
@@ -239,8 +275,10 @@ def readme_section(plan: Plan) -> str:
         "",
         "Each answer has `prediction` and, where the plan has them, `decision` and "
         "`rules_fired`; a bad field is a 400 naming it. `/livez`, `/readyz` and `/metrics` "
-        "(Prometheus, `mlopsgen_*` series) are served too. Build a Bento from the stack root "
-        "(keep `BENTOML_HOME` outside the stack):",
+        "(Prometheus, `mlopsgen_*` series) are served too.",
+        *_request_notes(plan),
+        "",
+        "Build a Bento from the stack root (keep `BENTOML_HOME` outside the stack):",
         "",
         "```sh",
         f"bentoml build -f services/{names.package}/bentofile.yaml .",

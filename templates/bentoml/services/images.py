@@ -66,10 +66,10 @@ def _check(array: np.ndarray, shape: Shape) -> None:
         raise ValueError(f"the array's shape is {array.shape}, not {expected} (H x W x C)")
 
 
-def checker(height: int | None, width: int | None, channels: int | None) -> Callable[[str], str]:
-    """A pydantic after-validator: the text must hold a ``uint8`` H x W x C ``.npy`` array
-    of the declared size (a size the plan leaves out may be anything)."""
-    shape: Shape = (height, width, channels)
+def checker(shape: Shape) -> Callable[[str], str]:
+    """A pydantic after-validator: the text must hold a ``uint8`` ``.npy`` array of the
+    declared (height, width, channels); a size the plan leaves out (``None``) may be anything.
+    """
 
     def check_image(text: str) -> str:
         _check(load(text), shape)
