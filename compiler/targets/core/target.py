@@ -48,6 +48,19 @@ def _header(plan: Plan, prefix: str, suffix: str = "") -> str:
     ).rstrip("\n")
 
 
+#: What running the stack writes into it (environments, state, data, stores): never committed.
+GITIGNORE = """\
+# What running the stack writes here: its virtualenv, ZenML's and mlopsgen's state (the
+# BentoML store included), the synthetic and feature data, and Python's caches.
+.venv/
+.zenml/
+.mlopsgen/
+data/
+__pycache__/
+*.egg-info/
+"""
+
+
 @dataclass(frozen=True)
 class CoreTarget:
     """``plan.json`` and the ``Makefile``; the index files come from :func:`render_index`."""
@@ -70,6 +83,7 @@ class CoreTarget:
                 spec_file=plan.system.spec_file,
                 install_note=install_note(plan),
             ),
+            ".gitignore": _header(plan, "#") + "\n" + GITIGNORE,
         }
         purposes = {path: FILE_PURPOSES[path] for path in files}
         return Rendered(files, purposes, frozenset(requirements(plan)))

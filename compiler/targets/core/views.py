@@ -17,8 +17,10 @@ from mlopsgen.wording import count
 FILE_PURPOSES = {
     "README.md": "this page: what was generated and why, how to run and deploy it",
     "plan.json": "the resolved plan: every decision with its formula, inputs and spec source",
+    ".gitignore": "what running the stack writes into it (.venv, .zenml, .mlopsgen, data/)",
     "pyproject.toml": "the stack's Python project and pinned dependencies",
-    "Makefile": "the stack's commands: install, train, plan, check, clean",
+    "Makefile": "the stack's commands: install, train, export-models, serve, loadtest, bento, "
+    "plan, check, clean",
     "constraints.txt": "exact versions of every package the pinned requirements install (the "
     "stack lock): make install and mlopsgen run install these",
 }

@@ -28,12 +28,101 @@ CONTAMINATION = 0.02
 
 
 @dataclass
+class FlatForest:
+    """Every tree of a fitted isolation forest in one set of node arrays, walked at once.
+
+    scikit-learn scores a forest one tree at a time through joblib, which costs about 13 ms
+    for 200 trees whatever the number of rows: the whole budget of a real-time request. Here
+    the trees' nodes are concatenated (children as global indices, leaves holding their path
+    length), and all (row, tree) pairs descend together, one vectorised step per level. The
+    comparison is scikit-learn's (features as float32, ``x <= threshold`` goes left) and the
+    trees' path lengths are added in tree order, so the scores are the forest's own.
+    """
+
+    roots: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    path: np.ndarray
+    denominator: float
+
+    @classmethod
+    def of(cls, forest: Any) -> FlatForest:
+        """The flat form of a fitted ``IsolationForest``."""
+        features: list[np.ndarray] = []
+        thresholds: list[np.ndarray] = []
+        lefts: list[np.ndarray] = []
+        rights: list[np.ndarray] = []
+        paths: list[np.ndarray] = []
+        roots: list[int] = []
+        offset = 0
+        for index, tree in enumerate(forest.estimators_):
+            nodes = tree.tree_
+            leaf = nodes.children_left == -1
+            used = np.asarray(forest.estimators_features_[index])
+            features.append(np.where(leaf, 0, used[np.maximum(nodes.feature, 0)]))
+            thresholds.append(nodes.threshold)
+            lefts.append(np.where(leaf, -1, nodes.children_left + offset))
+            rights.append(np.where(leaf, -1, nodes.children_right + offset))
+            lengths = forest._decision_path_lengths[index]
+            paths.append(lengths + forest._average_path_length_per_tree[index] - 1.0)
+            roots.append(offset)
+            offset += nodes.node_count
+        average = _average_path_length(forest._max_samples)
+        return cls(
+            roots=np.asarray(roots),
+            feature=np.concatenate(features),
+            threshold=np.concatenate(thresholds),
+            left=np.concatenate(lefts),
+            right=np.concatenate(rights),
+            path=np.concatenate(paths),
+            denominator=len(forest.estimators_) * average,
+        )
+
+    def scores(self, matrix: np.ndarray) -> np.ndarray:
+        """The anomaly score of each row (``-forest.score_samples``: higher is more unusual)."""
+        values = np.asarray(matrix, dtype=np.float32)
+        shape = (len(values), len(self.roots))
+        node = np.broadcast_to(self.roots, shape).copy()
+        row = np.broadcast_to(np.arange(len(values))[:, None], shape)
+        inner = self.left[node] != -1
+        while inner.any():
+            at = node[inner]
+            goes_left = values[row[inner], self.feature[at]] <= self.threshold[at]
+            node[inner] = np.where(goes_left, self.left[at], self.right[at])
+            inner = self.left[node] != -1
+        depths = np.zeros(len(values))
+        for tree in range(node.shape[1]):  # tree by tree, as scikit-learn adds them
+            depths += self.path[node[:, tree]]
+        if self.denominator == 0:
+            return np.ones(len(values))
+        return np.asarray(2.0 ** (-depths / self.denominator), dtype=float)
+
+
+def _average_path_length(samples: int) -> float:
+    """Average path length of an unsuccessful search in a tree of ``samples`` points."""
+    if samples <= 1:
+        return 0.0
+    if samples == 2:
+        return 1.0
+    return float(2.0 * (np.log(samples - 1.0) + np.euler_gamma) - 2.0 * (samples - 1.0) / samples)
+
+
+@dataclass
 class AnomalyModel:
-    """The fitted forest, the input encoding and the flagging threshold."""
+    """The fitted forest (and its flat form for scoring), the input encoding and the threshold."""
 
     encoding: TabularModel
     forest: Any
     threshold: float
+    flat: FlatForest | None = None
+
+    def scores(self, matrix: np.ndarray) -> np.ndarray:
+        """Anomaly scores of ``matrix``'s rows, through the flat forest (built once)."""
+        if self.flat is None:
+            self.flat = FlatForest.of(self.forest)
+        return self.flat.scores(matrix)
 
 
 def _matrix(encoding: TabularModel, frame: pd.DataFrame) -> np.ndarray:
@@ -46,14 +135,14 @@ def fit(model: ModelSpec, frame: pd.DataFrame, seed: int) -> AnomalyModel:
     encoding = TabularModel(estimator=None, columns=columns)
     matrix = _matrix(encoding, frame)
     forest = IsolationForest(n_estimators=200, random_state=seed, **model.params).fit(matrix)
-    scores = -forest.score_samples(matrix)
-    threshold = float(np.quantile(scores, 1.0 - CONTAMINATION))
-    return AnomalyModel(encoding=encoding, forest=forest, threshold=threshold)
+    flat = FlatForest.of(forest)
+    threshold = float(np.quantile(flat.scores(matrix), 1.0 - CONTAMINATION))
+    return AnomalyModel(encoding=encoding, forest=forest, threshold=threshold, flat=flat)
 
 
 def predict(model: ModelSpec, fitted: AnomalyModel, frame: pd.DataFrame) -> pd.DataFrame:
     """Column ``score`` (higher is more anomalous) and ``prediction`` (flagged or not)."""
-    scores = -fitted.forest.score_samples(_matrix(fitted.encoding, frame))
+    scores = fitted.scores(_matrix(fitted.encoding, frame))
     return pd.DataFrame(
         {"prediction": scores >= fitted.threshold, "score": scores}, index=frame.index
     )

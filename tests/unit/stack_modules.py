@@ -1,0 +1,39 @@
+"""Static stack modules loaded from the templates, for the unit tests of their pure parts.
+
+``templates/bentoml/services/*.py`` are copied into stacks as they are; their standard-library
+parts (argument checks, formulas, reports) are tested here in process under a private module
+name, while what needs the stack's own packages runs in the functional tier.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from tests.conftest import REPO
+
+SERVICES = REPO / "templates" / "bentoml" / "services"
+REFERENCE_PLANS = sorted((REPO / "generated").glob("*/plan.json"))
+
+
+def load_service_module(name: str) -> ModuleType:
+    """``services/<name>.py`` of the templates, imported as ``stack_services_<name>``."""
+    module_name = f"stack_services_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, SERVICES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses resolve their annotations through it
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_plan(path: Path) -> dict[str, Any]:
+    """A reference stack's ``plan.json``."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
