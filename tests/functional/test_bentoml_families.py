@@ -18,7 +18,9 @@ tag and never loads it, so a stand-in checks the same packaging. Each Bento must
 service, the pipelines' code and ``plan.json``, keep ``data/``, ``.zenml/`` and
 ``.mlopsgen/`` out, pin the models the bentofile names, and carry the plan's replica
 resources: the vision plan's GPU stays in the Bento (a cluster schedules it) although a
-local ``bentoml serve`` on a machine without one still starts (BentoML only warns).
+local ``bentoml serve`` on a machine without one still starts (BentoML's allocator emits a
+``ResourceWarning``, hidden by default, and sets ``CUDA_VISIBLE_DEVICES``; the CPU model
+ignores it).
 """
 
 from __future__ import annotations

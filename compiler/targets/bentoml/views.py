@@ -244,7 +244,7 @@ def _request_notes(plan: Plan) -> list[str]:
         notes.append(
             f"Each replica asks for {gpus} {'GPU' if gpus == 1 else 'GPUs'} (BentoML "
             "`resources`, kept in the Bento for the cluster); a local serve on a machine "
-            "without one still starts (BentoML only warns)."
+            "without one still starts (BentoML does not check that the GPU exists)."
         )
     return [line for note in notes for line in ("", note)]
 
