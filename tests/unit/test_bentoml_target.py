@@ -17,7 +17,7 @@ from mlopsgen.plan.ir.root import Plan
 from mlopsgen.targets.bentoml.target import BentoMLTarget, static_files
 from mlopsgen.targets.registry import TARGETS, render_stack
 from tests.unit.hostile_strings import hostile_text
-from tests.unit.plan_support import FRAUD, REFERENCE, VISION, plan
+from tests.unit.plan_support import FRAUD, REFERENCE, TIME_SERIES, VISION, plan
 
 TARGET = BentoMLTarget()
 RUNTIME = (
@@ -28,10 +28,13 @@ RUNTIME = (
     "services/experiments.py",
     "services/export.py",
     "services/features.py",
+    "services/horizons.py",
+    "services/images.py",
     "services/loadtest.py",
     "services/metrics.py",
     "services/models.py",
     "services/prediction_cache.py",
+    "services/request_frame.py",
     "services/routed.py",
     "services/routing.py",
     "services/samples.py",
@@ -209,3 +212,38 @@ def test_hostile_category_values_and_service_names_stay_literals(value: str, nam
     assert get_args(country) == tuple(dict.fromkeys((value, "US")))
     bentofile = yaml.safe_load(files[f"services/{package}/bentofile.yaml"])
     assert bentofile["service"].startswith(f"services.{package}.service:")
+
+
+def test_an_image_field_is_checked_for_its_declared_size_and_documented() -> None:
+    files = TARGET.render(plan(VISION)).files
+    schemas = files["services/computer_vision/schemas.py"]
+    tree = ast.parse(schemas)
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "images.checker"
+    ]
+    assert [[ast.literal_eval(a) for a in call.args] for call in calls] == [[(224, 224, 3)]]
+    assert "from services import images" in schemas
+    assert "numpy.save" in schemas and "224 x 224 x 3" in schemas
+    # a plan without image fields imports no image support
+    fraud = TARGET.render(plan(FRAUD)).files[f"{FRAUD_PACKAGE}schemas.py"]
+    assert "images" not in fraud.split('"""', 2)[2]
+
+
+NOTES = ("numpy.save", "/predict_batch", "1 GPU ", "next 28 days")
+
+
+@pytest.mark.parametrize(
+    ("stem", "notes"),
+    [
+        (VISION, {"numpy.save", "/predict_batch", "1 GPU "}),
+        (TIME_SERIES, {"next 28 days", "/predict_batch"}),
+        (FRAUD, set()),
+    ],
+)
+def test_the_readme_says_how_images_forecasts_batches_and_gpus_are_served(
+    stem: str, notes: set[str]
+) -> None:
+    section = TARGET.render(plan(stem)).sections["Model service"]
+    assert {note for note in NOTES if note in section} == notes

@@ -127,6 +127,9 @@ class SchemaField:
         values: the category values, rendered through ``py``.
         nullable: whether ``null`` is accepted.
         bounds: pydantic ``Field`` constraints, as (keyword, value) pairs.
+        image: an image field's (height, width, channels), a size the plan leaves out as
+            ``None``; ``None`` for other fields. The schema checks the payload's array.
+        description: what the field's JSON schema says (rendered through ``py``).
     """
 
     attr: str
@@ -135,6 +138,8 @@ class SchemaField:
     values: tuple[str, ...]
     nullable: bool
     bounds: tuple[tuple[str, float | int], ...]
+    image: tuple[int | None, int | None, int | None] | None = None
+    description: str | None = None
 
 
 def _bounds(field: FieldPlan) -> tuple[tuple[str, float | int], ...]:
@@ -151,6 +156,27 @@ def _bounds(field: FieldPlan) -> tuple[tuple[str, float | int], ...]:
     return tuple(out)
 
 
+#: How a request carries an image (``services.images`` decodes and checks it).
+IMAGE_ENCODING = "base64 (ASCII) of NumPy .npy bytes (numpy.save) of a uint8 array"
+
+
+def _image(field: FieldPlan) -> tuple[int | None, int | None, int | None] | None:
+    return (field.height, field.width, field.channels) if field.type == "image" else None
+
+
+def _size(field: FieldPlan) -> str:
+    """An image field's declared size, ``224 x 224 x 3`` (``any`` where the plan has none)."""
+    return " x ".join("any" if n is None else str(n) for n in _image(field) or ())
+
+
+def _description(field: FieldPlan) -> str | None:
+    """The spec's description; an image field's also says how it is encoded and its size."""
+    if field.type != "image":
+        return field.description
+    encoding = f"{IMAGE_ENCODING}, height x width x channels = {_size(field)}"
+    return f"{field.description} ({encoding})" if field.description else encoding
+
+
 def schema_fields(plan: Plan) -> list[SchemaField]:
     """The request row's fields, in plan order, with attribute names that cannot clash."""
     table = NameTable(PythonIdentifier, "request field", reserved=_MODEL_RESERVED)
@@ -162,6 +188,8 @@ def schema_fields(plan: Plan) -> list[SchemaField]:
             values=tuple(field.values or ()) if field.type == "category" else (),
             nullable=field.nullable,
             bounds=_bounds(field),
+            image=_image(field),
+            description=_description(field),
         )
         for field in plan.serving.request_fields
     ]
@@ -187,6 +215,38 @@ def bentofile(plan: Plan) -> dict[str, object]:
         "python": {"packages": packages, "lock_packages": False},
         "models": exported_models(plan),
     }
+
+
+def _request_notes(plan: Plan) -> list[str]:
+    """What the README says about image fields, forecasts, batches and GPUs, where they apply."""
+    notes: list[str] = []
+    for field in plan.serving.request_fields:
+        if field.type == "image":
+            notes.append(
+                f"{markdown_code(field.name)} is {IMAGE_ENCODING} of {_size(field)} "
+                "(height x width x channels); the stack has no image codec, so PNG or JPEG "
+                "bytes are refused."
+            )
+    served = set(plan.serving.models)
+    for model in plan.models:
+        if model.name in served and model.task == "forecasting":
+            notes.append(
+                f"{markdown_code(model.name)} answers a row with its series' next "
+                f"{model.horizon_days or 1} days after the history it was fitted on (a list of "
+                "`day`, `forecast`; `null` for a series it never saw)."
+            )
+    if plan.serving.batch is not None:
+        notes.append(
+            "`POST /predict_batch` takes the same body and scores a long list in one call."
+        )
+    gpus = plan.serving.replica.gpu
+    if gpus:
+        notes.append(
+            f"Each replica asks for {gpus} {'GPU' if gpus == 1 else 'GPUs'} (BentoML "
+            "`resources`, kept in the Bento for the cluster); a local serve on a machine "
+            "without one still starts (BentoML does not check that the GPU exists)."
+        )
+    return [line for note in notes for line in ("", note)]
 
 
 def readme_section(plan: Plan) -> str:
@@ -215,8 +275,10 @@ def readme_section(plan: Plan) -> str:
         "",
         "Each answer has `prediction` and, where the plan has them, `decision` and "
         "`rules_fired`; a bad field is a 400 naming it. `/livez`, `/readyz` and `/metrics` "
-        "(Prometheus, `mlopsgen_*` series) are served too. Build a Bento from the stack root "
-        "(keep `BENTOML_HOME` outside the stack):",
+        "(Prometheus, `mlopsgen_*` series) are served too.",
+        *_request_notes(plan),
+        "",
+        "Build a Bento from the stack root (keep `BENTOML_HOME` outside the stack):",
         "",
         "```sh",
         f"bentoml build -f services/{names.package}/bentofile.yaml .",

@@ -4,7 +4,8 @@
 
 One call per batch: the rows' view features are read from the online store once, the rows
 become one frame with the request fields and the ``<view>__<feature>`` columns training saw,
-and each model's family (``pipelines.tasks.family_of``) predicts the whole frame. A plan
+and each model's family (``pipelines.tasks.family_of``) predicts the whole frame (a
+forecaster answers each row's series horizon: ``services.horizons``). A plan
 with a decision section turns the models' scores into a decision through a policy: the
 stack's ``services.decision.DecisionPolicy`` (ensemble, anomaly score, rules, thresholds)
 when the stack has that module, else the weighted ensemble and the score thresholds alone.
@@ -28,11 +29,12 @@ import pandas as pd
 
 from pipelines.stack_plan import StackPlan, load_plan
 from pipelines.tasks import family_of
-from services import metrics
+from services import horizons, images, metrics
 from services.arms import Arm, Arms
 from services.features import OnlineFeatures
 from services.models import load_models, load_stage_models
 from services.prediction_cache import PredictionCache
+from services.request_frame import request_frame
 from services.routed import RoutedModels
 from services.serving_plan import ServingConfig
 from services.slates import Slates
@@ -183,8 +185,8 @@ class Scorer:
 
         Opening the feature store and each learner's first prediction take far longer than
         later ones; under adaptive batching a slow first batch makes BentoML drop the
-        requests queued behind it. Rows with images or timestamps are not made up: the
-        service then starts cold.
+        requests queued behind it. A row with a timestamp, or an image of undeclared size,
+        is not made up: the service then starts cold.
         """
         row = warm_up_row(self.config)
         if row is not None:
@@ -192,11 +194,7 @@ class Scorer:
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """The rows with their view features, as the models' families read them."""
-        names = [f.name for f in self.config.request_fields]
-        frame = pd.DataFrame.from_records([dict(r) for r in rows], columns=names)
-        for column, values in self.features.read(rows).items():
-            frame[column] = pd.Series(values, index=frame.index, dtype=object)
-        return frame
+        return request_frame(self.config, rows, self.features)
 
     def score(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """One answer per row, in order: each row's arm, a cached answer or the models'."""
@@ -241,7 +239,7 @@ class Scorer:
             if self.routed is not None and model.name in self.routed.models:
                 continue
             spec = self.plan.model(model.name)
-            out = family_of(spec.task).predict(spec, self.fitted[model.name], frame)
+            out = horizons.predict(spec, self.fitted[model.name], frame)
             predictions[model.name] = [_plain(v) for v in out["prediction"]]
             if "score" in out:
                 scores[model.name] = [_number(v) for v in out["score"]]
@@ -325,6 +323,8 @@ def warm_up_row(config: ServingConfig) -> dict[str, object] | None:
             row[field.name] = False
         elif field.type == "embedding" and field.dim is not None:
             row[field.name] = [0.0] * field.dim
+        elif field.type == "image" and field.height and field.width and field.channels:
+            row[field.name] = images.blank(field.height, field.width, field.channels)
         else:
             return None
     return row

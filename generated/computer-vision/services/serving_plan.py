@@ -53,6 +53,9 @@ class RequestField:
     max: float | None
     values: tuple[str, ...] | None
     dim: int | None
+    height: int | None = None
+    width: int | None = None
+    channels: int | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,9 @@ def _request_field(data: Mapping[str, Any]) -> RequestField:
         max=data.get("max"),
         values=tuple(values) if values is not None else None,
         dim=data.get("dim"),
+        height=data.get("height"),
+        width=data.get("width"),
+        channels=data.get("channels"),
     )
 
 

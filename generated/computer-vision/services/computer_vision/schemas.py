@@ -4,12 +4,16 @@
 
 Each field keeps its name in JSON (the alias); types, bounds and category values come from
 the plan, so a bad value is refused with a 4xx that names the field before any model runs.
-Unknown fields are refused too: a misspelt field would otherwise be scored as missing.
+Unknown fields are refused too: a misspelt field would otherwise be scored as missing. An
+image field is base64 text of NumPy ``.npy`` bytes; it must decode to a ``uint8`` array of
+the plan's height x width x channels (``services.images``), or the row is refused likewise.
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from services import images
 
 
 class Row(BaseModel):
@@ -19,7 +23,11 @@ class Row(BaseModel):
 
     image_id: str = Field(alias="image_id", min_length=1)
     seller_id: str = Field(alias="seller_id", min_length=1)
-    image: str = Field(alias="image", min_length=1)
+    image: Annotated[str, AfterValidator(images.checker((224, 224, 3)))] = Field(
+        alias="image",
+        min_length=1,
+        description="base64 (ASCII) of NumPy .npy bytes (numpy.save) of a uint8 array, height x width x channels = 224 x 224 x 3",
+    )
 
 
 class Prediction(BaseModel):

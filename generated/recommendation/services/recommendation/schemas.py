@@ -4,7 +4,9 @@
 
 Each field keeps its name in JSON (the alias); types, bounds and category values come from
 the plan, so a bad value is refused with a 4xx that names the field before any model runs.
-Unknown fields are refused too: a misspelt field would otherwise be scored as missing.
+Unknown fields are refused too: a misspelt field would otherwise be scored as missing. An
+image field is base64 text of NumPy ``.npy`` bytes; it must decode to a ``uint8`` array of
+the plan's height x width x channels (``services.images``), or the row is refused likewise.
 """
 
 from typing import Any, Literal
