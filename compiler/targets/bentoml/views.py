@@ -196,9 +196,13 @@ def schema_fields(plan: Plan) -> list[SchemaField]:
 
 
 def exported_models(plan: Plan) -> list[str]:
-    """The BentoML model tags the service loads: its trainable models, lower-cased."""
+    """The BentoML model tags the service loads: its trainable models and the routing
+    fallback (served when a row's key has no shard), lower-cased."""
     trainable = {m.name for m in plan.models if m.trainable}
-    return [f"{name.lower()}:latest" for name in plan.serving.models if name in trainable]
+    routing = plan.serving.routing
+    fallback = [routing.fallback] if routing is not None and routing.fallback else []
+    served = list(dict.fromkeys([*plan.serving.models, *fallback]))
+    return [f"{name.lower()}:latest" for name in served if name in trainable]
 
 
 def bentofile(plan: Plan) -> dict[str, object]:
