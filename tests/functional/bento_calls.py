@@ -8,12 +8,8 @@ the plan's request fields and encoded as a request sends them.
 
 from __future__ import annotations
 
-import json
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,41 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests.functional.bento_serving import free_port, get, post
 from tests.functional.stack_env import run_json, stack_environment, stack_python
 
 __all__ = ["free_port", "get", "post", "sample_rows", "service_import_path", "serving"]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def get(url: str) -> tuple[int, str]:
-    """Status and body of a GET."""
-    try:
-        with urllib.request.urlopen(url) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
-
-
-def post(url: str, body: object) -> tuple[int, Any]:
-    """Status and JSON body (the raw text for an error) of a JSON POST."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
 
 
 def service_import_path(stack: Path) -> str:
