@@ -212,7 +212,7 @@ def _entity_keys(
     """``count`` keys of an entity field, from the key space its training data used."""
     import numpy as np
 
-    from pipelines import synthetic, synthetic_series
+    from pipelines import synthetic
     from pipelines.stack_plan import load_plan
 
     plan = load_plan(root)
@@ -229,6 +229,9 @@ def _entity_keys(
         None,
     )
     if forecaster is not None:
+        # Only a forecasting stack installs the forecaster's library, which this module needs.
+        from pipelines import synthetic_series
+
         declared = plan.source(forecaster.source).field(field.name).values
         series, _ = synthetic_series.shape(
             forecaster, train_rows, len(declared) if declared else None
