@@ -169,6 +169,7 @@ def _plan(stack: Path) -> dict[str, Any]:
 def main() -> None:
     """Train, export, search both servers' highest rate under the SLO, write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", type=Path, default=SPEC, help="a fraud-detection spec")
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per probe")
@@ -176,12 +177,12 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlopsgen-bench-serve-") as scratch:
         stack = Path(scratch) / "fraud"
-        subprocess.run([MLOPSGEN, "build", str(SPEC), "--out", str(stack)], check=True,
+        subprocess.run([MLOPSGEN, "build", str(options.spec), "--out", str(stack)], check=True,
                        capture_output=True)  # fmt: skip
         python = _stack_python(stack)
         env = _environment(stack, python, options.workers)
         trained = subprocess.run(
-            [MLOPSGEN, "run", str(SPEC), "--out", str(stack), "--rows", str(options.rows)],
+            [MLOPSGEN, "run", str(options.spec), "--out", str(stack), "--rows", str(options.rows)],
             env=env, capture_output=True, text=True,
         )  # fmt: skip
         if trained.returncode != 0:

@@ -1,13 +1,14 @@
 # Formulas and reasons are written in mathematical notation (×, −, ρ, Σ) on purpose.
-# ruff: noqa: RUF001, RUF003
+# ruff: noqa: RUF001, RUF002, RUF003
 """Adaptive batching from the latency budget, and the workers a batch job needs.
 
 BentoML's dispatcher releases a batch when the time a request has waited plus the batch's
 estimated execution time would pass ``max_latency_ms``, and sheds requests it cannot serve
-in time with HTTP 503. So ``max_latency_ms`` is a deadline for the batched stage, and it must
+in time with HTTP 503. So ``max_latency_ms`` is a deadline for the batched call, and it must
 come from the SLO: the library default of 60 s would let a request queue for a minute. The
 window is planned with the rest of the p95 budget (``latency_budget``); here batches are sized
-so one executes within half that window.
+so one executes within half that window on one worker, by the call's cost model
+T(b) = S_batched + (b − 1)·c.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import math
 from mlopsgen.plan import schedules
 from mlopsgen.plan.ir.data import ModelPlan
 from mlopsgen.plan.ir.serving import BatchingPlan, BatchJobPlan, StagePlan
-from mlopsgen.plan.latency_budget import LatencyBudget
+from mlopsgen.plan.latency_budget import LatencyBudget, batch_cost
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.spec.models.root import Spec
 
@@ -34,7 +35,7 @@ def floor_power_of_two(value: float) -> int:
 
 
 def plan_batching(
-    spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...], budget: LatencyBudget
+    spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...], budget: LatencyBudget, workers: int
 ) -> BatchingPlan:
     """Batch size for the batchable model stages, within the window the latency budget gives."""
     spec_batching = spec.serving.batching
@@ -43,6 +44,8 @@ def plan_batching(
         why = "no real-time path" if not stages else "no batchable model on the path"
         if not spec_batching.enabled:
             why = "disabled in the spec"
+        elif budget.unbatched_reason is not None:
+            why = budget.unbatched_reason
         rec.add(
             "serving.batching.enabled",
             False,
@@ -56,7 +59,7 @@ def plan_batching(
             enabled=False, max_batch_size=None, max_latency_ms=None, batched_models=()
         )
     window = budget.window_ms
-    size = _size(spec, rec, batched, window)
+    size = _size(spec, rec, stages, window, workers)
     return BatchingPlan(
         enabled=True,
         max_batch_size=size,
@@ -65,10 +68,11 @@ def plan_batching(
     )
 
 
-def _size(spec: Spec, rec: Recorder, batched: list[StagePlan], window: float) -> int:
-    service = sum(s.service_time_ms for s in batched)
-    rps = 1 / sum(1 / s.per_replica_rps for s in batched)
-    fits = 1 + max(0.0, (window / 2 - service) * rps / 1000)
+def _size(
+    spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...], window: float, workers: int
+) -> int:
+    cost = batch_cost(stages, workers)
+    fits = 1 + max(0.0, (window / 2 - cost.one_row_ms) / cost.row_ms) if cost.row_ms else 1.0
     derived = min(MAX_BATCH_SIZE, floor_power_of_two(fits))
     stated = spec.serving.batching.max_batch_size
     size = stated if stated is not None else derived
@@ -76,16 +80,22 @@ def _size(spec: Spec, rec: Recorder, batched: list[StagePlan], window: float) ->
         "serving.batching.max_batch_size",
         size,
         unit="requests",
-        formula="pow2_floor(1 + (window/2 − S_batched) × rps_batched), ≤ 1024, unless stated",
+        formula="pow2_floor(1 + (window/2 − S_batched) / c), ≤ 1024, unless stated; "
+        "c = Σ workers × share / rps of each batched stage",
         computed=[
-            f"pow2_floor(1 + ({fmt(window / 2)} − {fmt(service)}) × {fmt(rps / 1000)}/ms) "
-            f"= pow2_floor({fmt(fits)}) = {derived}"
+            f"pow2_floor(1 + ({fmt(window / 2)} − {fmt(cost.one_row_ms)}) / "
+            f"{fmt(cost.row_ms)}) = pow2_floor({fmt(fits)}) = {derived}"
         ]
         + ([] if stated is None else [f"stated in the spec: {stated}"]),
-        inputs={"window_ms": window, "batched_ms": clean(service), "batched_rps": clean(rps)},
+        inputs={
+            "window_ms": window,
+            "batched_one_row_ms": clean(cost.one_row_ms),
+            "batched_row_ms": cost.row_ms,
+            "workers": workers,
+        },
         sources=[("slo", "latency_p95_ms"), (*_BATCHING, "max_batch_size")],
-        reason="the largest aligned batch that executes within half the window, leaving the "
-        "other half for the batch to fill",
+        reason="the largest aligned batch one worker executes within half the window, leaving "
+        "the other half for the batch to fill",
     )
     return size
 

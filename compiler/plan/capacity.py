@@ -2,7 +2,9 @@
 # ruff: noqa: RUF001, RUF002, RUF003
 """Serving capacity: utilisation from the latency budget, replicas by Little's law, zones.
 
-Each replica is modelled as an M/M/1 queue whose service time is the path's S. Its sojourn
+Each replica is modelled as an M/M/1 queue whose service time is the path's S (when the
+path is batched, the model server's own stage: the dispatcher's deadline bounds the rest,
+see ``latency_budget``). Its sojourn
 time is exponential with mean S / (1 − ρ), so its 95th percentile is ln(20)·S / (1 − ρ);
 keeping that under the p95 budget gives ρ ≤ 1 − ln(20)·S / p95. The target is capped at 0.7
 because beyond it queues grow fast under bursts and the HPA has no room to react. Several
@@ -200,9 +202,11 @@ def plan_capacity(
     _record_path(rec, stages, hit, service, rps)
     _record_model_rps(rec, stages, hit, peak)
     p95 = spec.slo.latency_p95_ms
-    raw, rho, met = slo_utilisation(service, budget.queue_budget_ms)
-    _record_rho(rec, service, budget, raw, rho, met)
-    queueing, latency = record_split(rec, p95, service, rho, budget) if p95 else (0.0, 0.0)
+    queued = budget.queued_service_ms if budget.batched else service
+    raw, rho, met = slo_utilisation(queued, budget.queue_budget_ms)
+    _record_rho(rec, queued, budget, raw, rho, met)
+    met = met and budget.window_fits
+    queueing, latency = record_split(rec, p95, queued, rho, budget) if p95 else (0.0, 0.0)
     needed = replicas_needed(peak, rps, rho)
     in_flight = peak * service / 1000
     _record_replicas(rec, peak, rps, rho, needed, in_flight, service)
@@ -258,7 +262,8 @@ def _record_rho(
         "serving.utilisation",
         clean(rho, 4),
         unit="ρ",
-        formula=f"ρ = min({RHO_CAP}, 1 − ln(20) × S / (p95 − batching window))",
+        formula=f"ρ = min({RHO_CAP}, 1 − ln(20) × S / (p95 − batching window)); S of what "
+        "queues: the model server's stage when the rest is batched, else the whole path",
         computed=computed,
         inputs={
             "service_time_ms": clean(service),

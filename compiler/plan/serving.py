@@ -22,7 +22,6 @@ from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.serving_path import (
     build_stages,
     online_views,
-    path_service_time_ms,
     replica_shape,
 )
 from mlopsgen.plan.slo_check import check_slo
@@ -123,7 +122,7 @@ def plan_serving(
     cap = hpa = pdb = None
     budget = LatencyBudget(window_ms=0.0, queue_budget_ms=None, batched=False)
     if realtime:
-        budget = plan_latency_budget(spec, rec, stages, path_service_time_ms(stages))
+        budget = plan_latency_budget(spec, rec, stages, shape.workers)
         cap = capacity.plan_capacity(spec, rec, stages, zones, hit, budget)
         check_slo(spec, rec, models, stages, cap.service_time_ms, budget)
         hpa, pdb = autoscaling.plan_hpa(spec, rec, cap, shape)
@@ -141,7 +140,9 @@ def plan_serving(
         hpa=hpa,
         pdb=pdb,
         replica=autoscaling.plan_replica(spec, rec, cap, shape, models, gpu_class),
-        batching=batching.plan_batching(spec, rec, stages if realtime else (), budget),
+        batching=batching.plan_batching(
+            spec, rec, stages if realtime else (), budget, shape.workers
+        ),
         cache=cache_plan,
         routing=plan_routing(spec),
         decision=rules.plan_decision(serving.decision),

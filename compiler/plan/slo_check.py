@@ -83,17 +83,18 @@ def check_slo(
     left = budget.queue_budget_ms
     if p95 is None or left is None or not stages:
         return
-    raw = utilisation_raw(service_ms, max(left, 1e-3))
+    queued = budget.queued_service_ms if budget.batched else service_ms
+    raw = utilisation_raw(queued, max(left, 1e-3))
     if raw >= RHO_LOW:
         return
     slowest = max(stages, key=lambda s: s.service_time_ms)
     window = f" after the {fmt(budget.window_ms)} ms batching window" if budget.window_ms else ""
     detail = (
-        f"ρ = 1 − ln(20) × {fmt(service_ms)} / {fmt(left)} = {fmt(raw)}: the path's service "
+        f"ρ = 1 − ln(20) × {fmt(queued)} / {fmt(left)} = {fmt(raw)}: the path's service "
         f"time leaves little of the {fmt(left)} ms left of the p95{window} (slowest: "
         f"{slowest.name}, {fmt(slowest.service_time_ms)} ms)"
     )
-    needed = LN20 * service_ms / (1 - RHO_LOW) + budget.window_ms
+    needed = LN20 * queued / (1 - RHO_LOW) + budget.window_ms
     hints = fixes(spec, models)
     best = best_case_ms(spec, models, stages)
     if utilisation_raw(best, p95) <= 0:
@@ -112,7 +113,7 @@ def check_slo(
             _P95,
             "; ".join([f"relax latency_p95_ms to at least {fmt(math.ceil(needed))}", *hints]),
         )
-    elif service_ms >= left:
+    elif queued >= left:
         rec.fail(
             "E502",
             f"the batching window of {fmt(budget.window_ms)} ms leaves {fmt(left)} ms of the "

@@ -35,8 +35,6 @@ ARM_WEIGHTS = {
 }
 TREATMENT_SHARE = 0.10
 SHARE_USERS = 10_000
-#: Rows per request when many users are scored.
-BATCH = 500
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +65,13 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def exported(trained: Path) -> str:
     done = run_in_stack(trained, ["-m", "services.export"])
     return done.stdout
+
+
+@pytest.fixture(scope="module")
+def size(trained: Path) -> int:
+    """Rows per request when many users are scored: the plan's batch size."""
+    batching = json.loads((trained / "plan.json").read_text())["serving"]["batching"]
+    return int(batching["max_batch_size"] or 1)
 
 
 @pytest.fixture(scope="module")
@@ -124,19 +129,21 @@ def test_a_sanctioned_country_is_declined_naming_the_rule(base_url: str) -> None
     assert "sanctioned_country" in answers[0]["rules_fired"]
 
 
-def _assigned(base_url: str, users: list[str]) -> list[dict[str, Any]]:
-    """The answers for one row per user, sent in batches of rows."""
+def _assigned(base_url: str, users: list[str], size: int) -> list[dict[str, Any]]:
+    """The answers for one row per user, sent ``size`` rows per request, one request at a
+    time (the plan's batch: BentoML's dispatcher splits a longer request, or requests queued
+    together, into batches and sheds with 503 the ones its deadline cannot take)."""
     answers: list[dict[str, Any]] = []
-    for start in range(0, len(users), BATCH):
-        rows = [_row(user, "m") for user in users[start : start + BATCH]]
+    for start in range(0, len(users), size):
+        rows = [_row(user, "m") for user in users[start : start + size]]
         status, batch = post(f"{base_url}/predict", {"rows": rows})
         assert status == 200, batch
         answers.extend(batch)
     return answers
 
 
-def test_each_arm_scores_with_its_own_ensemble_weights(base_url: str) -> None:
-    answers = _assigned(base_url, [f"arm-user-{i}" for i in range(400)])
+def test_each_arm_scores_with_its_own_ensemble_weights(base_url: str, size: int) -> None:
+    answers = _assigned(base_url, [f"arm-user-{i}" for i in range(400)], size)
     assert {a["experiment"] for a in answers} == {"lgbm_heavier"}
     assert {a["variant"] for a in answers} == set(ARM_WEIGHTS)
     for answer in answers:
@@ -147,23 +154,25 @@ def test_each_arm_scores_with_its_own_ensemble_weights(base_url: str) -> None:
     assert treated["prediction"] != pytest.approx(control_mean)
 
 
-def test_a_user_keeps_their_variant_across_calls(base_url: str) -> None:
+def test_a_user_keeps_their_variant_across_calls(base_url: str, size: int) -> None:
     users = [f"sticky-user-{i}" for i in range(50)]
-    first = [a["variant"] for a in _assigned(base_url, users)]
-    again = [a["variant"] for a in _assigned(base_url, list(reversed(users)))]
+    first = [a["variant"] for a in _assigned(base_url, users, size)]
+    again = [a["variant"] for a in _assigned(base_url, list(reversed(users)), size)]
     assert first == list(reversed(again))
     assert "treatment" in first and "control" in first
 
 
-def test_the_treatment_share_over_many_users_is_the_planned_split(base_url: str) -> None:
-    answers = _assigned(base_url, [f"share-user-{i}" for i in range(SHARE_USERS)])
+def test_the_treatment_share_over_many_users_is_the_planned_split(base_url: str, size: int) -> None:
+    answers = _assigned(base_url, [f"share-user-{i}" for i in range(SHARE_USERS)], size)
     share = sum(a["variant"] == "treatment" for a in answers) / SHARE_USERS
     sigma = math.sqrt(TREATMENT_SHARE * (1 - TREATMENT_SHARE) / SHARE_USERS)
     assert abs(share - TREATMENT_SHARE) <= 4 * sigma, share
 
 
-def test_exposures_are_counted_and_logged_by_variant(trained: Path, base_url: str) -> None:
-    answers = _assigned(base_url, [f"exposed-user-{i}" for i in range(100)])
+def test_exposures_are_counted_and_logged_by_variant(
+    trained: Path, base_url: str, size: int
+) -> None:
+    answers = _assigned(base_url, [f"exposed-user-{i}" for i in range(100)], size)
     logged = [
         json.loads(line[line.index("{") : line.rindex("}") + 1])
         for line in output_of(trained, base_url).splitlines()

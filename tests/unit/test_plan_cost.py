@@ -52,19 +52,20 @@ def test_profile_is_a_sine_wave_up_to_twice_the_average_and_flat_without_a_peak(
 
 
 def test_ad_spec_picks_the_cheapest_zone_count_and_shows_the_alternatives() -> None:
-    # ρ = min(0.7, 1 − ln(20) × 3 / (30 − 1 ms window)) = 0.6901
-    # N = ceil(500,000 / (1935 × 0.6901)) = 375; headroom N·z/(z − 1): 2 zones → 2 × 375 = 750,
-    # 3 → 3 × ceil(375 / 2) = 564, 4 (us-central1 has a, b, c, f) → 4 × ceil(375 / 3) = 500
+    # the server stage (1 ms) queues before a floor(30 − ln(20) × 1 / 0.3) = 20 ms window:
+    # ρ = min(0.7, 1 − ln(20) × 1 / (30 − 20)) = 0.7
+    # N = ceil(500,000 / (1935.4 × 0.7)) = 370; headroom N·z/(z − 1): 2 zones → 2 × 370 = 740,
+    # 3 → 3 × ceil(370 / 2) = 555, 4 (us-central1 has a, b, c, f) → 4 × ceil(370 / 3) = 496
     outcome = ad()
     cap = outcome.plan.serving.capacity
     assert cap is not None
-    assert cap.replicas_needed == 375
-    assert (outcome.plan.availability.zones, cap.replicas) == (4, 500)
+    assert cap.replicas_needed == 370
+    assert (outcome.plan.availability.zones, cap.replicas) == (4, 496)
     computed = decision(outcome, "availability.zones").splitlines()
     assert computed[0] == "zones_for(99.95) = 2"
-    assert computed[1].startswith("2 zones → 750 replicas")
-    assert computed[2].startswith("3 zones → 564 replicas")
-    assert computed[3].startswith("4 zones → 500 replicas")
+    assert computed[1].startswith("2 zones → 740 replicas")
+    assert computed[2].startswith("3 zones → 555 replicas")
+    assert computed[3].startswith("4 zones → 496 replicas")
     assert computed[-1] == "cheapest → 4"
 
 

@@ -33,8 +33,9 @@ CPU_VISION = (("models", 0, "gpu", "serving"), 0)
 
 def test_low_utilisation_names_the_fixes() -> None:
     # ResNet-class model on CPU with int8: 45 ms ÷ 1.5 = 30 ms, + 1 ms server = 31 ms
-    # no room for a batching window at ρ = 0.7, so the 1 ms minimum: 99 ms left
-    # ρ = 1 − 2.9957 × 31 / 99 = 0.0619 < 0.3 → W501, still plannable
+    # a batch of two takes 30 + 4 × 1000 / 60 = 96.7 ms, more than half the 90 ms window,
+    # so requests are served one by one and the whole 31 ms queues:
+    # ρ = 1 − 2.9957 × 31 / 100 = 0.0713 < 0.3 → W501, still plannable
     outcome = variant(VISION, [CPU_VISION, (("slo", "latency_p95_ms"), 100)])
     assert codes(outcome) == ["W501"]
     found = outcome.diagnostics[0]
@@ -46,7 +47,8 @@ def test_low_utilisation_names_the_fixes() -> None:
     assert "quantize" not in found.hint  # already int8
     cap = outcome.plan.serving.capacity
     assert cap is not None
-    assert cap.utilisation == pytest.approx(0.06194, abs=1e-5)
+    assert cap.utilisation == pytest.approx(0.07132, abs=1e-5)
+    assert not outcome.plan.serving.batching.enabled
     assert cap.latency_slo_met
     assert cap.latency_total_ms <= 100
 
@@ -59,8 +61,8 @@ def test_unmet_slo_is_an_error_when_a_fix_exists() -> None:
     assert not outcome.ok
     error = outcome.diagnostics[0]
     assert error.hint is not None and "serve image_classifier on a GPU" in error.hint
-    # the minimum p95 at ρ = 0.3: 2.9957 × 31 / 0.7 + 1 = 133.7 → 134 ms
-    assert "relax latency_p95_ms to at least 134" in error.hint
+    # the minimum p95 at ρ = 0.3, served one by one: 2.9957 × 31 / 0.7 = 132.7 → 133 ms
+    assert "relax latency_p95_ms to at least 133" in error.hint
     # replicas are sized for throughput at the cap: no count of them fixes the latency
     cap = outcome.plan.serving.capacity
     assert cap is not None and cap.utilisation == 0.7 and not cap.latency_slo_met
@@ -125,12 +127,18 @@ def test_experiment_that_cannot_read_out_in_time() -> None:
 
 
 def test_stated_batch_window_longer_than_the_budget() -> None:
-    # the derived window is 15 ms; 60 ms leaves 40 ms: ρ = 1 − 2.9957 × 8.5 / 40 = 0.363
-    outcome = variant(RECOMMENDATION, [(("serving", "batching", "max_latency_ms"), 60)])
+    # the derived window is 90 ms; 95 ms leaves 5 ms for the 1 ms server stage in front of
+    # the batched call: ρ = 1 − 2.9957 × 1 / 5 = 0.4009
+    outcome = variant(RECOMMENDATION, [(("serving", "batching", "max_latency_ms"), 95)])
     assert codes(outcome) == ["W505"]
-    assert outcome.plan.serving.batching.max_latency_ms == 60
+    assert outcome.plan.serving.batching.max_latency_ms == 95
     cap = outcome.plan.serving.capacity
-    assert cap is not None and cap.utilisation == pytest.approx(0.3634, abs=1e-4)
+    assert cap is not None and cap.utilisation == pytest.approx(0.4009, abs=1e-4)
+    # 5 ms is shorter than the batched call of one row (7.5 ms): every request would be shed
+    outcome = variant(RECOMMENDATION, [(("serving", "batching", "max_latency_ms"), 5)])
+    assert codes(outcome) == ["E502"]
+    message = outcome.diagnostics[0].message
+    assert "shorter than one batched call of a single row (7.5 ms)" in message
     # 200 ms passes the p95 itself: nothing is left for one request
     outcome = variant(RECOMMENDATION, [(("serving", "batching", "max_latency_ms"), 200)])
     assert codes(outcome) == ["E502", "W505"]

@@ -90,21 +90,21 @@ def test_replica_limits_and_timeout() -> None:
 
 
 def test_batching_from_the_latency_budget() -> None:
-    # S = 4.6 ms; at ρ = 0.7 the M/M/1 p95 is ln 20 × 4.6 / 0.3 = 45.935 ms
-    # window = floor(min(50 − 45.935, (50 − 4.6) / 2)) = floor(min(4.065, 22.7)) = 4 ms
-    # batched models: S = 0.5 + 0.5 + 1.0 = 2 ms; rps = 1 / (1/15000 + 1/15000 + 1/10000)
-    #   = 4285.7; fits 1 + (4/2 − 2) × 4.2857 per ms = 1 → batches of 1: the budget has
-    #   no room for a batch to fill without costing replicas
+    # only the server stage (S_front = 1 ms) queues in front of the batched call; at ρ = 0.7
+    # its M/M/1 p95 is ln 20 × 1 / 0.3 = 9.986 ms → window floor(50 − 9.986) = 40 ms
+    # one-row call: features 1.5 + 0.5 + 0.5 + 1.0 + rules 0.1 = 3.6 ms; each further row
+    #   on one of 4 workers: 4 × (1/5000 + 1/15000 + 1/15000 + 1/10000 + 1/50000) s
+    #   = 1.8133 ms; fits 1 + (40/2 − 3.6) / 1.8133 = 10.04 → batches of 8
     serving = plan(FRAUD).serving
     batching = serving.batching
-    assert batching.max_latency_ms == 4
-    assert batching.max_batch_size == 1
+    assert batching.max_latency_ms == 40
+    assert batching.max_batch_size == 8
     assert batching.batched_models == ("fraud_xgb", "fraud_lgbm", "txn_anomaly")
-    # the p95 split: S 4.6 + queueing (45.935 − 4.6 = 41.335) + window 4 = 49.935 ≤ 50
+    # the p95 split: S_front 1 + queueing (9.986 − 1 = 8.986) + window 40 = 49.986 ≤ 50
     cap = serving.capacity
     assert cap is not None and cap.latency_slo_met
-    assert (cap.batching_window_ms, cap.queueing_ms) == (4, pytest.approx(41.335, abs=1e-3))
-    assert cap.latency_total_ms == pytest.approx(49.935, abs=1e-3)
+    assert (cap.batching_window_ms, cap.queueing_ms) == (40, pytest.approx(8.986, abs=1e-3))
+    assert cap.latency_total_ms == pytest.approx(49.986, abs=1e-3)
 
 
 def test_availability_three_zones_and_error_budget() -> None:

@@ -59,12 +59,12 @@ def test_availability_budget_and_zone_names() -> None:
 
 
 def test_batching_window_and_size() -> None:
-    # S = server 1 + cache 0.5 + features 1.5 + 5.0 + 0.5 = 8.5 ms; at ρ = 0.7 the M/M/1
-    # p95 is 2.9957 × 8.5 / 0.3 = 84.88 ms → window floor(min(15.12, 91.5 / 2)) = 15 ms
-    # batched: 5.0 + 0.5 = 5.5 ms; rps 1 / (1/1200 + 1/15000) = 1111.1
-    # fits 1 + (7.5 − 5.5) × 1.1111 = 3.2 → 2
+    # the server stage (1 ms) queues: M/M/1 p95 at ρ = 0.7 is 2.9957 × 1 / 0.3 = 9.986 ms
+    # → window floor(100 − 9.986) = 90 ms; the batched call holds the rest of the path:
+    # one row = cache 0.5 + features 1.5 + 5.0 + 0.5 = 7.5 ms, each further row 4.6 ms on
+    # one worker; fits 1 + (90/2 − 7.5) / 4.6 = 9.15 → 8
     batching = plan(RECOMMENDATION).serving.batching
-    assert (batching.max_latency_ms, batching.max_batch_size) == (15, 2)
+    assert (batching.max_latency_ms, batching.max_batch_size) == (90, 8)
 
 
 def test_cache_size() -> None:

@@ -42,8 +42,8 @@ def test_forecasting_details_survive() -> None:
 
 def test_realtime_capacity_and_memory() -> None:
     # S = 1 + 1.5 + 4 + 1 = 7.5 ms; rps = 1 / (1/4000 + 1/10000 + 1/800 + 1/10000)
-    #   = 1 / 0.0017 = 588.2; the 246 ms batching window leaves 254 ms:
-    #   ρ = min(0.7, 1 − 2.9957 × 7.5 / 254 = 0.9115) = 0.7
+    #   = 1 / 0.0017 = 588.2; the 490 ms batching window leaves 10 ms for the server
+    #   stage in front of it: ρ = min(0.7, 1 − 2.9957 × 1 / 10 = 0.7004) = 0.7
     # memory: every series model is loaded: 100,000 × 0.02 MB = 2000 MB + 20 MB anomaly
     #   (1024 + 4 × 2020) × 1.25 = 11,380 MB → 12 GiB; one replica per zone, so the
     #   cheapest node holding one pod: c7i.4xlarge (32 − 2 = 30 GiB, 2 pods) at $0.714/h
@@ -51,7 +51,7 @@ def test_realtime_capacity_and_memory() -> None:
     cap = serving.capacity
     assert cap is not None
     assert cap.per_replica_rps == pytest.approx(588.235, abs=1e-3)
-    assert cap.utilisation_raw == pytest.approx(0.9115, abs=1e-4)
+    assert cap.utilisation_raw == pytest.approx(0.7004, abs=1e-4)
     assert (cap.replicas_needed, cap.replicas) == (1, 2)
     assert serving.replica.memory_gib == 12
     pool = next(p for p in plan(TIME_SERIES).compute.pools if p.role == "serving")
@@ -87,10 +87,11 @@ def test_batch_forecasts_and_training_pool() -> None:
 
 
 def test_batching_budget_and_views() -> None:
-    # window floor(min(500 − 2.9957 × 7.5 / 0.3, (500 − 7.5) / 2)) = floor(246.25) = 246 ms
-    # batch 1 + (123 − 5) × 0.7407 = 88.4 → 64
+    # window floor(500 − 2.9957 × 1 / 0.3) = floor(490.01) = 490 ms; the batched call:
+    # one row 1.5 + 4 + 1 = 6.5 ms, each further row 4 × (1/10000 + 1/800 + 1/10000) s
+    # = 5.8 ms on one worker → 1 + (245 − 6.5) / 5.8 = 42.1 → 32
     batching = plan(TIME_SERIES).serving.batching
-    assert (batching.max_latency_ms, batching.max_batch_size) == (246, 64)
+    assert (batching.max_latency_ms, batching.max_batch_size) == (490, 32)
     view = plan(TIME_SERIES).features.views[0]
     # TTL 2 d: refresh every 6 h (6 h × 4 ≤ 48 h, 24 h × 4 > 48 h); staleness 6 h + 1 d lag
     assert view.materialization_cron == "0 */6 * * *"

@@ -51,9 +51,12 @@ def test_measured_calibration_overrides_the_table() -> None:
     cap = outcome.plan.serving.capacity
     assert cap is not None
     assert cap.service_time_ms == 6.1
-    # no room for a window at ρ = 0.7 (2.9957 × 6.1 / 0.3 = 60.9 ms > 50): the 1 ms minimum
-    # ρ = 1 − 2.9957 × 6.1 / (50 − 1) = 0.6271 (below the 0.7 cap now)
-    assert cap.utilisation == pytest.approx(0.6271, abs=1e-4)
+    # only the 1 ms server stage queues before the 40 ms window, and a batch of two still
+    # fits half of it (5.1 + 4 × (1/5000 + 1/5000 + 1/15000 + 1/10000 + 1/50000) s = 7.45 ms):
+    # ρ stays at the 0.7 cap; the slower model makes batches smaller: 1 + (20 − 5.1) / 2.347
+    # = 7.35 → 4
+    assert cap.utilisation == pytest.approx(0.7, abs=1e-4)
+    assert outcome.plan.serving.batching.max_batch_size == 4
 
 
 def test_measured_service_time_alone_gives_throughput_per_worker() -> None:

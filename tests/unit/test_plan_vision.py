@@ -53,13 +53,13 @@ def test_gpu_never_scales_to_zero() -> None:
 
 
 def test_adaptive_batching_from_the_budget() -> None:
-    # S = 1 + 5.556 = 6.556 ms; at ρ = 0.7 the M/M/1 p95 is 2.9957 × 6.556 / 0.3 = 65.46 ms
-    # window = floor(min(200 − 65.46, (200 − 6.556) / 2)) = 96 ms, not BentoML's 60,000 ms
-    # batch fits 1 + (48 − 5.556) × 1.25 per ms = 54.1 → 32
+    # the server stage (1 ms) queues: window floor(200 − 2.9957 × 1 / 0.3) = 190 ms, not
+    # BentoML's 60,000 ms; the batched call: one row 5.556 ms, each further row on the GPU's
+    # one worker 1 / 1250 s = 0.8 ms → fits 1 + (95 − 5.556) / 0.8 = 112.8 → 64
     batching = plan(VISION).serving.batching
     assert batching.enabled
-    assert batching.max_latency_ms == 96
-    assert batching.max_batch_size == 32
+    assert batching.max_latency_ms == 190
+    assert batching.max_batch_size == 64
 
 
 def test_batch_job_fits_its_window() -> None:
