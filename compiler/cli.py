@@ -537,6 +537,7 @@ def _serve(
     """Export, serve, check with the samples, then stop (--once) or serve until Ctrl-C."""
     import shlex
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     from mlopsgen.run.runner import RUNTIME_DIR
     from mlopsgen.up import Client, Server, export_models, free_port, measure, sample_bodies
@@ -551,11 +552,14 @@ def _serve(
     from mlopsgen.up.steps import LATENCY_REQUESTS, READY_TIMEOUT_SECONDS, SAMPLE_BODIES
 
     import_path = service_import_path(stack)  # before the export: no service, nothing to do
+    # the sample requests are written while the models are exported and the service starts:
+    # each step is a process that mostly imports, and the machine has more than one core
+    pool = ThreadPoolExecutor(max_workers=1)
+    samples = pool.submit(sample_bodies, stack, python, SAMPLE_BODIES, rows=options.rows)
+    pool.shutdown(wait=False)
     with progress.status("exporting the production models"):
         for line in export_models(stack, python):
             progress.print(f"\N{MIDDLE DOT} {line}")
-    with progress.status("writing sample requests"):
-        bodies = sample_bodies(stack, python, SAMPLE_BODIES, rows=options.rows)
     port = options.port or free_port()
     command = serve_command(python, import_path, port)
     workers = local_workers(serving.workers)
@@ -570,6 +574,8 @@ def _serve(
         with progress.status(f"starting {' '.join(command[2:])}"):
             seconds = server.wait_ready(READY_TIMEOUT_SECONDS)
         progress.print(f"\N{MIDDLE DOT} ready at {server.url} in {seconds:.1f} s")
+        with progress.status("writing sample requests"):
+            bodies = samples.result()
         rows = [row for body in bodies[:5] for row in body["rows"]]
         with Client(port) as client:
             answers = client.predict({"rows": rows})

@@ -44,6 +44,8 @@ SERVE_LOG = "serve.log"
 READY_PATH = "/readyz"
 POLL_SECONDS = 0.25
 STOP_GRACE_SECONDS = 10.0
+#: What BentoML logs when a worker raises while the service is created (then it retries).
+STARTUP_FAILED = "Application startup failed"
 
 
 class ServeError(UpError):
@@ -180,6 +182,11 @@ class Server:
                 raise self.failure(f"bentoml serve exited with {code} before it was ready")
             if _ready(self.port):
                 return time.monotonic() - started
+            if _startup_failed(self.log):
+                raise self.failure(
+                    "the service failed while loading its models (BentoML would restart it "
+                    "without end)"
+                )
             if time.monotonic() - started > timeout:
                 raise self.failure(f"the service was not ready within {timeout:g} s")
             time.sleep(POLL_SECONDS)
@@ -206,6 +213,15 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _startup_failed(log: Path) -> bool:
+    """Whether a worker's start-up failed: BentoML logs it and starts the worker again, so the
+    server never exits and never becomes ready."""
+    try:
+        return STARTUP_FAILED in log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def _signal_group(pid: int, signum: signal.Signals) -> None:

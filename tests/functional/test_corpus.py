@@ -49,10 +49,7 @@ DECLARED = "retail-tabular"
 #: Models whose gate is out of reach by design: the run must keep them out (exit code 3).
 KEPT_OUT = {"retail-tabular": {"spend_lgbm"}}
 #: Specs whose service is not asked for an answer here, with the reason.
-NOT_SERVED = {
-    "shop-recs": "retrieval and ranking requests need candidate items the scorer does not "
-    "yet assemble from a visitor id",
-}
+NOT_SERVED: dict[str, str] = {}
 
 #: Every kind of source a stack reads, by its loader (``pipelines/sources.py``); ``service``
 #: is one a local run cannot reach (Kafka, BigQuery), generated instead, and marked so in the
@@ -222,6 +219,11 @@ def _assert_serves(stack: Path, plan: dict[str, Any]) -> None:
             assert status == 200, (endpoint, answers)
             (answer,) = answers
             prediction = answer["prediction"]
+            if isinstance(prediction, list):  # retrieval then ranking: a slate, best first
+                assert prediction and all(e["item"] for e in prediction), answer
+                scores = [e["score"] for e in prediction]
+                assert scores == sorted(scores, reverse=True), answer
+                continue
             by_model = prediction if len(served) > 1 else {answer["model"]: prediction}
             assert sorted(by_model) == sorted(served), answer
             assert all(value is not None for value in by_model.values()), answer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,25 @@ def test_a_server_that_cannot_start_says_so(tmp_path: Path) -> None:
     with pytest.raises(ServeError, match="cannot start"):
         server.start()
     assert server.stop() is None and not server.alive()
+
+
+def test_a_service_whose_start_up_fails_is_reported_at_once_with_its_log(tmp_path: Path) -> None:
+    # a stand-in for `bentoml serve` whose worker fails to load, logged as BentoML logs it;
+    # the process lives on (BentoML restarts the worker), so only the log tells
+    script = tmp_path / "serve.py"
+    script.write_text(
+        "import sys, time\n"
+        "print('FileNotFoundError: features/feature_store.yaml', flush=True)\n"
+        "print('[ERROR] [entry_service:x:1] Application startup failed. Exiting.', flush=True)\n"
+        "time.sleep(60)\n",
+        encoding="utf-8",
+    )
+    log = tmp_path / "serve.log"
+    with Server([sys.executable, str(script)], tmp_path, {}, free_port(), log) as server:
+        with pytest.raises(ServeError, match="failed while loading") as raised:
+            server.wait_ready(float("inf"))  # the stand-in ends by itself after 60 s
+        assert "feature_store.yaml" in str(raised.value)
+    assert not server.alive()
 
 
 @pytest.mark.parametrize("plan_path", REFERENCE_PLANS, ids=lambda p: p.parent.name)

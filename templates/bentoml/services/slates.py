@@ -5,8 +5,9 @@ requests carry the user and the context (``surface``, ``device``) but no item: t
 score (user, item) pairs. So a request row becomes candidate rows: the retrieval model scores
 every item of its catalogue for the user and keeps the best :data:`CANDIDATES`; each
 candidate row gets the request's fields, the item, both entities' view features (user and
-item, from the online store) and ``position`` 0, the slot every candidate is ranked for (the
-ranker learned a position bias; ranking all candidates for the same slot compares the items
+item, from the online store) and 0 for each impression column the ranker learned from that
+no request carries (``position``, ``slot``: the slot every candidate is ranked for; the ranker
+learned a position bias, and ranking all candidates for the same slot compares the items
 alone). The ranking model scores them and the best :data:`SLATE_SIZE` make the answer.
 
 The ranker answering a row may be another stage's version (an experiment arm's, see
@@ -15,7 +16,7 @@ The ranker answering a row may be another stage's version (an experiment arm's, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -103,7 +104,10 @@ class Slates:
             # numbers, a missing one as NaN: the ranker's booster reads numeric columns only
             numbers = pd.Series(values, index=candidates.index, dtype=object)
             candidates[column] = pd.to_numeric(numbers, errors="coerce")
-        candidates["position"] = POSITION
+        # impression context the ranker learned from (the slot, ``position`` or however the
+        # spec names it) that no request carries: every candidate is ranked for the top slot
+        for column in _impression_columns(rankers, candidates.columns):
+            candidates[column] = POSITION
         spec = self.plan.model(self.ranking)
         family = family_of(spec.task)
         slates: list[list[dict[str, Any]]] = []
@@ -115,3 +119,14 @@ class Slates:
                 [{"item": str(mine.at[int(i), item]), "score": float(score[i])} for i in order]
             )
         return slates
+
+
+def _impression_columns(rankers: Sequence[Any], present: Iterable[str]) -> list[str]:
+    """The rankers' input columns the candidate rows lack, in the rankers' order."""
+    have = set(present)
+    missing: list[str] = []
+    for ranker in rankers:
+        for column in ranker.columns:
+            if column not in have and column not in missing:
+                missing.append(column)
+    return missing
