@@ -106,6 +106,7 @@ def test_the_server_runs_on_loopback_with_its_store_in_the_runtime_folder(tmp_pa
     assert Path(env["BENTOML_HOME"]) == bentoml_home(tmp_path)
     assert env["BENTOML_DO_NOT_TRACK"] == "True"
     assert env["ZENML_CONFIG_PATH"] == str(tmp_path.resolve() / ".zenml")
+    assert env["MLOPSGEN_SERVICE_TIMEOUT_S"] == "10"  # not the plan's 4 p95s: a shared machine
 
 
 def test_a_server_that_cannot_start_says_so(tmp_path: Path) -> None:
