@@ -21,6 +21,7 @@ from mlopsgen.targets.bentoml.target import BentoMLTarget
 from mlopsgen.targets.core.target import CoreTarget, render_index
 from mlopsgen.targets.feast.target import FeastTarget
 from mlopsgen.targets.kubernetes.target import KubernetesTarget
+from mlopsgen.targets.ops.target import OpsTarget
 from mlopsgen.targets.terraform.target import TerraformTarget
 from mlopsgen.targets.zenml.cluster import ClusterTarget
 from mlopsgen.targets.zenml.target import ZenMLTarget
@@ -36,6 +37,7 @@ TARGETS: tuple[Target, ...] = (
     TerraformTarget(),
     KubernetesTarget(),
     BentoMLTarget(),
+    OpsTarget(),
 )
 
 #: Renders the files that describe the whole stack, from every target's purposes, pins and

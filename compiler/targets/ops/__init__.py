@@ -1,0 +1,1 @@
+"""The operations target: the stack's ``monitoring/`` (alert rules, their tests, routing)."""

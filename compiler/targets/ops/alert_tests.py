@@ -1,0 +1,124 @@
+"""``promtool test rules`` cases for every alert: it fires when it should, and only then.
+
+Each alert gets two cases built from its own threshold, on synthetic series shaped like the
+service's metrics: one where the signal sits at twice the threshold for longer than the
+alert's windows and ``for`` (it must fire, with its labels and annotations), and one at half
+the threshold (it must stay silent). Counters grow by a fixed amount per minute, so a ratio
+is exact; latency is a histogram whose observations all fall in one bucket, above the
+objective or at most at it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mlopsgen.plan.ir.root import Plan
+from mlopsgen.targets.ops.alerts import LATENCY, REQUESTS, Alert, alerts
+
+__all__ = ["LATENCY_BUCKETS", "RULES_FILE", "alert_tests", "minutes"]
+
+#: The service's latency histogram buckets (``services/metrics.py``), in seconds.
+LATENCY_BUCKETS = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    120.0, 300.0, 600.0, 1200.0,
+)  # fmt: skip
+RULES_FILE = "alerts.yml"
+#: Requests per sample in the synthetic series: enough that the smallest ratio is a count.
+PER_MINUTE = 1_000_000
+#: Minutes between samples for alerts whose windows are all an hour or longer.
+LONG_STEP = 5
+#: Minutes between rule evaluations: no alert's ``for`` or shortest window is shorter.
+EVALUATION = 5
+_UNITS = {"m": 1, "h": 60, "d": 1440}
+_WINDOW = re.compile(r"(\d+)([mhd])")
+_THRESHOLD = re.compile(r"> ([0-9.]+)(?: and|$)")
+
+
+def minutes(window: str) -> int:
+    """``5m``, ``6h``, ``3d`` in minutes."""
+    found = _WINDOW.fullmatch(window)
+    if found is None:
+        raise ValueError(f"not a window: {window!r}")
+    return int(found.group(1)) * _UNITS[found.group(2)]
+
+
+def _threshold(alert: Alert) -> float:
+    return float(_THRESHOLD.findall(alert.expr)[0])
+
+
+def _windows(alert: Alert) -> list[int]:
+    """The ranges the alert's expression reads, in minutes."""
+    return [minutes(w) for w in re.findall(r"\[(\d+[mhd])\]", alert.expr)]
+
+
+def _step(alert: Alert) -> int:
+    """Minutes between samples: 1, or 5 when every range holds an hour or more (a 3-day
+    window at one sample a minute only makes the test slow)."""
+    return LONG_STEP if min(_windows(alert)) >= 60 else 1
+
+
+def _counter(labels: dict[str, str], per_minute: float, length: int) -> dict[str, str]:
+    selector = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    return {"series": f"{REQUESTS}{{{selector}}}", "values": f"0+{per_minute:g}x{length}"}
+
+
+def _requests(job: str, outcome: str, ratio: float, length: int) -> list[dict[str, str]]:
+    """Answers at PER_MINUTE a minute, ``ratio`` of them with ``outcome``, the rest ok."""
+    labels = {"job": job, "endpoint": "predict"}
+    bad = PER_MINUTE * ratio
+    return [
+        _counter({**labels, "outcome": "ok"}, PER_MINUTE - bad, length),
+        _counter({**labels, "outcome": outcome}, bad, length),
+    ]
+
+
+def _latency(job: str, seconds_above: bool, threshold: float, length: int) -> list[dict[str, str]]:
+    """Every observation in the bucket just above the threshold, or the one ending at it."""
+    bounds = list(LATENCY_BUCKETS)
+    if seconds_above:
+        upper = next(b for b in bounds if b > threshold)
+    else:
+        upper = max(b for b in bounds if b <= threshold)
+    series = []
+    for bound in [*bounds, float("inf")]:
+        per_minute = PER_MINUTE if bound >= upper else 0
+        le = "+Inf" if bound == float("inf") else f"{bound:g}"
+        selector = f'job="{job}",endpoint="predict",le="{le}"'
+        series.append({"series": f"{LATENCY}{{{selector}}}", "values": f"0+{per_minute}x{length}"})
+    return series
+
+
+def _series(alert: Alert, job: str, factor: float, length: int) -> list[dict[str, str]]:
+    threshold = _threshold(alert)
+    if alert.name == "LatencyAboveObjective":
+        return _latency(job, factor > 1, threshold, length)
+    outcome = "shed" if alert.name == "RequestsShed" else "error"
+    return _requests(job, outcome, min(threshold * factor, 1.0), length)
+
+
+def _case(alert: Alert, job: str, fires: bool) -> dict[str, Any]:
+    step = _step(alert)
+    wait = max(_windows(alert)) + alert.for_minutes + 2 * step + EVALUATION
+    settle = -(-wait // EVALUATION) * EVALUATION  # on an evaluation, the next one up
+    expected: list[dict[str, Any]] = []
+    if fires:
+        rule = alert.rule(job)
+        expected = [{"exp_labels": rule["labels"], "exp_annotations": rule["annotations"]}]
+    return {
+        "name": f"{alert.name} {'fires' if fires else 'stays silent'}",
+        "interval": f"{step}m",
+        "input_series": _series(alert, job, 2.0 if fires else 0.5, settle // step + 1),
+        "alert_rule_test": [
+            {"eval_time": f"{settle}m", "alertname": alert.name, "exp_alerts": expected}
+        ],
+    }
+
+
+def alert_tests(plan: Plan) -> dict[str, Any]:
+    """``monitoring/prometheus/alerts_test.yml``: a firing and a silent case per alert."""
+    job = str(plan.serving.service_name)
+    cases = []
+    for alert in alerts(plan):
+        cases += [_case(alert, job, fires=True), _case(alert, job, fires=False)]
+    return {"rule_files": [RULES_FILE], "evaluation_interval": f"{EVALUATION}m", "tests": cases}

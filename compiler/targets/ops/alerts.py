@@ -1,0 +1,173 @@
+"""Prometheus alert rules from the Plan's SLO alerts, on the metrics the service exports.
+
+Every rule is data (dumped, never templated) and reads the service's own metrics
+(``services/metrics.py``): the availability SLO as multi-window burn-rate alerts (the Plan's
+windows and factors: an error ratio over both the long and the short window above
+burn rate * (1 - target), so a page stops soon after the errors do), the latency quantile
+against the p95 SLO from the latency histogram, and the 503 shed ratio as a capacity signal.
+An error is a 5xx answer, a shed one included; a 4xx is the caller's and spends no budget.
+Series are selected by ``job``: the scrape job named after the service (the Prometheus
+Operator names it after the Kubernetes Service, which carries the same name).
+Each alert carries its severity (which Alertmanager routes), the runbook section of the stack
+README and the spec field its threshold came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mlopsgen.plan.ir.ops import BurnRateAlert, LatencyAlert, ShedAlert
+from mlopsgen.plan.ir.root import Plan
+
+__all__ = [
+    "ERRORS",
+    "REQUESTS",
+    "Alert",
+    "alert_rules",
+    "alerts",
+    "error_ratio",
+]
+
+REQUESTS = "mlopsgen_requests_total"
+LATENCY = "mlopsgen_request_latency_seconds_bucket"
+#: Outcomes that spend the availability budget: server errors and sheds (503).
+ERRORS = 'outcome=~"error|shed"'
+#: Window the latency quantile and the shed ratio are computed over.
+RATE_WINDOW = "5m"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alerting rule and what its tests need to know about it.
+
+    Attributes:
+        name: The alert's name (``alertname``).
+        expr: The PromQL condition.
+        for_minutes: How long the condition must hold before the alert fires (0: at once).
+        severity: ``page`` or ``ticket``: Alertmanager routes by it.
+        summary: One line for whoever receives it.
+        runbook: The README anchor of what to do.
+        source: The spec field the threshold came from.
+    """
+
+    name: str
+    expr: str
+    for_minutes: int
+    severity: str
+    summary: str
+    runbook: str
+    source: str
+
+    def rule(self, service: str) -> dict[str, Any]:
+        """The rule as Prometheus reads it."""
+        rule: dict[str, Any] = {"alert": self.name, "expr": self.expr}
+        if self.for_minutes:
+            rule["for"] = f"{self.for_minutes}m"
+        rule["labels"] = {"severity": self.severity, "service": service}
+        rule["annotations"] = {
+            "summary": self.summary,
+            "runbook": f"README.md#{self.runbook}",
+            "spec": self.source,
+        }
+        return rule
+
+
+def error_ratio(service: str, window: str) -> str:
+    """Share of the service's answers over ``window`` that were errors or sheds."""
+    selector = f'job="{service}"'
+    return (
+        f"sum(rate({REQUESTS}{{{selector},{ERRORS}}}[{window}])) / "
+        f"sum(rate({REQUESTS}{{{selector}}}[{window}]))"
+    )
+
+
+def _number(value: float) -> str:
+    """A threshold as PromQL reads it: no exponent, no trailing zeros."""
+    text = f"{value:.10f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _burn_rate(service: str, target: float, alert: BurnRateAlert) -> Alert:
+    threshold = _number(alert.error_rate_threshold)
+    long_ratio = error_ratio(service, alert.long_window)
+    short_ratio = error_ratio(service, alert.short_window)
+    return Alert(
+        name=f"ErrorBudgetBurn{alert.long_window.capitalize()}",
+        expr=f"({long_ratio}) > {threshold} and ({short_ratio}) > {threshold}",
+        for_minutes=0,
+        severity=alert.severity,
+        summary=(
+            f"{service} burns its {target:g} % availability budget at {alert.burn_rate:g}x "
+            f"the sustainable rate: {alert.budget_consumed_percent:g} % of the month's budget "
+            f"in {alert.long_window}"
+        ),
+        runbook="error-budget-burn",
+        source="slo.availability",
+    )
+
+
+def _latency(service: str, alert: LatencyAlert) -> Alert:
+    quantile = (
+        f"histogram_quantile({_number(alert.quantile)}, sum by (le) "
+        f'(rate({LATENCY}{{job="{service}",endpoint="predict"}}[{RATE_WINDOW}])))'
+    )
+    return Alert(
+        name="LatencyAboveObjective",
+        expr=f"{quantile} > {_number(alert.threshold_ms / 1000)}",
+        for_minutes=alert.for_minutes,
+        severity=alert.severity,
+        summary=(
+            f"{service}'s p{alert.quantile * 100:g} latency is above the "
+            f"{alert.threshold_ms:g} ms objective"
+        ),
+        runbook="latency-above-objective",
+        source="slo.latency_p95_ms",
+    )
+
+
+def _shed(service: str, alert: ShedAlert) -> Alert:
+    shed = (
+        f'sum(rate({REQUESTS}{{job="{service}",outcome="shed"}}[{RATE_WINDOW}])) / '
+        f'sum(rate({REQUESTS}{{job="{service}"}}[{RATE_WINDOW}]))'
+    )
+    return Alert(
+        name="RequestsShed",
+        expr=f"({shed}) > {_number(alert.ratio)}",
+        for_minutes=alert.for_minutes,
+        severity=alert.severity,
+        summary=(
+            f"{service} refuses more than {alert.ratio * 100:g} % of requests with 503: "
+            "it is out of capacity"
+        ),
+        runbook="requests-shed",
+        source="serving",
+    )
+
+
+def alerts(plan: Plan) -> list[Alert]:
+    """The stack's alerts, in a fixed order: burn rates (fastest first), latency, sheds."""
+    if not plan.serving.realtime:
+        return []
+    service = str(plan.serving.service_name)
+    availability = plan.availability
+    found = [
+        _burn_rate(service, availability.target_percent, alert)
+        for alert in availability.burn_rate_alerts
+    ]
+    monitoring = plan.monitoring
+    if monitoring.latency_alert is not None:
+        found.append(_latency(service, monitoring.latency_alert))
+    if monitoring.shed_alert is not None:
+        found.append(_shed(service, monitoring.shed_alert))
+    return found
+
+
+def alert_rules(plan: Plan) -> dict[str, Any]:
+    """``monitoring/prometheus/alerts.yml``: one group of the service's SLO alerts."""
+    service = str(plan.serving.service_name)
+    return {
+        "groups": [
+            {"name": f"{service}-slo", "rules": [alert.rule(service) for alert in alerts(plan)]}
+        ]
+    }

@@ -1,0 +1,75 @@
+"""The stack README's "Monitoring" and "Runbook" sections: the checks, and what each alert means.
+
+The alert rules link to the runbook's anchors (``README.md#<anchor>``); each entry says what
+fired, where its threshold comes from and what to look at first.
+"""
+
+from __future__ import annotations
+
+from mlopsgen.plan.ir.root import Plan
+from mlopsgen.render.filters_markup import markdown_code
+from mlopsgen.targets.ops.alerts import alerts
+
+__all__ = ["MONITORING_HEADING", "RUNBOOK_HEADING", "monitoring_section", "runbook_section"]
+
+MONITORING_HEADING = "Monitoring"
+RUNBOOK_HEADING = "Runbook"
+
+_CHECKS = """\
+`monitoring/prometheus/alerts.yml` holds the service's alert rules, computed from the plan
+(thresholds, windows, severities); `alerts_test.yml` beside it feeds each alert synthetic
+series where it must fire and where it must stay silent. `monitoring/alertmanager/` routes
+alerts by severity to the spec's channels, reading each credential from a mounted file.
+Check them with Prometheus's and Alertmanager's own tools:
+
+```sh
+make check-monitoring   # all three below, from monitoring/
+promtool check rules monitoring/prometheus/alerts.yml
+(cd monitoring && promtool test rules prometheus/alerts_test.yml)
+amtool check-config monitoring/alertmanager/alertmanager.yml
+```
+
+The rules select the service's series by `job`: scrape the service under a job named
+{job} (the Prometheus Operator names the job after the Kubernetes Service, which is)."""
+
+_ENTRIES = {
+    "error-budget-burn": (
+        "Error budget burn (`ErrorBudgetBurn*`)",
+        "Errors and 503s are spending the availability budget faster than the month allows "
+        "(the alert's name says over which window). Look at `mlopsgen_requests_total` by "
+        "`outcome`: `error` points at the service or a dependency (online store, model "
+        "loading: the service log), `shed` at capacity (see requests shed). Roll back a model "
+        "version promoted just before the burn began.",
+    ),
+    "latency-above-objective": (
+        "Latency above objective (`LatencyAboveObjective`)",
+        "The p95 of `/predict` stayed above the SLO. Compare the request rate with the plan's "
+        "peak and the batch sizes (`mlopsgen_batch_size`) with the plan's; a slower model "
+        "version or a slow online store shows in the service log's timings. Scale out (the "
+        "HPA's bounds) before changing the SLO.",
+    ),
+    "requests-shed": (
+        "Requests shed (`RequestsShed`)",
+        "The service refuses requests with 503: workers are at their concurrency bound or "
+        "the batching deadline is missed. The plan's replica count no longer carries the "
+        "traffic: check the HPA's current and maximum replicas, then the traffic against the "
+        "plan's peak.",
+    ),
+}
+
+
+def monitoring_section(plan: Plan) -> str:
+    """How to check the rules and routing, and how Prometheus must name the service's job."""
+    return _CHECKS.format(job=markdown_code(str(plan.serving.service_name)))
+
+
+def runbook_section(plan: Plan) -> str:
+    """One entry per kind of alert the stack has, under the anchor its rules link to."""
+    used = sorted({alert.runbook for alert in alerts(plan)}, key=list(_ENTRIES).index)
+    if not used:
+        return "This stack serves no real-time requests, so it has no serving alerts."
+    parts = []
+    for anchor in used:
+        title, text = _ENTRIES[anchor]
+        parts.append(f'<a id="{anchor}"></a>\n**{title}.** {text}')
+    return "\n\n".join(parts)

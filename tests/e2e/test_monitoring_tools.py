@@ -1,0 +1,77 @@
+"""Each stack's monitoring files pass Prometheus's and Alertmanager's own checks.
+
+``promtool check rules`` parses the alert rules; ``promtool test rules`` runs the generated
+cases (each alert fires on its synthetic breach and stays silent below it); ``amtool
+check-config`` loads the routing. Reference stacks and a corpus stack of another shape are
+checked, and a rule whose threshold is moved must make its cases fail, so the cases test the
+rules and not themselves. Debian's ``prometheus`` and ``prometheus-alertmanager`` packages
+provide the tools (``.ci/run`` installs them); without them these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mlopsgen.build import compile_stack
+from tests.conftest import REPO, SPECS
+
+PROMTOOL = shutil.which("promtool")
+AMTOOL = shutil.which("amtool")
+MONITORING = "monitoring/"
+STACKS = [
+    *(SPECS / f"{stem}.yaml" for stem in ("fraud-detection", "recommendation", "computer-vision",
+                                          "nlp", "time-series-forecasting")),
+    REPO / "tests" / "data" / "corpus" / "shop-recs.yaml",
+]  # fmt: skip
+
+pytestmark = pytest.mark.skipif(
+    PROMTOOL is None or AMTOOL is None,
+    reason="promtool and amtool (Debian prometheus, prometheus-alertmanager) are not on PATH",
+)
+
+
+def _monitoring(spec: Path, folder: Path) -> Path:
+    tree = compile_stack(spec, folder / "unused").tree
+    for path, text in tree.items():
+        if path.startswith(MONITORING):
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_text(text, encoding="utf-8")
+    return folder / "monitoring"
+
+
+def _run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("spec", STACKS, ids=lambda p: p.stem)
+def test_rules_cases_and_routing_pass_the_tools(spec: Path, tmp_path: Path) -> None:
+    assert PROMTOOL is not None and AMTOOL is not None
+    folder = _monitoring(spec, tmp_path)
+    checked = _run(PROMTOOL, "check", "rules", "prometheus/alerts.yml", cwd=folder)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "SUCCESS: 5 rules found" in checked.stdout
+    tested = _run(PROMTOOL, "test", "rules", "prometheus/alerts_test.yml", cwd=folder)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    routed = _run(AMTOOL, "check-config", "alertmanager/alertmanager.yml", cwd=folder)
+    assert routed.returncode == 0, routed.stdout + routed.stderr
+
+
+@pytest.mark.parametrize("alert", [0, 3, 4], ids=["burn-rate", "latency", "shed"])
+def test_a_rule_with_a_moved_threshold_fails_its_cases(alert: int, tmp_path: Path) -> None:
+    assert PROMTOOL is not None
+    folder = _monitoring(SPECS / "fraud-detection.yaml", tmp_path)
+    rules_path = folder / "prometheus" / "alerts.yml"
+    rules = yaml.safe_load(rules_path.read_text(encoding="utf-8"))
+    rule = rules["groups"][0]["rules"][alert]
+    head, _, threshold = rule["expr"].rpartition("> ")
+    # four times the threshold: the firing case (at twice it) no longer fires
+    rule["expr"] = f"{head}> {float(threshold) * 4:.10f}"
+    rules_path.write_text(yaml.safe_dump(rules), encoding="utf-8")
+    tested = _run(PROMTOOL, "test", "rules", "prometheus/alerts_test.yml", cwd=folder)
+    assert tested.returncode != 0
+    assert rule["alert"] in tested.stdout + tested.stderr

@@ -1,0 +1,174 @@
+"""The operations target: alert rules from the Plan, their promtool cases, Alertmanager routing."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+
+from mlopsgen.plan.builder import build_plan
+from mlopsgen.plan.ir.ops import AlertRoute
+from mlopsgen.plan.ir.root import Plan
+from mlopsgen.spec.loader import load_spec_bytes
+from mlopsgen.targets.ops.alert_tests import LATENCY_BUCKETS, alert_tests, minutes
+from mlopsgen.targets.ops.alertmanager import SECRETS_DIR, alertmanager_config, secret_file
+from mlopsgen.targets.ops.alerts import alert_rules, alerts
+from mlopsgen.targets.ops.target import ALERT_TESTS, ALERTMANAGER, ALERTS, OpsTarget
+from tests.conftest import REPO
+from tests.unit.hostile_strings import hostile_text
+from tests.unit.plan_support import FRAUD, NLP, REFERENCE, VISION, plan
+
+TARGET = OpsTarget()
+METRICS = REPO / "templates" / "bentoml" / "services" / "metrics.py"
+BATCH_ONLY = REPO / "tests" / "data" / "corpus" / "store-demand.yaml"
+
+
+def _rules(p: Plan) -> list[dict[str, object]]:
+    rules: list[dict[str, object]] = alert_rules(p)["groups"][0]["rules"]
+    return rules
+
+
+def test_fraud_gets_the_plans_burn_rate_latency_and_shed_alerts() -> None:
+    p = plan(FRAUD)
+    rules = {r["alert"]: r for r in _rules(p)}
+    assert list(rules) == [
+        "ErrorBudgetBurn1h",
+        "ErrorBudgetBurn6h",
+        "ErrorBudgetBurn3d",
+        "LatencyAboveObjective",
+        "RequestsShed",
+    ]
+    # 99.99 %: 14.4 * 0.0001 over 1 h and 5 m pages; 1 * 0.0001 over 3 d and 6 h is a ticket
+    fast = rules["ErrorBudgetBurn1h"]
+    assert "[1h]" in str(fast["expr"]) and "[5m]" in str(fast["expr"])
+    assert str(fast["expr"]).count("> 0.00144") == 2
+    assert fast["labels"] == {"severity": "page", "service": "fraud-detection"}
+    slow = rules["ErrorBudgetBurn3d"]
+    assert str(slow["expr"]).count("> 0.0001") == 2
+    assert slow["labels"] == {"severity": "ticket", "service": "fraud-detection"}
+    # the p95 of 50 ms, for 5 minutes; a shed ratio above 0.1 % for 10 minutes
+    latency = rules["LatencyAboveObjective"]
+    assert str(latency["expr"]).startswith("histogram_quantile(0.95, ")
+    assert str(latency["expr"]).endswith("> 0.05")
+    assert latency["for"] == "5m"
+    assert rules["RequestsShed"]["for"] == "10m"
+    assert str(rules["RequestsShed"]["expr"]).endswith("> 0.001")
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_every_alert_selects_the_service_job_and_names_its_runbook_and_source(stem: str) -> None:
+    p = plan(stem)
+    job = f'job="{p.serving.service_name}"'
+    for rule in _rules(p):
+        assert job in str(rule["expr"])
+        annotations = rule["annotations"]
+        assert isinstance(annotations, dict)
+        assert str(annotations["runbook"]).startswith("README.md#")
+        assert annotations["spec"] in ("slo.availability", "slo.latency_p95_ms", "serving")
+
+
+def test_errors_are_5xx_and_sheds_never_4xx() -> None:
+    fast = _rules(plan(FRAUD))[0]
+    assert 'outcome=~"error|shed"' in str(fast["expr"])
+    assert "invalid" not in str(fast["expr"])
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_each_alert_has_a_firing_and_a_silent_case(stem: str) -> None:
+    p = plan(stem)
+    tests = alert_tests(p)
+    assert tests["rule_files"] == ["alerts.yml"]
+    names = [a.name for a in alerts(p)]
+    cases = {(c["alert_rule_test"][0]["alertname"], bool(c["alert_rule_test"][0]["exp_alerts"]))
+             for c in tests["tests"]}  # fmt: skip
+    assert cases == {(n, fires) for n in names for fires in (True, False)}
+
+
+def test_a_firing_case_waits_past_the_longest_window_and_the_for() -> None:
+    p = plan(FRAUD)
+    by_name = {c["name"]: c for c in alert_tests(p)["tests"]}
+    slow = by_name["ErrorBudgetBurn3d fires"]
+    assert minutes(slow["alert_rule_test"][0]["eval_time"]) >= 3 * 1440
+    latency = by_name["LatencyAboveObjective fires"]
+    assert minutes(latency["alert_rule_test"][0]["eval_time"]) >= 5 + 5
+
+
+def test_the_latency_buckets_are_the_services() -> None:
+    tree = ast.parse(METRICS.read_text(encoding="utf-8"))
+    found = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "LATENCY_BUCKETS" for t in node.targets)
+    )
+    assert tuple(found) == LATENCY_BUCKETS
+    assert LATENCY_BUCKETS[-1] > 600  # above the longest p95 a spec may state
+
+
+def test_routing_sends_pages_and_tickets_to_the_specs_channels() -> None:
+    config = alertmanager_config(plan(NLP))
+    routes = {r["matchers"][0]: r["receiver"] for r in config["route"]["routes"]}
+    assert routes == {'severity="page"': "nlp-page", 'severity="ticket"': "nlp-ticket"}
+    receivers = {r["name"]: r for r in config["receivers"]}
+    assert receivers["nlp-page"]["opsgenie_configs"][0]["api_key_file"] == (
+        f"{SECRETS_DIR}/opsgenie-nlp-oncall"
+    )
+    assert receivers["nlp-ticket"]["slack_configs"][0]["channel"] == "#nlp-platform"
+    assert "global" not in config  # no e-mail channel, no SMTP relay
+
+
+def test_email_needs_a_relay_and_a_missing_severity_falls_back() -> None:
+    vision = plan(VISION)
+    config = alertmanager_config(vision)
+    assert config["global"]["smtp_smarthost"]
+    only_pages = replace(
+        vision,
+        monitoring=replace(
+            vision.monitoring,
+            routes=(AlertRoute(severity="page", channel="pagerduty", target="x"),),
+        ),
+    )
+    config = alertmanager_config(only_pages)
+    receivers = [r["name"] for r in config["receivers"]]
+    assert receivers == ["computer-vision-page"]
+    assert {r["receiver"] for r in config["route"]["routes"]} == {"computer-vision-page"}
+    nothing = replace(vision, monitoring=replace(vision.monitoring, routes=()))
+    assert alertmanager_config(nothing)["receivers"] == [{"name": "computer-vision-none"}]
+
+
+@given(hostile_text)
+def test_a_channel_target_never_leaves_the_secrets_folder(target: str) -> None:
+    path = secret_file(AlertRoute(severity="page", channel="webhook", target=target))
+    name = path.removeprefix(f"{SECRETS_DIR}/")
+    assert "/" not in name and name not in ("", ".", "..")
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_the_files_are_yaml_with_the_header_and_no_credential(stem: str) -> None:
+    rendered = TARGET.render(plan(stem))
+    assert set(rendered.files) == {ALERTS, ALERT_TESTS, ALERTMANAGER}
+    for path, text in rendered.files.items():
+        assert text.startswith("# Generated by mlopsgen"), path
+        assert yaml.safe_load(text), path
+    routing = rendered.files[ALERTMANAGER]
+    assert "routing_key:" not in routing and "api_key:" not in routing
+    assert set(rendered.sections) == {"Monitoring", "Runbook"}
+    for anchor in {a.runbook for a in alerts(plan(stem))}:
+        assert f'<a id="{anchor}"></a>' in rendered.sections["Runbook"]
+
+
+def test_a_batch_only_stack_has_no_serving_alerts() -> None:
+    outcome = build_plan(load_spec_bytes(BATCH_ONLY.read_bytes(), "store-demand.yaml"))
+    rendered = TARGET.render(outcome.plan)
+    assert rendered.files == {}
+    assert alerts(outcome.plan) == []
+
+
+def test_the_rules_are_a_function_of_the_plan() -> None:
+    p = plan(FRAUD)
+    assert alert_rules(p) == alert_rules(plan(FRAUD))
+    assert Path(ALERTS).parent == Path(ALERT_TESTS).parent
