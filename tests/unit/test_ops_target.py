@@ -20,7 +20,7 @@ from mlopsgen.targets.ops.alerts import alert_rules, alerts
 from mlopsgen.targets.ops.target import ALERT_TESTS, ALERTMANAGER, ALERTS, OpsTarget
 from tests.conftest import REPO
 from tests.unit.hostile_strings import hostile_text
-from tests.unit.plan_support import FRAUD, NLP, REFERENCE, VISION, plan
+from tests.unit.plan_support import FRAUD, NLP, RECOMMENDATION, REFERENCE, VISION, plan
 
 TARGET = OpsTarget()
 METRICS = REPO / "templates" / "bentoml" / "services" / "metrics.py"
@@ -41,6 +41,7 @@ def test_fraud_gets_the_plans_burn_rate_latency_and_shed_alerts() -> None:
         "ErrorBudgetBurn3d",
         "LatencyAboveObjective",
         "RequestsShed",
+        "TrafficAbovePlan",
     ]
     # 99.99 %: 14.4 * 0.0001 over 1 h and 5 m pages; 1 * 0.0001 over 3 d and 6 h is a ticket
     fast = rules["ErrorBudgetBurn1h"]
@@ -68,7 +69,13 @@ def test_every_alert_selects_the_service_job_and_names_its_runbook_and_source(st
         annotations = rule["annotations"]
         assert isinstance(annotations, dict)
         assert str(annotations["runbook"]).startswith("README.md#")
-        assert annotations["spec"] in ("slo.availability", "slo.latency_p95_ms", "serving")
+        assert annotations["spec"] in (
+            "slo.availability",
+            "slo.latency_p95_ms",
+            "slo.throughput",
+            "serving",
+            "serving.cache.hit_ratio",
+        )
 
 
 def test_errors_are_5xx_and_sheds_never_4xx() -> None:
@@ -172,3 +179,14 @@ def test_the_rules_are_a_function_of_the_plan() -> None:
     p = plan(FRAUD)
     assert alert_rules(p) == alert_rules(plan(FRAUD))
     assert Path(ALERTS).parent == Path(ALERT_TESTS).parent
+
+
+def test_the_plans_own_assumptions_are_watched() -> None:
+    # fraud plans for a 100,000 requests/s peak; recommendation also for a 35 % cache hit ratio
+    traffic = {r["alert"]: r for r in _rules(plan(FRAUD))}["TrafficAbovePlan"]
+    assert str(traffic["expr"]).endswith("> 100000")
+    assert traffic["labels"] == {"severity": "ticket", "service": "fraud-detection"}
+    cache = {r["alert"]: r for r in _rules(plan(RECOMMENDATION))}["CacheHitRatioBelowPlan"]
+    assert str(cache["expr"]).endswith("< 0.35")
+    assert 'result="hit"' in str(cache["expr"]) and cache["for"] == "30m"
+    assert "CacheHitRatioBelowPlan" not in {r["alert"] for r in _rules(plan(FRAUD))}

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from mlopsgen.plan.ir.root import Plan
-from mlopsgen.targets.ops.alerts import LATENCY, REQUESTS, Alert, alerts
+from mlopsgen.targets.ops.alerts import CACHE, LATENCY, REQUESTS, Alert, alerts
 
 __all__ = ["LATENCY_BUCKETS", "RULES_FILE", "alert_tests", "minutes"]
 
@@ -32,7 +32,7 @@ LONG_STEP = 5
 EVALUATION = 5
 _UNITS = {"m": 1, "h": 60, "d": 1440}
 _WINDOW = re.compile(r"(\d+)([mhd])")
-_THRESHOLD = re.compile(r"> ([0-9.]+)(?: and|$)")
+_THRESHOLD = re.compile(r"[<>] ([0-9.]+)(?: and|$)")
 
 
 def minutes(window: str) -> int:
@@ -58,9 +58,11 @@ def _step(alert: Alert) -> int:
     return LONG_STEP if min(_windows(alert)) >= 60 else 1
 
 
-def _counter(labels: dict[str, str], per_minute: float, length: int) -> dict[str, str]:
+def _counter(
+    labels: dict[str, str], per_minute: float, length: int, metric: str = REQUESTS
+) -> dict[str, str]:
     selector = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    return {"series": f"{REQUESTS}{{{selector}}}", "values": f"0+{per_minute:g}x{length}"}
+    return {"series": f"{metric}{{{selector}}}", "values": f"0+{per_minute:g}x{length}"}
 
 
 def _requests(job: str, outcome: str, ratio: float, length: int) -> list[dict[str, str]]:
@@ -89,11 +91,31 @@ def _latency(job: str, seconds_above: bool, threshold: float, length: int) -> li
     return series
 
 
-def _series(alert: Alert, job: str, factor: float, length: int) -> list[dict[str, str]]:
+def _traffic(job: str, per_second: float, length: int) -> list[dict[str, str]]:
+    labels = {"job": job, "endpoint": "predict", "outcome": "ok"}
+    return [_counter(labels, per_second * 60, length)]
+
+
+def _cache(job: str, hit_ratio: float, length: int) -> list[dict[str, str]]:
+    hits = PER_MINUTE * hit_ratio
+    return [
+        _counter({"job": job, "result": "hit"}, hits, length, CACHE),
+        _counter({"job": job, "result": "miss"}, PER_MINUTE - hits, length, CACHE),
+    ]
+
+
+def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, str]]:
+    """The alert's signal at twice its threshold, or half it (the other way for ``below``)."""
     threshold = _threshold(alert)
-    if alert.name == "LatencyAboveObjective":
+    factor = 2.0 if fires != alert.below else 0.5
+    if alert.kind == "latency":
         return _latency(job, factor > 1, threshold, length)
-    outcome = "shed" if alert.name == "RequestsShed" else "error"
+    if alert.kind == "traffic":
+        return _traffic(job, threshold * factor, length)
+    if alert.kind == "cache":
+        # above the plan: halfway between it and every lookup hitting
+        return _cache(job, threshold * factor if factor < 1 else (1 + threshold) / 2, length)
+    outcome = "error" if alert.kind == "errors" else alert.kind
     return _requests(job, outcome, min(threshold * factor, 1.0), length)
 
 
@@ -108,7 +130,7 @@ def _case(alert: Alert, job: str, fires: bool) -> dict[str, Any]:
     return {
         "name": f"{alert.name} {'fires' if fires else 'stays silent'}",
         "interval": f"{step}m",
-        "input_series": _series(alert, job, 2.0 if fires else 0.5, settle // step + 1),
+        "input_series": _series(alert, job, fires, settle // step + 1),
         "alert_rule_test": [
             {"eval_time": f"{settle}m", "alertname": alert.name, "exp_alerts": expected}
         ],

@@ -5,6 +5,8 @@ Every rule is data (dumped, never templated) and reads the service's own metrics
 windows and factors: an error ratio over both the long and the short window above
 burn rate * (1 - target), so a page stops soon after the errors do), the latency quantile
 against the p95 SLO from the latency histogram, and the 503 shed ratio as a capacity signal.
+Two more tell when the Plan's own assumptions no longer hold: traffic above the planned peak,
+and a cache hit ratio below the planned one (both tickets, after half an hour).
 An error is a 5xx answer, a shed one included; a 4xx is the caller's and spends no budget.
 Series are selected by ``job``: the scrape job named after the service (the Prometheus
 Operator names it after the Kubernetes Service, which carries the same name).
@@ -21,7 +23,9 @@ from mlopsgen.plan.ir.ops import BurnRateAlert, LatencyAlert, ShedAlert
 from mlopsgen.plan.ir.root import Plan
 
 __all__ = [
+    "CACHE",
     "ERRORS",
+    "LATENCY",
     "REQUESTS",
     "Alert",
     "alert_rules",
@@ -31,10 +35,15 @@ __all__ = [
 
 REQUESTS = "mlopsgen_requests_total"
 LATENCY = "mlopsgen_request_latency_seconds_bucket"
+CACHE = "mlopsgen_cache_requests_total"
 #: Outcomes that spend the availability budget: server errors and sheds (503).
 ERRORS = 'outcome=~"error|shed"'
-#: Window the latency quantile and the shed ratio are computed over.
+#: Window the latency quantile, the shed ratio and the request rate are computed over.
 RATE_WINDOW = "5m"
+#: Window of the cache hit ratio: long enough that a cold start after a deploy passes.
+CACHE_WINDOW = "1h"
+#: How long a broken planning assumption must hold before a ticket is opened.
+ASSUMPTION_MINUTES = 30
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,9 @@ class Alert:
         summary: One line for whoever receives it.
         runbook: The README anchor of what to do.
         source: The spec field the threshold came from.
+        kind: What the expression measures (its test cases feed that series): ``errors``,
+            ``shed``, ``latency``, ``traffic`` or ``cache``.
+        below: Whether it fires under its threshold (a hit ratio) rather than over it.
     """
 
     name: str
@@ -58,6 +70,8 @@ class Alert:
     summary: str
     runbook: str
     source: str
+    kind: str
+    below: bool = False
 
     def rule(self, service: str) -> dict[str, Any]:
         """The rule as Prometheus reads it."""
@@ -104,6 +118,7 @@ def _burn_rate(service: str, target: float, alert: BurnRateAlert) -> Alert:
         ),
         runbook="error-budget-burn",
         source="slo.availability",
+        kind="errors",
     )
 
 
@@ -123,6 +138,7 @@ def _latency(service: str, alert: LatencyAlert) -> Alert:
         ),
         runbook="latency-above-objective",
         source="slo.latency_p95_ms",
+        kind="latency",
     )
 
 
@@ -142,11 +158,52 @@ def _shed(service: str, alert: ShedAlert) -> Alert:
         ),
         runbook="requests-shed",
         source="serving",
+        kind="shed",
+    )
+
+
+def _traffic(service: str, peak_rps: float) -> Alert:
+    rate = f'sum(rate({REQUESTS}{{job="{service}"}}[{RATE_WINDOW}]))'
+    return Alert(
+        name="TrafficAbovePlan",
+        expr=f"{rate} > {_number(peak_rps)}",
+        for_minutes=ASSUMPTION_MINUTES,
+        severity="ticket",
+        summary=(
+            f"{service} receives more than the planned peak of {peak_rps:g} requests/s: its "
+            "replicas, autoscaling bounds and cost were planned for less"
+        ),
+        runbook="traffic-above-plan",
+        source="slo.throughput",
+        kind="traffic",
+    )
+
+
+def _cache(service: str, hit_ratio: float) -> Alert:
+    hits = (
+        f'sum(rate({CACHE}{{job="{service}",result="hit"}}[{CACHE_WINDOW}])) / '
+        f'sum(rate({CACHE}{{job="{service}"}}[{CACHE_WINDOW}]))'
+    )
+    return Alert(
+        name="CacheHitRatioBelowPlan",
+        expr=f"({hits}) < {_number(hit_ratio)}",
+        for_minutes=ASSUMPTION_MINUTES,
+        severity="ticket",
+        summary=(
+            f"{service}'s prediction cache answers fewer than the planned "
+            f"{hit_ratio * 100:g} % of lookups: more requests reach the models than the "
+            "replicas were sized for"
+        ),
+        runbook="cache-hit-ratio-below-plan",
+        source="serving.cache.hit_ratio",
+        kind="cache",
+        below=True,
     )
 
 
 def alerts(plan: Plan) -> list[Alert]:
-    """The stack's alerts, in a fixed order: burn rates (fastest first), latency, sheds."""
+    """The stack's alerts, in a fixed order: burn rates (fastest first), latency, sheds, then
+    the planning assumptions (peak traffic, cache hit ratio)."""
     if not plan.serving.realtime:
         return []
     service = str(plan.serving.service_name)
@@ -160,6 +217,12 @@ def alerts(plan: Plan) -> list[Alert]:
         found.append(_latency(service, monitoring.latency_alert))
     if monitoring.shed_alert is not None:
         found.append(_shed(service, monitoring.shed_alert))
+    capacity = plan.serving.capacity
+    if capacity is not None:
+        found.append(_traffic(service, capacity.peak_rps))
+    cache = plan.serving.cache
+    if cache is not None and cache.enabled and cache.hit_ratio > 0:
+        found.append(_cache(service, cache.hit_ratio))
     return found
 
 

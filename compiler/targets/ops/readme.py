@@ -55,6 +55,20 @@ _ENTRIES = {
         "traffic: check the HPA's current and maximum replicas, then the traffic against the "
         "plan's peak.",
     ),
+    "traffic-above-plan": (
+        "Traffic above plan (`TrafficAbovePlan`)",
+        "Requests have stayed above the spec's peak throughput for half an hour. The replica "
+        "count, the autoscaler's maximum and the monthly cost were all derived from that "
+        "peak: raise `slo.throughput` in the spec and rebuild, so the plan (and the HPA "
+        "bounds, node pools and budget check) follows the real load.",
+    ),
+    "cache-hit-ratio-below-plan": (
+        "Cache hit ratio below plan (`CacheHitRatioBelowPlan`)",
+        "The prediction cache answers fewer lookups than the spec's `hit_ratio`, so more "
+        "requests reach the models than the replicas were sized for. Check the cache's "
+        "evictions against its planned size and TTL; if the traffic's shape changed, set the "
+        "measured ratio in the spec and rebuild.",
+    ),
 }
 
 
