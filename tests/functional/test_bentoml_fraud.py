@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -276,3 +277,18 @@ def test_an_untrained_stack_exports_nothing_and_its_service_refuses_to_start(
     assert "ModelsMissing" in output
     assert "python -m services.export" in output
     assert "fraud_xgb" in output
+
+
+def test_every_dashboard_panel_reads_a_metric_the_running_service_exports(
+    trained: Path, base_url: str
+) -> None:
+    # last in the module: by now the service has answered, shed, batched and exposed variants
+    board = json.loads((trained / "monitoring" / "grafana" / "fraud-detection.json").read_text())
+    status, text = get(f"{base_url}/metrics")
+    assert status == 200
+    exported = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
+    for panel in board["panels"]:
+        for target in panel["targets"]:
+            used = set(re.findall(r"\b(mlopsgen_[a-z_]+)\{", target["expr"]))
+            assert used, target["expr"]
+            assert used <= exported, (panel["title"], used - exported)

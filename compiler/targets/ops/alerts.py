@@ -31,6 +31,7 @@ __all__ = [
     "alert_rules",
     "alerts",
     "error_ratio",
+    "promql_number",
 ]
 
 REQUESTS = "mlopsgen_requests_total"
@@ -96,14 +97,14 @@ def error_ratio(service: str, window: str) -> str:
     )
 
 
-def _number(value: float) -> str:
+def promql_number(value: float) -> str:
     """A threshold as PromQL reads it: no exponent, no trailing zeros."""
     text = f"{value:.10f}".rstrip("0").rstrip(".")
     return text or "0"
 
 
 def _burn_rate(service: str, target: float, alert: BurnRateAlert) -> Alert:
-    threshold = _number(alert.error_rate_threshold)
+    threshold = promql_number(alert.error_rate_threshold)
     long_ratio = error_ratio(service, alert.long_window)
     short_ratio = error_ratio(service, alert.short_window)
     return Alert(
@@ -124,12 +125,12 @@ def _burn_rate(service: str, target: float, alert: BurnRateAlert) -> Alert:
 
 def _latency(service: str, alert: LatencyAlert) -> Alert:
     quantile = (
-        f"histogram_quantile({_number(alert.quantile)}, sum by (le) "
+        f"histogram_quantile({promql_number(alert.quantile)}, sum by (le) "
         f'(rate({LATENCY}{{job="{service}",endpoint="predict"}}[{RATE_WINDOW}])))'
     )
     return Alert(
         name="LatencyAboveObjective",
-        expr=f"{quantile} > {_number(alert.threshold_ms / 1000)}",
+        expr=f"{quantile} > {promql_number(alert.threshold_ms / 1000)}",
         for_minutes=alert.for_minutes,
         severity=alert.severity,
         summary=(
@@ -149,7 +150,7 @@ def _shed(service: str, alert: ShedAlert) -> Alert:
     )
     return Alert(
         name="RequestsShed",
-        expr=f"({shed}) > {_number(alert.ratio)}",
+        expr=f"({shed}) > {promql_number(alert.ratio)}",
         for_minutes=alert.for_minutes,
         severity=alert.severity,
         summary=(
@@ -166,7 +167,7 @@ def _traffic(service: str, peak_rps: float) -> Alert:
     rate = f'sum(rate({REQUESTS}{{job="{service}"}}[{RATE_WINDOW}]))'
     return Alert(
         name="TrafficAbovePlan",
-        expr=f"{rate} > {_number(peak_rps)}",
+        expr=f"{rate} > {promql_number(peak_rps)}",
         for_minutes=ASSUMPTION_MINUTES,
         severity="ticket",
         summary=(
@@ -186,7 +187,7 @@ def _cache(service: str, hit_ratio: float) -> Alert:
     )
     return Alert(
         name="CacheHitRatioBelowPlan",
-        expr=f"({hits}) < {_number(hit_ratio)}",
+        expr=f"({hits}) < {promql_number(hit_ratio)}",
         for_minutes=ASSUMPTION_MINUTES,
         severity="ticket",
         summary=(

@@ -30,7 +30,11 @@ amtool check-config monitoring/alertmanager/alertmanager.yml
 ```
 
 The rules select the service's series by `job`: scrape the service under a job named
-{job} (the Prometheus Operator names the job after the Kubernetes Service, which is)."""
+{job} (the Prometheus Operator names the job after the Kubernetes Service, which is).
+Where the spec keeps `monitoring.dashboards` on, `monitoring/grafana/` holds the service's
+Grafana dashboard (latency against the objective, outcomes, error budget and its burn, sheds,
+batch sizes, experiment exposures, cache hits, each against the plan's number): import it and
+choose the Prometheus data source."""
 
 _ENTRIES = {
     "error-budget-burn": (
