@@ -128,6 +128,10 @@ def test_every_pod_fits_its_node_on_random_specs(
     assert_composed_from_the_plan(outcome.plan)
 
 
+def _node_types(p: Plan) -> list[str]:
+    return [pool.instance_type for pool in p.compute.pools]
+
+
 @PLAN
 @given(st.sampled_from(REFERENCE), st.integers(1, 10**6), st.integers(1, 10**6))
 def test_more_traffic_never_fewer_replicas_nor_a_cheaper_month(stem: str, a: int, b: int) -> None:
@@ -143,8 +147,12 @@ def test_more_traffic_never_fewer_replicas_nor_a_cheaper_month(stem: str, a: int
     assert small.serving.capacity is not None and large.serving.capacity is not None
     assert small.serving.capacity.replicas_needed <= large.serving.capacity.replicas_needed
     assert small.cost.total_usd_month <= large.cost.total_usd_month + 1e-6
-    assert small.cost.peak_usd_month <= large.cost.peak_usd_month + 1e-6
-    assert small.cost.floor_usd_month <= large.cost.floor_usd_month + 1e-6
+    # node types are chosen for the cheapest expected month: when more traffic makes another
+    # type cheapest, its peak or floor may be lower (time series, 825 → 873 rps: c7i → m7i,
+    # peak $2914 → $2006); with the same types, both follow the traffic too
+    if _node_types(small) == _node_types(large):
+        assert small.cost.peak_usd_month <= large.cost.peak_usd_month + 1e-6
+        assert small.cost.floor_usd_month <= large.cost.floor_usd_month + 1e-6
 
 
 @PLAN
