@@ -18,7 +18,7 @@ import math
 from mlopsgen.plan import schedules
 from mlopsgen.plan.ir.data import ModelPlan
 from mlopsgen.plan.ir.serving import BatchingPlan, BatchJobPlan, StagePlan
-from mlopsgen.plan.latency_budget import LatencyBudget, batch_cost
+from mlopsgen.plan.latency_budget import BatchCost, LatencyBudget
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.spec.models.root import Spec
 
@@ -35,12 +35,13 @@ def floor_power_of_two(value: float) -> int:
 
 
 def plan_batching(
-    spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...], budget: LatencyBudget, workers: int
+    spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...], budget: LatencyBudget
 ) -> BatchingPlan:
     """Batch size for the batchable model stages, within the window the latency budget gives."""
     spec_batching = spec.serving.batching
     batched = [s for s in stages if s.batchable]
-    if not stages or not budget.batched:
+    cost = budget.cost
+    if not stages or cost is None:
         why = "no real-time path" if not stages else "no batchable model on the path"
         if not spec_batching.enabled:
             why = "disabled in the spec"
@@ -59,7 +60,7 @@ def plan_batching(
             enabled=False, max_batch_size=None, max_latency_ms=None, batched_models=()
         )
     window = budget.window_ms
-    size = _size(spec, rec, stages, window, workers)
+    size = _size(spec, rec, cost, window)
     return BatchingPlan(
         enabled=True,
         max_batch_size=size,
@@ -68,10 +69,7 @@ def plan_batching(
     )
 
 
-def _size(
-    spec: Spec, rec: Recorder, stages: tuple[StagePlan, ...], window: float, workers: int
-) -> int:
-    cost = batch_cost(stages, workers)
+def _size(spec: Spec, rec: Recorder, cost: BatchCost, window: float) -> int:
     fits = 1 + max(0.0, (window / 2 - cost.one_row_ms) / cost.row_ms) if cost.row_ms else 1.0
     derived = min(MAX_BATCH_SIZE, floor_power_of_two(fits))
     stated = spec.serving.batching.max_batch_size
@@ -91,7 +89,7 @@ def _size(
             "window_ms": window,
             "batched_one_row_ms": clean(cost.one_row_ms),
             "batched_row_ms": cost.row_ms,
-            "workers": workers,
+            "workers": cost.workers,
         },
         sources=[("slo", "latency_p95_ms"), (*_BATCHING, "max_batch_size")],
         reason="the largest aligned batch one worker executes within half the window, leaving "

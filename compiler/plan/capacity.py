@@ -202,7 +202,7 @@ def plan_capacity(
     _record_path(rec, stages, hit, service, rps)
     _record_model_rps(rec, stages, hit, peak)
     p95 = spec.slo.latency_p95_ms
-    queued = budget.queued_service_ms if budget.batched else service
+    queued = budget.queued_service_ms
     raw, rho, met = slo_utilisation(queued, budget.queue_budget_ms)
     _record_rho(rec, queued, budget, raw, rho, met)
     met = met and budget.window_fits

@@ -20,7 +20,7 @@ queues, as without batching.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mlopsgen.diagnostics import delete_key
 from mlopsgen.plan.ir.serving import StagePlan
@@ -39,28 +39,6 @@ _P95 = ("slo", "latency_p95_ms")
 
 
 @dataclass(frozen=True)
-class LatencyBudget:
-    """The batching window and the part of the p95 left for service and queueing.
-
-    Attributes:
-        window_ms: The dispatcher's window (0 when requests are not batched).
-        queue_budget_ms: p95 − window: what service time and queueing may spend.
-        batched: Whether the request path batches at all.
-        queued_service_ms: S of what queues in front of the window: the model server's own
-            stage when batched, else the whole path.
-        unbatched_reason: Why a batchable path is served one by one, when it is.
-        window_fits: Whether a one-row batched call fits the window (a stated one may not).
-    """
-
-    window_ms: float
-    queue_budget_ms: float | None
-    batched: bool
-    queued_service_ms: float = 0.0
-    unbatched_reason: str | None = None
-    window_fits: bool = True
-
-
-@dataclass(frozen=True)
 class BatchCost:
     """What one batched call costs on one worker: T(b) = one_row_ms + (b − 1) × row_ms.
 
@@ -69,15 +47,44 @@ class BatchCost:
         one_row_ms: S of the batched call holding one row (everything after the server).
         row_ms: Each further row's cost on one worker: Σ workers × share / per-replica rps,
             and the whole S of a stage that cannot batch (it loops over the rows).
+        workers: The replica's workers, each running its own batches.
     """
 
     front_ms: float
     one_row_ms: float
     row_ms: float
+    workers: int
 
     def execution_ms(self, rows: int) -> float:
         """T(b): the time one worker takes to run a batch of ``rows``."""
         return self.one_row_ms + (rows - 1) * self.row_ms
+
+
+@dataclass(frozen=True)
+class LatencyBudget:
+    """The batching window and the part of the p95 left for service and queueing.
+
+    Attributes:
+        window_ms: The dispatcher's window (0 when requests are not batched).
+        queue_budget_ms: p95 − window: what service time and queueing may spend.
+        queued_service_ms: S of what queues in front of the window: the model server's own
+            stage when batched, else the whole path.
+        cost: The batched call's cost model, when the path is batched.
+        unbatched_reason: Why a batchable path is served one by one, when it is.
+        window_fits: Whether a one-row batched call fits the window (a stated one may not).
+    """
+
+    window_ms: float
+    queue_budget_ms: float | None
+    queued_service_ms: float
+    cost: BatchCost | None = None
+    unbatched_reason: str | None = None
+    window_fits: bool = True
+
+    @property
+    def batched(self) -> bool:
+        """Whether the request path batches at all."""
+        return self.cost is not None
 
 
 def batch_cost(stages: tuple[StagePlan, ...], workers: int) -> BatchCost:
@@ -93,7 +100,10 @@ def batch_cost(stages: tuple[StagePlan, ...], workers: int) -> BatchCost:
         if s.kind != "server"
     )
     return BatchCost(
-        front_ms=front, one_row_ms=path_service_time_ms(stages) - front, row_ms=clean(row, 4)
+        front_ms=front,
+        one_row_ms=path_service_time_ms(stages) - front,
+        row_ms=clean(row, 4),
+        workers=workers,
     )
 
 
@@ -120,9 +130,8 @@ def plan_latency_budget(
     batch of two would not execute within half the window.
     """
     p95 = spec.slo.latency_p95_ms
-    path_ms = path_service_time_ms(stages)
     unbatched = LatencyBudget(
-        window_ms=0.0, queue_budget_ms=p95, batched=False, queued_service_ms=path_ms
+        window_ms=0.0, queue_budget_ms=p95, queued_service_ms=path_service_time_ms(stages)
     )
     if not stages or not batches(spec, stages):
         return unbatched
@@ -132,8 +141,8 @@ def plan_latency_budget(
         window = stated if stated is not None else DEFAULT_WINDOW_MS
         _record(rec, window, None, cost, "no latency SLO: a 100 ms window", stated)
         return LatencyBudget(
-            window_ms=clean(window), queue_budget_ms=None, batched=True,
-            queued_service_ms=cost.front_ms,
+            window_ms=clean(window), queue_budget_ms=None, queued_service_ms=cost.front_ms,
+            cost=cost,
         )  # fmt: skip
     derived = derived_window_ms(p95, cost.front_ms)
     window = stated if stated is not None else derived
@@ -144,10 +153,7 @@ def plan_latency_budget(
             f"{fmt(cost.execution_ms(2))} ms, more than half the {fmt(window)} ms window the "
             f"p95 leaves"
         )
-        return LatencyBudget(
-            window_ms=0.0, queue_budget_ms=p95, batched=False, queued_service_ms=path_ms,
-            unbatched_reason=reason,
-        )  # fmt: skip
+        return replace(unbatched, unbatched_reason=reason)
     if stated is not None and stated > derived:
         rec.warn(
             "W505",
@@ -170,8 +176,8 @@ def plan_latency_budget(
         )
     _record(rec, window, p95, cost, computed, stated)
     return LatencyBudget(
-        window_ms=clean(window), queue_budget_ms=clean(p95 - window), batched=True,
-        queued_service_ms=cost.front_ms, window_fits=fits,
+        window_ms=clean(window), queue_budget_ms=clean(p95 - window),
+        queued_service_ms=cost.front_ms, cost=cost, window_fits=fits,
     )  # fmt: skip
 
 

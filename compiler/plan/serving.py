@@ -120,7 +120,7 @@ def plan_serving(
     cache = serving.cache
     hit = cache.hit_ratio if cache is not None and cache.enabled else 0.0
     cap = hpa = pdb = None
-    budget = LatencyBudget(window_ms=0.0, queue_budget_ms=None, batched=False)
+    budget = LatencyBudget(window_ms=0.0, queue_budget_ms=None, queued_service_ms=0.0)
     if realtime:
         budget = plan_latency_budget(spec, rec, stages, shape.workers)
         cap = capacity.plan_capacity(spec, rec, stages, zones, hit, budget)
@@ -140,9 +140,7 @@ def plan_serving(
         hpa=hpa,
         pdb=pdb,
         replica=autoscaling.plan_replica(spec, rec, cap, shape, models, gpu_class),
-        batching=batching.plan_batching(
-            spec, rec, stages if realtime else (), budget, shape.workers
-        ),
+        batching=batching.plan_batching(spec, rec, stages if realtime else (), budget),
         cache=cache_plan,
         routing=plan_routing(spec),
         decision=rules.plan_decision(serving.decision),

@@ -83,7 +83,7 @@ def check_slo(
     left = budget.queue_budget_ms
     if p95 is None or left is None or not stages:
         return
-    queued = budget.queued_service_ms if budget.batched else service_ms
+    queued = budget.queued_service_ms
     raw = utilisation_raw(queued, max(left, 1e-3))
     if raw >= RHO_LOW:
         return
