@@ -11,10 +11,11 @@ objective or at most at it.
 from __future__ import annotations
 
 import re
+from math import inf
 from typing import Any
 
 from mlopsgen.plan.ir.root import Plan
-from mlopsgen.targets.ops.alerts import CACHE, LATENCY, REQUESTS, Alert, alerts
+from mlopsgen.targets.ops.alerts import CACHE, LATENCY, REQUESTS, Alert, alerts, promql_number
 
 __all__ = ["LATENCY_BUCKETS", "RULES_FILE", "alert_tests", "minutes"]
 
@@ -62,17 +63,34 @@ def _counter(
     labels: dict[str, str], per_minute: float, length: int, metric: str = REQUESTS
 ) -> dict[str, str]:
     selector = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    return {"series": f"{metric}{{{selector}}}", "values": f"0+{per_minute:g}x{length}"}
+    return {
+        "series": f"{metric}{{{selector}}}",
+        "values": f"0+{promql_number(per_minute)}x{length}",
+    }
+
+
+def _split(
+    metric: str,
+    labels: dict[str, str],
+    key: str,
+    values: tuple[str, str],
+    share: float,
+    length: int,
+) -> list[dict[str, str]]:
+    """PER_MINUTE events a minute: ``share`` of them labelled ``key=values[1]``, the rest
+    ``key=values[0]``."""
+    part = PER_MINUTE * share
+    rest, chosen = values
+    return [
+        _counter({**labels, key: rest}, PER_MINUTE - part, length, metric),
+        _counter({**labels, key: chosen}, part, length, metric),
+    ]  # fmt: skip
 
 
 def _requests(job: str, outcome: str, ratio: float, length: int) -> list[dict[str, str]]:
-    """Answers at PER_MINUTE a minute, ``ratio`` of them with ``outcome``, the rest ok."""
+    """Answers, ``ratio`` of them with ``outcome``, the rest ok."""
     labels = {"job": job, "endpoint": "predict"}
-    bad = PER_MINUTE * ratio
-    return [
-        _counter({**labels, "outcome": "ok"}, PER_MINUTE - bad, length),
-        _counter({**labels, "outcome": outcome}, bad, length),
-    ]
+    return _split(REQUESTS, labels, "outcome", ("ok", outcome), ratio, length)
 
 
 def _latency(job: str, seconds_above: bool, threshold: float, length: int) -> list[dict[str, str]]:
@@ -82,13 +100,15 @@ def _latency(job: str, seconds_above: bool, threshold: float, length: int) -> li
         upper = next(b for b in bounds if b > threshold)
     else:
         upper = max(b for b in bounds if b <= threshold)
-    series = []
-    for bound in [*bounds, float("inf")]:
-        per_minute = PER_MINUTE if bound >= upper else 0
-        le = "+Inf" if bound == float("inf") else f"{bound:g}"
-        selector = f'job="{job}",endpoint="predict",le="{le}"'
-        series.append({"series": f"{LATENCY}{{{selector}}}", "values": f"0+{per_minute}x{length}"})
-    return series
+    return [
+        _counter(
+            {"job": job, "endpoint": "predict", "le": "+Inf" if bound == inf else f"{bound:g}"},
+            PER_MINUTE if bound >= upper else 0,
+            length,
+            LATENCY,
+        )
+        for bound in [*bounds, inf]
+    ]
 
 
 def _traffic(job: str, per_second: float, length: int) -> list[dict[str, str]]:
@@ -97,11 +117,8 @@ def _traffic(job: str, per_second: float, length: int) -> list[dict[str, str]]:
 
 
 def _cache(job: str, hit_ratio: float, length: int) -> list[dict[str, str]]:
-    hits = PER_MINUTE * hit_ratio
-    return [
-        _counter({"job": job, "result": "hit"}, hits, length, CACHE),
-        _counter({"job": job, "result": "miss"}, PER_MINUTE - hits, length, CACHE),
-    ]
+    """Cache lookups, ``hit_ratio`` of them hits."""
+    return _split(CACHE, {"job": job}, "result", ("miss", "hit"), hit_ratio, length)
 
 
 def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, str]]:

@@ -24,6 +24,7 @@ from mlopsgen.plan.ir.root import Plan
 
 __all__ = [
     "CACHE",
+    "CACHE_HIT",
     "ERRORS",
     "LATENCY",
     "REQUESTS",
@@ -32,6 +33,7 @@ __all__ = [
     "alerts",
     "error_ratio",
     "promql_number",
+    "ratio",
 ]
 
 REQUESTS = "mlopsgen_requests_total"
@@ -39,6 +41,8 @@ LATENCY = "mlopsgen_request_latency_seconds_bucket"
 CACHE = "mlopsgen_cache_requests_total"
 #: Outcomes that spend the availability budget: server errors and sheds (503).
 ERRORS = 'outcome=~"error|shed"'
+#: A cache lookup the cache answered.
+CACHE_HIT = 'result="hit"'
 #: Window the latency quantile, the shed ratio and the request rate are computed over.
 RATE_WINDOW = "5m"
 #: Window of the cache hit ratio: long enough that a cold start after a deploy passes.
@@ -88,13 +92,15 @@ class Alert:
         return rule
 
 
+def ratio(metric: str, service: str, part: str, window: str) -> str:
+    """The share of the service's ``metric`` rate over ``window`` that matches ``part``."""
+    job = f'job="{service}"'
+    return f"sum(rate({metric}{{{job},{part}}}[{window}])) / sum(rate({metric}{{{job}}}[{window}]))"
+
+
 def error_ratio(service: str, window: str) -> str:
     """Share of the service's answers over ``window`` that were errors or sheds."""
-    selector = f'job="{service}"'
-    return (
-        f"sum(rate({REQUESTS}{{{selector},{ERRORS}}}[{window}])) / "
-        f"sum(rate({REQUESTS}{{{selector}}}[{window}]))"
-    )
+    return ratio(REQUESTS, service, ERRORS, window)
 
 
 def promql_number(value: float) -> str:
@@ -144,10 +150,7 @@ def _latency(service: str, alert: LatencyAlert) -> Alert:
 
 
 def _shed(service: str, alert: ShedAlert) -> Alert:
-    shed = (
-        f'sum(rate({REQUESTS}{{job="{service}",outcome="shed"}}[{RATE_WINDOW}])) / '
-        f'sum(rate({REQUESTS}{{job="{service}"}}[{RATE_WINDOW}]))'
-    )
+    shed = ratio(REQUESTS, service, 'outcome="shed"', RATE_WINDOW)
     return Alert(
         name="RequestsShed",
         expr=f"({shed}) > {promql_number(alert.ratio)}",
@@ -181,10 +184,7 @@ def _traffic(service: str, peak_rps: float) -> Alert:
 
 
 def _cache(service: str, hit_ratio: float) -> Alert:
-    hits = (
-        f'sum(rate({CACHE}{{job="{service}",result="hit"}}[{CACHE_WINDOW}])) / '
-        f'sum(rate({CACHE}{{job="{service}"}}[{CACHE_WINDOW}]))'
-    )
+    hits = ratio(CACHE, service, CACHE_HIT, CACHE_WINDOW)
     return Alert(
         name="CacheHitRatioBelowPlan",
         expr=f"({hits}) < {promql_number(hit_ratio)}",

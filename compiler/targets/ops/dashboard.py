@@ -13,7 +13,15 @@ from typing import Any
 
 from mlopsgen import __version__
 from mlopsgen.plan.ir.root import Plan
-from mlopsgen.targets.ops.alerts import CACHE, ERRORS, LATENCY, REQUESTS, promql_number
+from mlopsgen.targets.ops.alerts import (
+    CACHE,
+    CACHE_HIT,
+    LATENCY,
+    REQUESTS,
+    error_ratio,
+    promql_number,
+    ratio,
+)
 
 __all__ = ["EXPOSURES", "dashboard", "panel_queries"]
 
@@ -59,7 +67,8 @@ def _panel(
 
 
 def _panels(plan: Plan) -> list[dict[str, Any]]:
-    job = f'job="{plan.serving.service_name}"'
+    service = str(plan.serving.service_name)
+    job = f'job="{service}"'
     window = "$__rate_interval"
     panels = []
     quantiles = [
@@ -89,10 +98,7 @@ def _panels(plan: Plan) -> list[dict[str, Any]]:
         )
     )
     budget = 1 - plan.availability.target_percent / 100
-    errors = (
-        f"sum(rate({REQUESTS}{{{job},{ERRORS}}}[{window}])) / "
-        f"sum(rate({REQUESTS}{{{job}}}[{window}]))"
-    )
+    errors = error_ratio(service, window)
     panels.append(
         _panel(
             "Error ratio against the budget",
@@ -103,10 +109,7 @@ def _panels(plan: Plan) -> list[dict[str, Any]]:
             "(1 - availability target). Above it, the budget burns faster than it accrues.",
         )
     )
-    burn = (
-        f"(sum(rate({REQUESTS}{{{job},{ERRORS}}}[1h])) / sum(rate({REQUESTS}{{{job}}}[1h]))) "
-        f"/ {promql_number(budget)}"
-    )
+    burn = f"({error_ratio(service, '1h')}) / {promql_number(budget)}"
     panels.append(
         _panel(
             "Error budget burn rate (1 h)",
@@ -156,10 +159,7 @@ def _panels(plan: Plan) -> list[dict[str, Any]]:
         )
     cache = plan.serving.cache
     if cache is not None and cache.enabled:
-        hits = (
-            f'sum(rate({CACHE}{{{job},result="hit"}}[{window}])) / '
-            f"sum(rate({CACHE}{{{job}}}[{window}]))"
-        )
+        hits = ratio(CACHE, service, CACHE_HIT, window)
         panels.append(
             _panel(
                 "Cache hit ratio against the plan",
