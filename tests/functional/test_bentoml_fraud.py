@@ -22,6 +22,7 @@ import pytest
 
 from tests.conftest import SPECS
 from tests.functional.bento_serving import free_port, get, output_of, post, serve, served
+from tests.functional.fraud_rows import fraud_row
 from tests.functional.stack_env import run_in_stack, run_json, stack_python
 from tests.functional.zenml_stacks import build, run_pipelines
 
@@ -87,20 +88,6 @@ def _weighted(answer: dict[str, Any]) -> float:
     return sum(w * answer["scores"][m] for m, w in weights.items()) / sum(weights.values())
 
 
-def _row(user: str, merchant: str, **changes: object) -> dict[str, object]:
-    row: dict[str, object] = {
-        "transaction_id": f"t-{user}",
-        "user_id": user,
-        "merchant_id": merchant,
-        "amount_usd": 125.0,
-        "currency": "USD",
-        "country": "US",
-        "channel": "web",
-    }
-    row.update(changes)
-    return row
-
-
 def test_export_saves_each_production_model(exported: str) -> None:
     lines = exported.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == list(MODELS)
@@ -109,8 +96,8 @@ def test_export_saves_each_production_model(exported: str) -> None:
 
 def test_known_and_unknown_users_get_a_score_and_a_decision(trained: Path, base_url: str) -> None:
     known = run_json(trained, KNOWN_ENTITIES)
-    rows = [_row(u, m) for u, m in zip(known["users"], known["merchants"], strict=True)]
-    rows.append(_row("never-seen-user", "never-seen-merchant", amount_usd=9000.0))
+    rows = [fraud_row(u, m) for u, m in zip(known["users"], known["merchants"], strict=True)]
+    rows.append(fraud_row("never-seen-user", "never-seen-merchant", amount_usd=9000.0))
     status, answers = post(f"{base_url}/predict", {"rows": rows})
     assert status == 200, answers
     assert len(answers) == len(rows)
@@ -124,7 +111,7 @@ def test_known_and_unknown_users_get_a_score_and_a_decision(trained: Path, base_
 
 
 def test_a_sanctioned_country_is_declined_naming_the_rule(base_url: str) -> None:
-    status, answers = post(f"{base_url}/predict", {"rows": [_row("u-kp", "m", country="KP")]})
+    status, answers = post(f"{base_url}/predict", {"rows": [fraud_row("u-kp", "m", country="KP")]})
     assert status == 200, answers
     assert answers[0]["decision"] == "decline"
     assert "sanctioned_country" in answers[0]["rules_fired"]
@@ -136,7 +123,7 @@ def _assigned(base_url: str, users: list[str], size: int) -> list[dict[str, Any]
     together, into batches and sheds with 503 the ones its deadline cannot take)."""
     answers: list[dict[str, Any]] = []
     for start in range(0, len(users), size):
-        rows = [_row(user, "m") for user in users[start : start + size]]
+        rows = [fraud_row(user, "m") for user in users[start : start + size]]
         status, batch = post(f"{base_url}/predict", {"rows": rows})
         assert status == 200, batch
         answers.extend(batch)
@@ -201,13 +188,13 @@ def test_exposures_are_counted_and_logged_by_variant(
 def test_a_bad_value_is_a_client_error_naming_the_field(
     base_url: str, field: str, value: object
 ) -> None:
-    status, body = post(f"{base_url}/predict", {"rows": [_row("u", "m", **{field: value})]})
+    status, body = post(f"{base_url}/predict", {"rows": [fraud_row("u", "m", **{field: value})]})
     assert 400 <= status < 500
     assert field in str(body)
 
 
 def test_a_missing_field_is_a_client_error_naming_it(base_url: str) -> None:
-    row = _row("u", "m")
+    row = fraud_row("u", "m")
     del row["merchant_id"]
     status, body = post(f"{base_url}/predict", {"rows": [row]})
     assert 400 <= status < 500
@@ -215,8 +202,8 @@ def test_a_missing_field_is_a_client_error_naming_it(base_url: str) -> None:
 
 
 def test_metrics_are_served(base_url: str) -> None:
-    post(f"{base_url}/predict", {"rows": [_row("u", "m")]})
-    post(f"{base_url}/predict", {"rows": [_row("u", "m", currency="XXX")]})
+    post(f"{base_url}/predict", {"rows": [fraud_row("u", "m")]})
+    post(f"{base_url}/predict", {"rows": [fraud_row("u", "m", currency="XXX")]})
     status, text = get(f"{base_url}/metrics")
     assert status == 200
     assert 'mlopsgen_requests_total{endpoint="predict",outcome="ok"}' in text

@@ -20,6 +20,7 @@ import yaml
 
 from tests.conftest import SPECS
 from tests.functional.bento_serving import get, post, served
+from tests.functional.fraud_rows import fraud_row
 from tests.functional.stack_env import run_in_stack, stack_python
 from tests.functional.zenml_stacks import build, run_pipelines
 
@@ -28,6 +29,7 @@ ROWS = "4000"
 SERVICE = "services.fraud_detection.service:FraudDetection"
 RULE = "big_ticket"
 THRESHOLDS = {"decline": 0.97, "review": 0.8}
+USER, MERCHANT = "u-variant", "m-variant"
 
 pytestmark = pytest.mark.slow
 
@@ -66,17 +68,7 @@ def base_url(stack: Path) -> Iterator[str]:
 
 
 def _row(transaction: str, **changes: object) -> dict[str, object]:
-    row: dict[str, object] = {
-        "transaction_id": transaction,
-        "user_id": "u-variant",
-        "merchant_id": "m-variant",
-        "amount_usd": 40.0,
-        "currency": "EUR",
-        "country": "FR",
-        "channel": "app",
-    }
-    row.update(changes)
-    return row
+    return fraud_row(USER, MERCHANT, transaction_id=transaction, **changes)
 
 
 def test_the_plan_follows_the_edits(stack: Path) -> None:

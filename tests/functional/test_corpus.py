@@ -48,9 +48,6 @@ ROWS = "600"
 DECLARED = "retail-tabular"
 #: Models whose gate is out of reach by design: the run must keep them out (exit code 3).
 KEPT_OUT = {"retail-tabular": {"spend_lgbm"}}
-#: Specs whose service is not asked for an answer here, with the reason.
-NOT_SERVED: dict[str, str] = {}
-
 #: Every kind of source a stack reads, by its loader (``pipelines/sources.py``); ``service``
 #: is one a local run cannot reach (Kafka, BigQuery), generated instead, and marked so in the
 #: stack's README.
@@ -203,8 +200,7 @@ def test_a_corpus_spec_trains_every_model(name: str, tmp_path: Path) -> None:
         assert model["metrics"], model
     if name == DECLARED:
         assert not (stack / "data" / "sources").exists(), "a declared source was generated"
-    if name not in NOT_SERVED:
-        _assert_serves(stack, plan)
+    _assert_serves(stack, plan)
 
 
 def _assert_serves(stack: Path, plan: dict[str, Any]) -> None:
