@@ -15,8 +15,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from mlopsgen.build import compile_stack
 from tests.conftest import SPECS
+from tests.e2e.stack_part import write_stack_part
 
 KUBECTL = shutil.which("kubectl")
 OVERLAY = "deploy/overlays/cluster"
@@ -34,11 +34,7 @@ def test_the_overlay_builds_with_the_terraform_outputs(
     stem: str, annotation: str, tmp_path: Path
 ) -> None:
     assert KUBECTL is not None
-    tree = compile_stack(SPECS / f"{stem}.yaml", tmp_path / "unused").tree
-    for path, text in tree.items():
-        if path.startswith("deploy/"):
-            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-            (tmp_path / path).write_text(text, encoding="utf-8")
+    write_stack_part(SPECS / f"{stem}.yaml", tmp_path, "deploy/")
     overlay = tmp_path / OVERLAY
     identity = "arn:aws:iam::123456789012:role/services"
     (overlay / "outputs.env").write_text(f"services_identity={identity}\n", encoding="utf-8")

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlopsgen.build import compile_stack
 from tests.conftest import REPO, SPECS
+from tests.e2e.stack_part import write_stack_part
 
 PROMTOOL = shutil.which("promtool")
 AMTOOL = shutil.which("amtool")
@@ -36,12 +36,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _monitoring(spec: Path, folder: Path) -> Path:
-    tree = compile_stack(spec, folder / "unused").tree
-    for path, text in tree.items():
-        if path.startswith(MONITORING):
-            (folder / path).parent.mkdir(parents=True, exist_ok=True)
-            (folder / path).write_text(text, encoding="utf-8")
-    return folder / "monitoring"
+    return write_stack_part(spec, folder, MONITORING)
 
 
 def _run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
