@@ -2,7 +2,7 @@
 
 ``promtool check rules`` parses the alert rules; ``promtool test rules`` runs the generated
 cases (each alert fires on its synthetic breach and stays silent below it); ``amtool
-check-config`` loads the routing. Reference stacks and a corpus stack of another shape are
+check-config`` loads the routing. Reference stacks and stacks of other shapes are
 checked, and a rule whose threshold is moved must make its cases fail, so the cases test the
 rules and not themselves. Debian's ``prometheus`` and ``prometheus-alertmanager`` packages
 provide the tools (``.ci/run`` installs them); without them these tests are skipped.
@@ -27,6 +27,8 @@ STACKS = [
     *(SPECS / f"{stem}.yaml" for stem in ("fraud-detection", "recommendation", "computer-vision",
                                           "nlp", "time-series-forecasting")),
     REPO / "tests" / "data" / "corpus" / "shop-recs.yaml",
+    # on-premises, an experiment of two regressors, a cache, webhook pages and e-mail tickets
+    REPO / "tests" / "data" / "stacks" / "parcel-eta.yaml",
 ]  # fmt: skip
 
 pytestmark = pytest.mark.skipif(

@@ -17,7 +17,12 @@ from mlopsgen.plan.ir.ops import AlertRoute
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.spec.loader import load_spec_bytes
 from mlopsgen.targets.ops.alert_tests import LATENCY_BUCKETS, alert_tests, minutes
-from mlopsgen.targets.ops.alertmanager import SECRETS_DIR, alertmanager_config, secret_file
+from mlopsgen.targets.ops.alertmanager import (
+    SECRETS_DIR,
+    alertmanager_config,
+    secret_file,
+    webhook_url,
+)
 from mlopsgen.targets.ops.alerts import alert_rules, alerts
 from mlopsgen.targets.ops.dashboard import dashboard, panel_queries
 from mlopsgen.targets.ops.target import (
@@ -154,6 +159,33 @@ def test_email_needs_a_relay_and_a_missing_severity_falls_back() -> None:
     assert {r["receiver"] for r in config["route"]["routes"]} == {"computer-vision-page"}
     nothing = replace(vision, monitoring=replace(vision.monitoring, routes=()))
     assert alertmanager_config(nothing)["receivers"] == [{"name": "computer-vision-none"}]
+
+
+def test_a_webhook_posts_to_its_target_with_the_mounted_token() -> None:
+    def url(target: str) -> str:
+        return webhook_url(AlertRoute(severity="page", channel="webhook", target=target))
+
+    assert url("ops-bridge") == "http://ops-bridge/"
+    assert url("Ops Bridge!") == "http://ops-bridge/"
+    assert url("https://hooks.example.com/alerts?team=eta") == (
+        "https://hooks.example.com/alerts?team=eta"
+    )
+    route = AlertRoute(severity="page", channel="webhook", target="ops-bridge")
+    p = plan(FRAUD)
+    config = alertmanager_config(replace(p, monitoring=replace(p.monitoring, routes=(route,))))
+    (hook,) = config["receivers"][0]["webhook_configs"]
+    assert hook["http_config"]["authorization"]["credentials_file"] == secret_file(route)
+    assert "url_file" not in hook  # Alertmanager 0.25 reads a webhook's URL only inline
+
+
+@given(hostile_text)
+def test_a_webhook_target_always_gives_an_http_url_with_a_dns_host(target: str) -> None:
+    url = webhook_url(AlertRoute(severity="page", channel="webhook", target=target))
+    if not url.startswith(("http://", "https://")) or " " in url:
+        raise AssertionError(url)
+    if url != target:
+        host = url.removeprefix("http://").removesuffix("/")
+        assert re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?", host), url
 
 
 @given(hostile_text)

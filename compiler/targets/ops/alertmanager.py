@@ -3,8 +3,9 @@
 One receiver per severity holds every channel the spec lists for it (``page`` to PagerDuty
 and Opsgenie, ``ticket`` to Slack or e-mail, as the spec says); the route sends an alert by its
 ``severity`` label, grouped by alert and service. Credentials never enter the file: each
-channel reads its key or URL from a file under :data:`SECRETS_DIR` named after the channel
-and its target, which the deployment mounts (a Kubernetes Secret). E-mail needs an SMTP relay:
+channel reads its key, URL or (for a webhook, whose URL Alertmanager 0.25 reads only inline)
+bearer token from a file under :data:`SECRETS_DIR` named after the channel and its target,
+which the deployment mounts (a Kubernetes Secret). E-mail needs an SMTP relay:
 ``smtp_smarthost`` names the cluster's, to be changed where it differs.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 from mlopsgen.plan.ir.ops import AlertRoute
 from mlopsgen.plan.ir.root import Plan
 
-__all__ = ["SECRETS_DIR", "SEVERITIES", "alertmanager_config", "secret_file"]
+__all__ = ["SECRETS_DIR", "SEVERITIES", "alertmanager_config", "secret_file", "webhook_url"]
 
 SECRETS_DIR = "/etc/alertmanager/secrets"
 SEVERITIES = ("page", "ticket")
@@ -24,12 +25,24 @@ SMTP_RELAY = "smtp.monitoring.svc:25"
 #: How long Alertmanager waits before re-sending an unresolved alert, by severity.
 REPEAT = {"page": "1h", "ticket": "12h"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_DNS_UNSAFE = re.compile(r"[^a-z0-9.-]+")
+_URL = re.compile(r"https?://[^\s\"'<>\\]+")
 
 
 def secret_file(route: AlertRoute) -> str:
     """Where a channel's credential is mounted: ``<dir>/<channel>-<target>``."""
     target = _UNSAFE.sub("-", route.target or "default").strip("-.") or "default"
     return f"{SECRETS_DIR}/{route.channel}-{target}"
+
+
+def webhook_url(route: AlertRoute) -> str:
+    """The spec's target when it is an http(s) URL, else ``http://<target>/``: the service of
+    that name in the cluster (its name made DNS-safe)."""
+    target = route.target or "alert-receiver"
+    if _URL.fullmatch(target):
+        return target
+    host = _DNS_UNSAFE.sub("-", target.lower()).strip("-.")[:63].strip("-") or "alert-receiver"
+    return f"http://{host}/"
 
 
 def _config(route: AlertRoute, service: str) -> tuple[str, dict[str, Any]]:
@@ -45,7 +58,14 @@ def _config(route: AlertRoute, service: str) -> tuple[str, dict[str, Any]]:
         return "slack_configs", {"api_url_file": secret, "channel": channel, **resolved}
     if route.channel == "email":
         return "email_configs", {"to": route.target or f"{service}@localhost", **resolved}
-    return "webhook_configs", {"url_file": secret, **resolved}
+    # Alertmanager before 0.26 reads a webhook's URL only inline: the URL names the receiver
+    # (the spec's target, or the in-cluster service of that name) and the token comes from
+    # the mounted file, as a bearer credential
+    return "webhook_configs", {
+        "url": webhook_url(route),
+        "http_config": {"authorization": {"credentials_file": secret}},
+        **resolved,
+    }
 
 
 def _receiver(severity: str, routes: list[AlertRoute], service: str) -> dict[str, Any]:
