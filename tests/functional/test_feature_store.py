@@ -195,6 +195,24 @@ replayed = fs.online_features(queries["model"], [{"user_id": "u1", "merchant_id"
 unchanged = fs.historical_features("no_such_model", entity_df, root)
 early_df = pd.concat([pd.DataFrame(queries["early"]), entity_df], ignore_index=True)
 early = fs.historical_features(queries["model"], early_df, root)
+
+# The training step's join: models reading one source share one join of their features.
+from pipelines import feature_join
+from pipelines.stack_plan import load_plan
+
+plan = load_plan()
+shared = {}
+for name in ("fraud_xgb", "txn_anomaly"):
+    joined = feature_join.join_views(plan, plan.model(name), frame, 0, "declared")
+    shared[name] = (joined, next(iter(feature_join._LAST_JOIN.values())))
+feature_join._LAST_JOIN.clear()
+alone = feature_join.join_views(plan, plan.model("txn_anomaly"), frame, 0, "declared")
+anomaly_columns = [c for c in alone.columns if "__" in c]
+own = fs.historical_features(
+    "txn_anomaly",
+    frame[["user_id"]].assign(event_timestamp=frame["ts"]),
+    root,
+)
 print(json.dumps({
     "tables": sorted(tables),
     "historical": records(historical, ["user_id", "merchant_id", *names]),
@@ -207,6 +225,15 @@ print(json.dumps({
     "replayed": {n: clean(replayed[n][0]) for n in names},
     "unchanged": list(unchanged.columns) == list(entity_df.columns),
     "early": records(early, ["user_id", "merchant_id", *names]),
+    "shared_refs": list(feature_join.shared_feature_refs(plan, plan.model("txn_anomaly"))),
+    "join_reused": shared["fraud_xgb"][1] is shared["txn_anomaly"][1],
+    "anomaly_columns": anomaly_columns,
+    "shared_equals_alone": shared["txn_anomaly"][0][anomaly_columns].equals(
+        alone[anomaly_columns]
+    ),
+    "alone_equals_own": alone[anomaly_columns].reset_index(drop=True).equals(
+        own[anomaly_columns].reset_index(drop=True)
+    ),
 }))
 """
 
@@ -341,6 +368,27 @@ def test_the_stream_push_updates_the_online_store(
 
 def test_a_model_without_view_features_gets_its_rows_back(result: dict[str, Any]) -> None:
     assert result["unchanged"] is True
+
+
+def test_models_reading_one_source_share_one_join_of_their_features(
+    result: dict[str, Any],
+) -> None:
+    """fraud_xgb's join serves txn_anomaly (which reads a subset of its features), and the
+    shared join gives txn_anomaly the values of its own, unshared one."""
+    assert result["shared_refs"] == [
+        "merchant_risk:fraud_rate_30d",
+        "user_velocity:amount_sum_24h",
+        "user_velocity:distinct_merchants_24h",
+        "user_velocity:txn_count_1h",
+    ]
+    assert result["join_reused"] is True
+    assert result["anomaly_columns"] == [
+        "user_velocity__txn_count_1h",
+        "user_velocity__amount_sum_24h",
+        "user_velocity__distinct_merchants_24h",
+    ]
+    assert result["shared_equals_alone"] is True
+    assert result["alone_equals_own"] is True
 
 
 def test_feasts_own_command_applies_the_generated_repository(

@@ -36,6 +36,7 @@ __all__ = [
     "apply",
     "build_feature_tables",
     "historical_features",
+    "historical_view_features",
     "materialize",
     "online_features",
     "push_from_snapshot",
@@ -368,23 +369,36 @@ def historical_features(model: str, entity_df: pd.DataFrame, root: Path) -> pd.D
 
     ``entity_df`` holds the entity keys and ``event_timestamp`` (other columns are kept).
     The rows come back in the order given, with one ``<view>__<feature>`` column per feature.
-    A model that takes no view features gets ``entity_df`` back unchanged. Feast answers
-    once per entity and time (the rows of one request share both), and its file store drops
-    a row earlier than every value of its entity: each distinct row is asked for once, and
-    the answers are copied back by row number, empty where Feast returned none.
+    A model that takes no view features gets ``entity_df`` back unchanged.
     """
-    found = _service(root, model)
-    if found is None:
+    refs = [f"{view}:{feature}" for view, feature in _layout(root).models.get(model, ())]
+    return historical_view_features(refs, entity_df, root)
+
+
+def historical_view_features(
+    refs: Sequence[str], entity_df: pd.DataFrame, root: Path
+) -> pd.DataFrame:
+    """The features ``refs`` (``<view>:<feature>``) joined point in time onto ``entity_df``.
+
+    As :func:`historical_features`, for any set of view features: the models that read one
+    source can share one join of their features. Feast answers once per entity and time (the
+    rows of one request share both), and its file store drops a row earlier than every value
+    of its entity: each distinct row is asked for once, and the answers are copied back by
+    row number, empty where Feast returned none. The rows go to Feast with Arrow-backed
+    strings: its file store hashes every column it plans over, and Python string objects
+    make that most of the join's time.
+    """
+    if not refs or not _has_views(root):
         return entity_df.copy()
-    store, service = found
+    store = _store(root)
     frame = entity_df.copy()
     frame[_EVENT_TIMESTAMP] = pd.to_datetime(frame[_EVENT_TIMESTAMP], utc=True)
     frame[_ROW] = np.arange(len(frame))
     columns = [c for c in frame.columns if c != _ROW]
     answered = frame.groupby(columns, sort=False, dropna=False)[_ROW].transform("first")
-    distinct = frame[frame[_ROW] == answered]
+    distinct = _arrow_strings(frame[frame[_ROW] == answered])
     job = store.get_historical_features(
-        entity_df=distinct, features=service, full_feature_names=True
+        entity_df=distinct, features=list(refs), full_feature_names=True
     )
     found_rows = job.to_df().drop_duplicates(_ROW)
     added = [c for c in found_rows.columns if c not in frame.columns]
@@ -392,6 +406,15 @@ def historical_features(model: str, entity_df: pd.DataFrame, root: Path) -> pd.D
     joined = frame.drop(columns=[_ROW])
     joined.index = features.index = entity_df.index
     return pd.DataFrame(pd.concat([joined, features], axis=1))
+
+
+def _arrow_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its Python-string columns held as Arrow strings (same values)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object and pd.api.types.infer_dtype(out[column]) == "string":
+            out[column] = out[column].astype("string[pyarrow]")
+    return out
 
 
 def online_features(
