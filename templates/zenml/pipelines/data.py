@@ -4,12 +4,18 @@
 source's URI, and ``auto`` (the default) reads sources that are on this machine (a file,
 a directory, SQLite) and generates the others, saying so, because a stack must run with no
 external service. Synthetic rows and their oracle are written under ``data/sources/``.
+
+One process generates a source once: its rows end when the process first asks for them, so
+every pipeline of one run (``python -m pipelines.run`` trains the models one after another)
+trains on the same rows, and the models that read one source share their feature join.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +29,15 @@ __all__ = ["DATA_CHOICES", "DEFAULT_ROWS", "SEED", "read_source", "uses_syntheti
 DATA_CHOICES = ("auto", "synthetic", "declared")
 DEFAULT_ROWS = 20000
 SEED = 7
+
+#: The synthetic frames this process generated, by source and row count.
+_GENERATED: dict[tuple[str, int], pd.DataFrame] = {}
+
+
+@functools.cache
+def _run_end() -> datetime:
+    """Where this process's synthetic sources end: the moment of the first read."""
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def uses_synthetic(source: SourceSpec, data: str, root: Path | None = None) -> bool:
@@ -59,6 +74,9 @@ def read_source(plan: StackPlan, name: str, rows: int, data: str) -> pd.DataFram
             f"using {rows or DEFAULT_ROWS} synthetic rows shaped like its schema",
             file=sys.stderr,
         )
-    frame = generate(plan, source, rows or DEFAULT_ROWS, seed=SEED)
-    _record(source, frame, root)
-    return frame
+    key = (source.name, rows or DEFAULT_ROWS)
+    if key not in _GENERATED:
+        frame = generate(plan, source, key[1], seed=SEED, end=_run_end())
+        _record(source, frame, root)
+        _GENERATED[key] = frame
+    return _GENERATED[key].copy()
