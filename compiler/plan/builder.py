@@ -256,7 +256,9 @@ def build_plan(loaded: LoadedSpec) -> PlanResult:
         serving=served,
         availability=availability,
         compute=design.compute,
-        monitoring=plan_monitoring(spec, rec, served.realtime),
+        monitoring=plan_monitoring(
+            spec, rec, served.realtime, served.capacity.average_rps if served.capacity else 0.0
+        ),
         cost=design.cost,
         infrastructure=InfrastructurePlan(
             cloud=provider,

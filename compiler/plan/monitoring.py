@@ -1,3 +1,5 @@
+# Formulas and reasons are written in mathematical notation (×, −, ε, √) on purpose.
+# ruff: noqa: RUF001, RUF002, RUF003
 """Monitoring: drift and quality settings, alert routing, and the alerts the SLO implies.
 
 The latency alert fires when the p95 stays above the SLO for five minutes (long enough to
@@ -5,9 +7,26 @@ ignore a single slow scrape, short against a 30-day budget). Load shedding (HTTP
 batching dispatcher or the concurrency limit) means the fleet is out of capacity: it raises a
 ticket at 0.1 % of requests over ten minutes, before it becomes an availability page. Source
 freshness is alerted at the spec's own freshness bound.
+
+Drift is scored per window on a sample of the requests' inputs that the service logs. Two
+samples of ``n`` rows of one distribution do not score zero; what they score on average, for
+``B`` bins and a band ``w`` scaled to a tenth (``ε = 0.1 w``), sets the rows a window needs:
+
+* PSI approaches a chi-square divergence: ``E ≈ 2 (B − 1) / n``, so ``n = 2 (B − 1) / ε``;
+* the Jensen-Shannon distance (natural log) is the root of a divergence averaging
+  ``(B − 1) / 4n``, so ``n = (B − 1) / (4 ε²)``;
+* the two-sample KS statistic scales as the Kolmogorov distribution's mean ``0.8687`` times
+  ``√(2 / n)``, so ``n = 2 (0.8687 / ε)²``;
+* the Wasserstein distance in standard deviations averages about ``1.02 / √n`` between two
+  normal samples, so ``n = (1.02 / ε)²``.
+
+The service then logs the inputs of the share of requests that brings those rows per window
+at the planned average rate.
 """
 
 from __future__ import annotations
+
+import math
 
 from mlopsgen.plan.ir.ops import (
     AlertRoute,
@@ -24,18 +43,22 @@ from mlopsgen.spec.models.types import duration_seconds
 LATENCY_FOR_MINUTES = 5
 SHED_RATIO = 0.001
 SHED_FOR_MINUTES = 10
+#: Quantile bins of a numeric input's PSI (categories are their own bins).
+DRIFT_BINS = 10
+#: The share of the warning band that sampling noise may take.
+DRIFT_NOISE_SHARE = 0.1
+#: Mean of the Kolmogorov distribution: a two-sample KS statistic times √(n / 2) tends to it.
+KS_MEAN = 0.8687
+#: Mean Wasserstein-1 distance, in standard deviations, between two normal samples, times √n.
+WASSERSTEIN_MEAN = 1.02
 
 
-def plan_monitoring(spec: Spec, rec: Recorder, realtime: bool) -> MonitoringPlan:
+def plan_monitoring(
+    spec: Spec, rec: Recorder, realtime: bool, average_rps: float
+) -> MonitoringPlan:
     """Drift, quality checks, routes by severity and the SLO-derived alerts."""
     mon = spec.monitoring
-    drift = DriftPlan(
-        method=mon.drift.method,
-        warn=mon.drift.warn,
-        alert=mon.drift.alert,
-        window=mon.drift.window,
-        window_seconds=duration_seconds(mon.drift.window),
-    )
+    drift = _drift(spec, rec, average_rps)
     quality = tuple(
         QualityPlan(
             model=q.model,
@@ -60,6 +83,63 @@ def plan_monitoring(spec: Spec, rec: Recorder, realtime: bool) -> MonitoringPlan
         freshness_alert_minutes=spec.data.validation.freshness_max_minutes,
         dashboards=mon.dashboards,
     )
+
+
+def _drift(spec: Spec, rec: Recorder, average_rps: float) -> DriftPlan:
+    """The drift settings, with the rows a window needs and the share of requests logged."""
+    drift = spec.monitoring.drift
+    window_seconds = duration_seconds(drift.window)
+    noise = DRIFT_NOISE_SHARE * drift.warn
+    formula, computed, rows = _drift_rows(drift.method, noise)
+    rec.add(
+        "monitoring.drift.sample_rows",
+        rows,
+        unit="rows",
+        formula=formula,
+        computed=computed,
+        inputs={"bins": DRIFT_BINS, "method": drift.method, "warn": drift.warn},
+        sources=[("monitoring", "drift", "warn"), ("monitoring", "drift", "method")],
+        reason=f"two samples of one distribution score {drift.method} above zero by chance: "
+        "with n rows per window that noise is a tenth of the warning band",
+    )
+    per_window = average_rps * window_seconds
+    fraction = 1.0 if per_window <= rows else float(f"{rows / per_window:.4g}")
+    rec.add(
+        "monitoring.drift.sample_fraction",
+        fraction,
+        formula="min(1, n / (average rps × window))",
+        computed=f"min(1, {rows} / ({fmt(average_rps)} rps × {window_seconds} s)) = "
+        f"{fmt(fraction)}",
+        inputs={"average_rps": average_rps, "rows": rows, "window_seconds": window_seconds},
+        sources=[("monitoring", "drift", "window"), ("slo", "throughput")],
+        reason="the share of requests whose inputs the service logs for the drift pipeline; "
+        "a window quieter than the average holds fewer rows, and the pipeline says so",
+    )
+    return DriftPlan(
+        method=drift.method,
+        warn=drift.warn,
+        alert=drift.alert,
+        window=drift.window,
+        window_seconds=window_seconds,
+        bins=DRIFT_BINS,
+        sample_rows=rows,
+        sample_fraction=fraction,
+    )
+
+
+def _drift_rows(method: str, noise: float) -> tuple[str, str, int]:
+    """Formula, computation and rows per window for ``method`` (see the module docstring)."""
+    b = DRIFT_BINS
+    if method == "psi":
+        rows = math.ceil(2 * (b - 1) / noise)
+        return "n = 2 (B − 1) / ε, ε = 0.1 × warn", f"2 × {b - 1} / {fmt(noise)} = {rows}", rows
+    if method == "jensen_shannon":
+        rows = math.ceil((b - 1) / (4 * noise**2))
+        computed = f"{b - 1} / (4 × {fmt(noise)}²) = {rows}"
+        return "n = (B − 1) / (4 ε²), ε = 0.1 × warn", computed, rows
+    constant = KS_MEAN * math.sqrt(2) if method == "ks" else WASSERSTEIN_MEAN
+    rows = math.ceil((constant / noise) ** 2)
+    return "n = (c / ε)², ε = 0.1 × warn", f"({fmt(constant)} / {fmt(noise)})² = {rows}", rows
 
 
 def _routes(spec: Spec, rec: Recorder) -> tuple[AlertRoute, ...]:

@@ -103,13 +103,21 @@ class BusinessPlan(PlanModel):
 
 
 class DriftPlan(PlanModel):
-    """Input-drift detection settings."""
+    """Input-drift detection settings, and the sample of requests the service logs for it.
+
+    ``bins`` is the number of quantile bins of a numeric input's PSI; ``sample_rows`` the
+    rows a window needs so two samples of one distribution score well below ``warn``;
+    ``sample_fraction`` the share of requests whose inputs the service logs to get them.
+    """
 
     method: str
     warn: float
     alert: float
     window: str
     window_seconds: int
+    bins: int
+    sample_rows: int
+    sample_fraction: float
 
 
 class QualityPlan(PlanModel):
