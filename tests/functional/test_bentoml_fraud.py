@@ -181,6 +181,54 @@ def test_exposures_are_counted_and_logged_by_variant(
         assert float(line.rsplit(" ", 1)[1]) >= 1
 
 
+def _logged_predictions(trained: Path) -> dict[str, dict[str, Any]]:
+    """Every line of the stack's prediction log, by prediction id."""
+    lines: dict[str, dict[str, Any]] = {}
+    for path in sorted((trained / ".mlopsgen" / "predictions").glob("predictions-*.jsonl")):
+        for text in path.read_text(encoding="utf-8").splitlines():
+            line = json.loads(text)
+            lines[line["prediction_id"]] = line
+    return lines
+
+
+def test_every_answer_carries_a_new_id_and_the_model_versions_and_is_logged(
+    trained: Path, base_url: str
+) -> None:
+    rows = [fraud_row(f"logged-user-{i}", "m-logged") for i in range(3)]
+    rows.append(rows[0])  # the same request again is another prediction
+    status, answers = post(f"{base_url}/predict", {"rows": rows})
+    assert status == 200, answers
+    ids = [answer["prediction_id"] for answer in answers]
+    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+    assert all(answer["model_versions"] == dict.fromkeys(MODELS, "1") for answer in answers)
+    logged = _logged_predictions(trained)
+    plan = json.loads((trained / "plan.json").read_text())
+    fraction = plan["monitoring"]["drift"]["sample_fraction"]
+    for row, answer in zip(rows, answers, strict=True):
+        line = logged[answer["prediction_id"]]
+        assert line["keys"] == {k: row[k] for k in ("transaction_id", "user_id", "merchant_id")}
+        assert line["model_versions"] == answer["model_versions"]
+        assert line["decision"] == answer["decision"]
+        assert line["prediction"] == pytest.approx(answer["prediction"])
+        assert (line["experiment"], line["variant"], line["unit"]) == (
+            "lgbm_heavier",
+            answer["variant"],
+            row["user_id"],
+        )
+        # the drift sample is chosen by the id, at the plan's share of requests
+        sampled = int(answer["prediction_id"][:8], 16) < fraction * 2**32
+        assert ("inputs" in line) == sampled
+    exposures = [
+        json.loads(text[text.index("{") : text.rindex("}") + 1])
+        for text in output_of(trained, base_url).splitlines()
+        if '"experiment_exposure"' in text
+    ]
+    exposed = {e["prediction_id"]: e for e in exposures}
+    for row, answer in zip(rows, answers, strict=True):
+        assert exposed[answer["prediction_id"]]["unit"] == row["user_id"]
+        assert exposed[answer["prediction_id"]]["at"] == logged[answer["prediction_id"]]["at"]
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [("currency", "XXX"), ("country", "ZZ"), ("amount_usd", -1.0), ("amount_usd", 2e6)],

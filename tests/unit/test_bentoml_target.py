@@ -34,6 +34,7 @@ RUNTIME = (
     "services/metrics.py",
     "services/models.py",
     "services/prediction_cache.py",
+    "services/prediction_log.py",
     "services/request_frame.py",
     "services/routed.py",
     "services/routing.py",
