@@ -7,6 +7,7 @@ manifest that drops or renames a field fails here.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import kubernetes_validate
@@ -150,6 +151,40 @@ def test_the_base_lists_every_manifest_and_the_overlay_takes_the_outputs(stem: s
     (replacement,) = overlay["replacements"]
     assert replacement["source"]["fieldPath"] == "data.services_identity"
     assert replacement["targets"][0]["fieldPaths"] == [f"metadata.annotations.[{annotation}]"]
+
+
+SCRAPE_INTERVAL = re.compile(r"^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$")
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_the_service_monitor_scrapes_the_services_metrics_port(stem: str) -> None:
+    """The ServiceMonitor selects the Service by its labels and scrapes its named port's
+    ``/metrics``; it lives outside the base, listed by its own kustomization."""
+    files = dict(TARGET.render(plan(stem)).files)
+    service = by_kind(files)["Service"]
+    monitors = {
+        path: yaml.safe_load(text)
+        for path, text in files.items()
+        if path.startswith("deploy/monitoring/") and path.endswith("/servicemonitor.yaml")
+    }
+    assert len(monitors) == 1
+    ((path, monitor),) = monitors.items()
+    assert (monitor["apiVersion"], monitor["kind"]) == (
+        "monitoring.coreos.com/v1",
+        "ServiceMonitor",
+    )
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= service["metadata"]["labels"].items()
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}
+    assert endpoint["path"] == "/metrics"
+    for key in ("interval", "scrapeTimeout"):
+        assert SCRAPE_INTERVAL.match(endpoint[key]), endpoint[key]
+    kustomization = yaml.safe_load(files["deploy/monitoring/kustomization.yaml"])
+    assert [f"deploy/monitoring/{r}" for r in kustomization["resources"]] == [path]
+    deployment = by_kind(files)["Deployment"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert {"name": "MLOPSGEN_PREDICTION_LOG", "value": "-"} in container["env"]
 
 
 def test_rendering_twice_gives_the_same_bytes() -> None:

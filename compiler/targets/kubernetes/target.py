@@ -25,6 +25,7 @@ from mlopsgen.targets.kubernetes.views import (
     Service,
     manifests,
     served_services,
+    service_monitor,
 )
 from mlopsgen.targets.quantities import cpu_quantity
 
@@ -33,6 +34,7 @@ __all__ = ["SECTION", "KubernetesTarget"]
 SECTION = "Serving on Kubernetes"
 BASE = "deploy/base"
 OVERLAY = "deploy/overlays/cluster"
+MONITORING = "deploy/monitoring"
 
 _PURPOSES = {
     "serviceaccount.yaml": "the {name} pods' identity (annotated with the services identity)",
@@ -74,6 +76,16 @@ class KubernetesTarget:
         files[f"{OVERLAY}/kustomization.yaml"] = header + yaml_dump(overlay)
         purposes[f"{OVERLAY}/kustomization.yaml"] = (
             "what CD applies: the registry image and workload identity from Terraform outputs"
+        )
+        scraped: list[str] = []
+        for service in services:
+            path = f"{MONITORING}/{service.name}/servicemonitor.yaml"
+            files[path] = header + yaml_dump(service_monitor(plan, service))
+            purposes[path] = f"the Prometheus Operator's scrape of {service.name}'s /metrics"
+            scraped.append(f"{service.name}/servicemonitor.yaml")
+        files[f"{MONITORING}/kustomization.yaml"] = header + yaml_dump(base_kustomization(scraped))
+        purposes[f"{MONITORING}/kustomization.yaml"] = (
+            "the scrape configuration, applied where the Prometheus Operator runs"
         )
         files["deploy/README.md"] = _readme(plan, services)
         purposes["deploy/README.md"] = "how CD applies the serving manifests"
@@ -120,5 +132,6 @@ def _section(services: list[Service]) -> str:
         "CD applies them after the image is pushed, with the registry and identity read from "
         "the Terraform outputs:\n\n"
         "```sh\nkubectl apply -k deploy/overlays/cluster\n```\n\n"
-        "`deploy/README.md` lists the steps."
+        "Where the Prometheus Operator runs, `kubectl apply -k deploy/monitoring` adds its "
+        "scrape of each service's `/metrics`. `deploy/README.md` lists the steps."
     )

@@ -32,6 +32,7 @@ __all__ = [
 BENTO_PORT = 3000
 LIVENESS_PATH = "/livez"
 READINESS_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 #: The unprivileged user the service runs as (any non-zero uid; the image needs no root).
 RUN_AS_USER = 10001
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -166,7 +167,11 @@ def deployment(plan: Plan, service: Service) -> dict[str, Any]:
         "image": service.name,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": "http", "containerPort": BENTO_PORT, "protocol": "TCP"}],
-        "env": [{"name": "BENTOML_DO_NOT_TRACK", "value": "True"}],
+        "env": [
+            {"name": "BENTOML_DO_NOT_TRACK", "value": "True"},
+            # prediction lines to stdout, where the cluster's log collector ships them
+            {"name": "MLOPSGEN_PREDICTION_LOG", "value": "-"},
+        ],
         "resources": _resources(service),
         "startupProbe": _probe(READINESS_PATH, 5, 60),
         "livenessProbe": _probe(LIVENESS_PATH, 10, 3),
@@ -288,6 +293,35 @@ def service_account(plan: Plan, service: Service) -> dict[str, Any]:
         "apiVersion": "v1",
         "kind": "ServiceAccount",
         "metadata": _metadata(plan, service),
+    }
+
+
+#: How often Prometheus scrapes a service: the shortest alert window (5 minutes) holds ten.
+SCRAPE_INTERVAL = "30s"
+SCRAPE_TIMEOUT = "10s"
+
+
+def service_monitor(plan: Plan, service: Service) -> dict[str, Any]:
+    """The Prometheus Operator's scrape of the Service's ``/metrics`` (port ``http``).
+
+    Kept out of the base (``deploy/monitoring/``): a cluster without the operator's custom
+    resources would refuse the whole base for one unknown kind.
+    """
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": _metadata(plan, service),
+        "spec": {
+            "selector": {"matchLabels": _selector(service)},
+            "endpoints": [
+                {
+                    "port": "http",
+                    "path": METRICS_PATH,
+                    "interval": SCRAPE_INTERVAL,
+                    "scrapeTimeout": SCRAPE_TIMEOUT,
+                }
+            ],
+        },
     }
 
 
