@@ -14,8 +14,8 @@ in two ways:
   ``<model>@<stage>``.
 
 Each enrolled row counts once in ``mlopsgen_experiment_exposures_total`` and writes one
-structured (JSON) exposure line to the service log: what an experiment's readout joins with
-its outcomes.
+structured (JSON) exposure line to the service log, with the prediction's id and time: what
+an experiment's readout joins with its outcomes.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -101,9 +102,12 @@ class Arms:
                 )
         return None
 
-    def expose(self, arms: Sequence[Arm | None]) -> None:
-        """Count and log one exposure per enrolled row."""
-        for arm in arms:
+    def expose(
+        self, arms: Sequence[Arm | None], prediction_ids: Sequence[str], moment: datetime
+    ) -> None:
+        """Count and log one exposure per enrolled row, with its prediction's id and time."""
+        at = moment.isoformat(timespec="milliseconds")
+        for arm, prediction_id in zip(arms, prediction_ids, strict=True):
             if arm is None:
                 continue
             metrics.EXPERIMENT_EXPOSURES.labels(
@@ -114,6 +118,8 @@ class Arms:
                 "experiment": arm.experiment,
                 "variant": arm.variant,
                 "unit": arm.unit,
+                "prediction_id": prediction_id,
+                "at": at,
             }
             LOGGER.info("%s", json.dumps(record, sort_keys=True))
 

@@ -130,6 +130,8 @@ class ServingConfig:
     batching: BatchingConfig
     batch_endpoint: bool
     serving: Mapping[str, Any]
+    #: The share of predictions whose inputs the log keeps for the drift pipeline.
+    drift_sample_fraction: float = 1.0
 
     @classmethod
     def load(cls, root: Path | None = None) -> ServingConfig:
@@ -163,6 +165,7 @@ class ServingConfig:
             ),
             batch_endpoint=serving["batch"] is not None,
             serving=serving,
+            drift_sample_fraction=float(plan["monitoring"]["drift"]["sample_fraction"]),
         )
 
     def model(self, name: str) -> ServedModel:

@@ -22,6 +22,7 @@ __all__ = [
     "load_models",
     "load_stage_models",
     "missing_models",
+    "model_versions",
     "require_models",
 ]
 
@@ -101,3 +102,23 @@ def load_models(config: ServingConfig) -> Mapping[str, Any]:
             raise ModelsMissing(_message([model.name]))
         loaded[model.name] = _load(stored)
     return loaded
+
+
+def model_versions(config: ServingConfig) -> dict[str, str]:
+    """The ZenML version of each stored model the service serves: ``<model>`` for
+    production, ``<model>@<stage>`` for another stage an experiment arm serves.
+
+    ``services.export`` records the version in the stored model's metadata; every answer
+    carries these, so an outcome joins the version that made the prediction.
+    """
+    versions: dict[str, str] = {}
+    for model in config.models:
+        stored = _stored(model.tag) if model.trainable else None
+        if stored is not None:
+            versions[model.name] = str(stored.info.metadata.get("zenml_version", "unknown"))
+    for model, stage in arm_stages(config):
+        stored = _stored(stage_tag(model, stage)) if model.trainable else None
+        if stored is not None:
+            number = str(stored.info.metadata.get("zenml_version", "unknown"))
+            versions[f"{model.name}@{stage}"] = number
+    return versions

@@ -14,14 +14,20 @@ Around the models, the plan's request-path logic, each in a module of its own: e
 arms (:mod:`services.arms`: sticky assignment, the arm's ensemble or model, exposures), the
 prediction cache (:mod:`services.prediction_cache`: a hit skips the models) and routing by
 key (:mod:`services.routed`: each row to its partition's shard or the fallback).
+
+Every answer, cached or not, gets a new ``prediction_id`` and the ZenML versions of the models
+that answered (``model_versions``), and goes to the prediction log
+(:mod:`services.prediction_log`), where later labels and outcomes are joined to it.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import numpy as np
@@ -32,8 +38,9 @@ from pipelines.tasks import family_of
 from services import horizons, images, metrics
 from services.arms import Arm, Arms
 from services.features import OnlineFeatures
-from services.models import load_models, load_stage_models
+from services.models import load_models, load_stage_models, model_versions
 from services.prediction_cache import PredictionCache
+from services.prediction_log import PredictionLog
 from services.request_frame import request_frame
 from services.routed import RoutedModels
 from services.serving_plan import ServingConfig
@@ -148,8 +155,12 @@ class Scorer:
         features: OnlineFeatures,
         policy: DecisionPolicyLike | None,
         arms: Arms | None = None,
+        versions: Mapping[str, str] | None = None,
+        log: PredictionLog | None = None,
     ) -> None:
         self.config = config
+        self.versions = dict(versions or {})
+        self.log = log
         self.plan = plan
         self.fitted = dict(fitted)
         self.features = features
@@ -176,7 +187,10 @@ class Scorer:
         features = OnlineFeatures(config)
         arms = Arms.from_config(config, *load_stage_models(config))
         policy = decision_policy(config.serving)
-        scorer = cls(config, load_plan(), load_models(config), features, policy, arms)
+        fitted = load_models(config)
+        log = PredictionLog.from_config(config)
+        versions = model_versions(config)
+        scorer = cls(config, load_plan(), fitted, features, policy, arms, versions, log)
         scorer.warm()
         return scorer
 
@@ -212,14 +226,30 @@ class Scorer:
                 if self.cache is not None:
                     self.cache.put(keys[i], answer)
                 answers[i] = answer
-        if self.arms is not None:
-            self.arms.expose(arms)
         done = [answer for answer in answers if answer is not None]
+        moment = datetime.now(UTC)
         for answer, arm in zip(done, arms, strict=True):
+            answer["prediction_id"] = uuid.uuid4().hex
+            answer.setdefault("model_versions", self.versions_of(arm))
             if arm is not None:
                 answer["experiment"] = arm.experiment
                 answer["variant"] = arm.variant
+        if self.arms is not None:
+            self.arms.expose(arms, [a["prediction_id"] for a in done], moment)
+        if self.log is not None:
+            self.log.write(rows, done, arms, moment)
         return done
+
+    def versions_of(self, arm: Arm | None) -> dict[str, str]:
+        """The ZenML version of each stored model answering a row of ``arm``: its stage's
+        version where the arm serves one, else production's."""
+        out: dict[str, str] = {}
+        for name, number in self.versions.items():
+            if "@" in name:
+                continue
+            label = name if self.arms is None else self.arms.label(name, arm)
+            out[name] = self.versions.get(label, number)
+        return out
 
     def _score(
         self, rows: Sequence[Mapping[str, Any]], arms: Sequence[Arm | None] | None = None

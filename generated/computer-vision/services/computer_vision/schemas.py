@@ -31,7 +31,8 @@ class Row(BaseModel):
 
 
 class Prediction(BaseModel):
-    """One answer: the prediction and, where the plan has them, decision and experiment."""
+    """One answer: the prediction and, where the plan has them, decision and experiment;
+    its ``prediction_id`` (outcomes are sent back by it) and the answering models' versions."""
 
     prediction: Any
     scores: dict[str, float | None] = Field(default_factory=dict)
@@ -43,3 +44,5 @@ class Prediction(BaseModel):
     partition: str | None = None
     route: str | None = None
     cached: bool | None = None
+    prediction_id: str | None = None
+    model_versions: dict[str, str] = Field(default_factory=dict)
