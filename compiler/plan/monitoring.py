@@ -43,6 +43,20 @@ from mlopsgen.spec.models.types import duration_seconds
 LATENCY_FOR_MINUTES = 5
 SHED_RATIO = 0.001
 SHED_FOR_MINUTES = 10
+#: The metrics outcome ingestion measures live, by the task of the monitored model: rates of
+#: a binary decision, the share of right labels, and the errors of a scalar regression. A
+#: monitor per slice (``by``) or of a metric that needs more than one answer and its label (a
+#: ranking's NDCG, a forecast horizon's MAPE) is measured at evaluation only.
+LIVE_QUALITY = {
+    "binary_classification": frozenset(
+        {"false_positive_rate", "false_negative_rate", "precision", "recall", "accuracy"}
+    ),
+    "multiclass_classification": frozenset({"accuracy"}),
+    "image_classification": frozenset({"accuracy"}),
+    "sentiment_analysis": frozenset({"accuracy"}),
+    "language_identification": frozenset({"accuracy"}),
+    "regression": frozenset({"mape", "mae"}),
+}
 #: Quantile bins of a numeric input's PSI (categories are their own bins).
 DRIFT_BINS = 10
 #: The share of the warning band that sampling noise may take.
@@ -59,6 +73,7 @@ def plan_monitoring(
     """Drift, quality checks, routes by severity and the SLO-derived alerts."""
     mon = spec.monitoring
     drift = _drift(spec, rec, average_rps)
+    tasks = {model.name: model.task for model in spec.models}
     quality = tuple(
         QualityPlan(
             model=q.model,
@@ -68,6 +83,7 @@ def plan_monitoring(
             by=q.by,
             window=q.window,
             window_seconds=duration_seconds(q.window),
+            live=q.by is None and q.metric in LIVE_QUALITY.get(tasks.get(q.model, ""), ()),
         )
         for q in mon.quality
     )

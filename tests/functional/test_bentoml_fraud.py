@@ -229,6 +229,70 @@ def test_every_answer_carries_a_new_id_and_the_model_versions_and_is_logged(
         assert exposed[answer["prediction_id"]]["at"] == logged[answer["prediction_id"]]["at"]
 
 
+OUTCOME_TABLE = """
+import json
+import pandas as pd
+table = pd.read_parquet("data/outcomes/outcomes.parquet")
+print(table.assign(at=table["at"].astype(str)).to_json(orient="records"))
+"""
+
+
+def test_outcomes_that_arrive_later_join_the_logged_predictions(
+    trained: Path, base_url: str
+) -> None:
+    """Labels by transaction id, then a correction by prediction id; the false-positive rate
+    over the monitor's window comes from the decisions and the labels."""
+    rows = [fraud_row(f"outcome-user-{i}", "m-outcome", amount_usd=50.0 + i) for i in range(4)]
+    status, answers = post(f"{base_url}/predict", {"rows": rows})
+    assert status == 200, answers
+    labels = [True, False, False]
+    outcomes = [
+        {"transaction_id": row["transaction_id"], "is_fraud": fraud, "fraud_loss_usd": 10.0 * i}
+        for i, (row, fraud) in enumerate(zip(rows, labels, strict=False))
+    ]
+    outcomes.append({"transaction_id": "never-served", "is_fraud": True, "fraud_loss_usd": 1.0})
+    (trained / "outcomes-1.jsonl").write_text("\n".join(map(json.dumps, outcomes)) + "\n")
+    done = run_in_stack(trained, ["-m", "pipelines.outcomes", "outcomes-1.jsonl"])
+    report = json.loads(done.stdout)
+    assert (report["joined"], report["unmatched"], report["label"]) == (3, 1, "is_fraud")
+    table = {r["prediction_id"]: r for r in run_json(trained, OUTCOME_TABLE)}
+    for answer, row, fraud in zip(answers, rows, labels, strict=False):
+        joined = table[answer["prediction_id"]]
+        assert joined["transaction_id"] == row["transaction_id"]
+        assert joined["is_fraud"] is fraud
+        assert json.loads(joined["model_versions"]) == answer["model_versions"]
+        assert (joined["variant"], joined["decision"]) == (answer["variant"], answer["decision"])
+    # a correction names the prediction itself; it replaces the earlier outcome
+    correction = {"prediction_id": answers[1]["prediction_id"], "is_fraud": True}
+    (trained / "outcomes-2.jsonl").write_text(json.dumps(correction) + "\n")
+    report = json.loads(
+        run_in_stack(trained, ["-m", "pipelines.outcomes", "outcomes-2.jsonl"]).stdout
+    )
+    assert report["joined"] == 1
+    table = {r["prediction_id"]: r for r in run_json(trained, OUTCOME_TABLE)}
+    assert table[answers[1]["prediction_id"]]["is_fraud"] is True
+    labelled = [r for r in table.values() if r["is_fraud"] is not None]
+    negatives = [r for r in labelled if not r["is_fraud"]]
+    expected = sum(r["decision"] != "approve" for r in negatives) / len(negatives)
+    (measured,) = report["quality"]
+    assert (measured["model"], measured["metric"]) == ("fraud_xgb", "false_positive_rate")
+    assert measured["value"] == pytest.approx(expected)
+    text = (trained / ".mlopsgen/metrics/outcomes.prom").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("mlopsgen_model_quality{"))
+    assert 'model="fraud_xgb",metric="false_positive_rate"' in line
+    assert float(line.rsplit(" ", 1)[1]) == pytest.approx(expected, rel=1e-5)
+
+
+def test_outcomes_that_name_no_prediction_are_refused_with_the_columns_to_add(
+    trained: Path, base_url: str
+) -> None:
+    (trained / "outcomes-bad.csv").write_text("order,is_fraud\n1,true\n")
+    done = run_in_stack(trained, ["-m", "pipelines.outcomes", "outcomes-bad.csv"], check=False)
+    assert done.returncode == 2
+    assert "prediction_id" in done.stderr and "transaction_id" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [("currency", "XXX"), ("country", "ZZ"), ("amount_usd", -1.0), ("amount_usd", 2e6)],

@@ -56,7 +56,15 @@ def test_fraud_gets_the_plans_burn_rate_latency_and_shed_alerts() -> None:
         "LatencyAboveObjective",
         "RequestsShed",
         "TrafficAbovePlan",
+        "ModelQualityAboveBound",
     ]
+    # the spec's false-positive bound of fraud_xgb, on the metric outcome ingestion writes
+    quality = rules["ModelQualityAboveBound"]
+    assert quality["expr"] == (
+        'max(mlopsgen_model_quality{model="fraud_xgb",metric="false_positive_rate"}) > 0.01'
+    )
+    assert quality["labels"] == {"severity": "ticket", "service": "fraud-detection"}
+    assert quality["annotations"]["spec"] == "monitoring.quality[0]"  # type: ignore[index]
     # 99.99 %: 14.4 * 0.0001 over 1 h and 5 m pages; 1 * 0.0001 over 3 d and 6 h is a ticket
     fast = rules["ErrorBudgetBurn1h"]
     assert "[1h]" in str(fast["expr"]) and "[5m]" in str(fast["expr"])
@@ -79,8 +87,13 @@ def test_every_alert_selects_the_service_job_and_names_its_runbook_and_source(st
     p = plan(stem)
     job = f'job="{p.serving.service_name}"'
     for rule in _rules(p):
-        assert job in str(rule["expr"])
         annotations = rule["annotations"]
+        assert isinstance(annotations, dict)
+        if str(annotations["spec"]).startswith("monitoring.quality["):
+            # written by outcome ingestion, not scraped from the service
+            assert str(rule["expr"]).startswith("max(mlopsgen_model_quality{")
+            continue
+        assert job in str(rule["expr"])
         assert isinstance(annotations, dict)
         assert str(annotations["runbook"]).startswith("README.md#")
         assert annotations["spec"] in (
@@ -90,6 +103,23 @@ def test_every_alert_selects_the_service_job_and_names_its_runbook_and_source(st
             "serving",
             "serving.cache.hit_ratio",
         )
+
+
+@pytest.mark.parametrize(
+    ("stem", "alerted"),
+    [
+        (FRAUD, ["ModelQualityAboveBound"]),
+        ("computer-vision", ["ModelQualityBelowBound"]),
+        # by language: measured per slice at evaluation only
+        ("nlp", []),
+        # NDCG of slates and a forecast horizon's MAPE need more than one answer and a label
+        ("recommendation", []),
+        ("time-series-forecasting", []),
+    ],
+)
+def test_quality_monitors_measured_live_get_an_alert(stem: str, alerted: list[str]) -> None:
+    names = [r["alert"] for r in _rules(plan(stem)) if str(r["alert"]).startswith("ModelQ")]
+    assert names == alerted
 
 
 def test_errors_are_5xx_and_sheds_never_4xx() -> None:

@@ -121,7 +121,11 @@ class DriftPlan(PlanModel):
 
 
 class QualityPlan(PlanModel):
-    """A live model-quality bound, optionally per slice."""
+    """A live model-quality bound, optionally per slice.
+
+    ``live``: outcome ingestion measures it on the outcomes joined to logged predictions (and
+    an alert watches it); otherwise it is measured at evaluation only.
+    """
 
     model: str
     metric: str
@@ -130,6 +134,7 @@ class QualityPlan(PlanModel):
     by: str | None
     window: str
     window_seconds: int
+    live: bool
 
 
 class AlertRoute(PlanModel):

@@ -15,7 +15,15 @@ from math import inf
 from typing import Any
 
 from mlopsgen.plan.ir.root import Plan
-from mlopsgen.targets.ops.alerts import CACHE, LATENCY, REQUESTS, Alert, alerts, promql_number
+from mlopsgen.targets.ops.alerts import (
+    CACHE,
+    LATENCY,
+    QUALITY,
+    REQUESTS,
+    Alert,
+    alerts,
+    promql_number,
+)
 
 __all__ = ["LATENCY_BUCKETS", "RULES_FILE", "alert_tests", "minutes"]
 
@@ -49,8 +57,8 @@ def _threshold(alert: Alert) -> float:
 
 
 def _windows(alert: Alert) -> list[int]:
-    """The ranges the alert's expression reads, in minutes."""
-    return [minutes(w) for w in re.findall(r"\[(\d+[mhd])\]", alert.expr)]
+    """The ranges the alert's expression reads, in minutes (a gauge's: none, so 0)."""
+    return [minutes(w) for w in re.findall(r"\[(\d+[mhd])\]", alert.expr)] or [0]
 
 
 def _step(alert: Alert) -> int:
@@ -121,6 +129,15 @@ def _cache(job: str, hit_ratio: float, length: int) -> list[dict[str, str]]:
     return _split(CACHE, {"job": job}, "result", ("miss", "hit"), hit_ratio, length)
 
 
+def _quality(alert: Alert, value: float, length: int) -> list[dict[str, str]]:
+    """The gauge outcome ingestion writes, at ``value`` throughout."""
+    selector = re.search(r"\{[^}]*\}", alert.expr)
+    assert selector is not None
+    return [
+        {"series": f"{QUALITY}{selector.group(0)}", "values": f"{promql_number(value)}x{length}"}
+    ]
+
+
 def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, str]]:
     """The alert's signal at twice its threshold, or half it (the other way for ``below``)."""
     threshold = _threshold(alert)
@@ -129,6 +146,8 @@ def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, 
         return _latency(job, factor > 1, threshold, length)
     if alert.kind == "traffic":
         return _traffic(job, threshold * factor, length)
+    if alert.kind == "quality":
+        return _quality(alert, threshold * factor, length)
     if alert.kind == "cache":
         # above the plan: halfway between it and every lookup hitting
         return _cache(job, threshold * factor if factor < 1 else (1 + threshold) / 2, length)

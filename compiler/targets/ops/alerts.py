@@ -6,7 +6,10 @@ windows and factors: an error ratio over both the long and the short window abov
 burn rate * (1 - target), so a page stops soon after the errors do), the latency quantile
 against the p95 SLO from the latency histogram, and the 503 shed ratio as a capacity signal.
 Two more tell when the Plan's own assumptions no longer hold: traffic above the planned peak,
-and a cache hit ratio below the planned one (both tickets, after half an hour).
+and a cache hit ratio below the planned one (both tickets, after half an hour). Each quality
+monitor of the spec gets a ticket when the live metric that outcome ingestion measures
+(``mlopsgen_model_quality``, written by ``pipelines/outcomes.py`` for the textfile collector,
+so selected by model and metric rather than by job) leaves its bound.
 An error is a 5xx answer, a shed one included; a 4xx is the caller's and spends no budget.
 Series are selected by ``job``: the scrape job named after the service (the Prometheus
 Operator names it after the Kubernetes Service, which carries the same name).
@@ -19,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mlopsgen.plan.ir.ops import BurnRateAlert, LatencyAlert, ShedAlert
+from mlopsgen.plan.ir.ops import BurnRateAlert, LatencyAlert, QualityPlan, ShedAlert
 from mlopsgen.plan.ir.root import Plan
 
 __all__ = [
@@ -27,16 +30,19 @@ __all__ = [
     "CACHE_HIT",
     "ERRORS",
     "LATENCY",
+    "QUALITY",
     "REQUESTS",
     "Alert",
     "alert_rules",
     "alerts",
     "error_ratio",
+    "live_quality",
     "promql_number",
     "ratio",
 ]
 
 REQUESTS = "mlopsgen_requests_total"
+QUALITY = "mlopsgen_model_quality"
 LATENCY = "mlopsgen_request_latency_seconds_bucket"
 CACHE = "mlopsgen_cache_requests_total"
 #: Outcomes that spend the availability budget: server errors and sheds (503).
@@ -64,7 +70,7 @@ class Alert:
         runbook: The README anchor of what to do.
         source: The spec field the threshold came from.
         kind: What the expression measures (its test cases feed that series): ``errors``,
-            ``shed``, ``latency``, ``traffic`` or ``cache``.
+            ``shed``, ``latency``, ``traffic``, ``cache`` or ``quality``.
         below: Whether it fires under its threshold (a hit ratio) rather than over it.
     """
 
@@ -202,9 +208,35 @@ def _cache(service: str, hit_ratio: float) -> Alert:
     )
 
 
+def live_quality(plan: Plan) -> list[tuple[int, QualityPlan]]:
+    """The quality monitors the plan measures on live outcomes, with their index in the spec."""
+    return [(i, m) for i, m in enumerate(plan.monitoring.quality) if m.live]
+
+
+def _quality(index: int, monitor: QualityPlan, below: bool) -> Alert:
+    bound = monitor.min if below else monitor.max
+    assert bound is not None
+    selector = f'{QUALITY}{{model="{monitor.model}",metric="{monitor.metric}"}}'
+    side = "below its minimum" if below else "above its maximum"
+    return Alert(
+        name="ModelQualityBelowBound" if below else "ModelQualityAboveBound",
+        expr=f"max({selector}) {'<' if below else '>'} {promql_number(bound)}",
+        for_minutes=0,
+        severity="ticket",
+        summary=(
+            f"{monitor.model}'s live {monitor.metric} over {monitor.window} is {side} of "
+            f"{bound:g}, measured on the outcomes joined to its predictions"
+        ),
+        runbook="model-quality-out-of-bounds",
+        source=f"monitoring.quality[{index}]",
+        kind="quality",
+        below=below,
+    )
+
+
 def alerts(plan: Plan) -> list[Alert]:
-    """The stack's alerts, in a fixed order: burn rates (fastest first), latency, sheds, then
-    the planning assumptions (peak traffic, cache hit ratio)."""
+    """The stack's alerts, in a fixed order: burn rates (fastest first), latency, sheds, the
+    planning assumptions (peak traffic, cache hit ratio), then the quality monitors."""
     if not plan.serving.realtime:
         return []
     service = str(plan.serving.service_name)
@@ -224,6 +256,11 @@ def alerts(plan: Plan) -> list[Alert]:
     cache = plan.serving.cache
     if cache is not None and cache.enabled and cache.hit_ratio > 0:
         found.append(_cache(service, cache.hit_ratio))
+    for index, monitor in live_quality(plan):
+        if monitor.max is not None:
+            found.append(_quality(index, monitor, below=False))
+        if monitor.min is not None:
+            found.append(_quality(index, monitor, below=True))
     return found
 
 

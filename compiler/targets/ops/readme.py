@@ -73,12 +73,52 @@ _ENTRIES = {
         "evictions against its planned size and TTL; if the traffic's shape changed, set the "
         "measured ratio in the spec and rebuild.",
     ),
+    "model-quality-out-of-bounds": (
+        "Model quality out of bounds (`ModelQualityAboveBound`, `ModelQualityBelowBound`)",
+        "A quality monitor's metric, measured on the outcomes joined to the logged "
+        "predictions (`python -m pipelines.outcomes`), left the spec's bound. Compare the "
+        "answering model versions in `data/outcomes/outcomes.parquet`: a version promoted "
+        "just before is the first suspect (roll it back); otherwise the data moved, so check "
+        "the drift scores and retrain on recent labelled rows.",
+    ),
 }
 
 
+_OUTCOMES = """\
+Every answer carries a `prediction_id` and the versions of the models that answered, and the
+service logs it (`.mlopsgen/predictions/`, or stdout on the cluster). Labels and business
+outcomes that arrive later are joined to those lines by prediction id or by the request's
+keys:
+
+```sh
+python -m pipelines.outcomes labels.parquet   # or .csv / .jsonl
+```
+
+It keeps `data/outcomes/outcomes.parquet` (one row per labelled prediction: version, arm,
+answer, outcome) and writes the live quality metrics to `.mlopsgen/metrics/outcomes.prom`:
+point node-exporter's textfile collector at `.mlopsgen/metrics/` (or push the file to a
+Pushgateway), and the quality alerts read them."""
+
+
 def monitoring_section(plan: Plan) -> str:
-    """How to check the rules and routing, and how Prometheus must name the service's job."""
-    return _CHECKS.format(job=markdown_code(str(plan.serving.service_name)))
+    """How to check the rules and routing, how Prometheus must name the service's job, and
+    how outcomes flow back to the quality alerts."""
+    parts = [_CHECKS.format(job=markdown_code(str(plan.serving.service_name))), _OUTCOMES]
+    quality = plan.monitoring.quality
+    live = [f"{m.metric} of {markdown_code(m.model)}" for m in quality if m.live]
+    later = [
+        f"{m.metric} of {markdown_code(m.model)}" + (f" by {markdown_code(m.by)}" if m.by else "")
+        for m in quality
+        if not m.live
+    ]
+    if live:
+        parts.append(f"Measured live and alerted on: {', '.join(live)}.")
+    if later:
+        parts.append(
+            f"Measured at evaluation only (per slice, or needing more than one answer per "
+            f"label): {', '.join(later)}."
+        )
+    return "\n\n".join(parts)
 
 
 def runbook_section(plan: Plan) -> str:
