@@ -28,7 +28,7 @@ resource "google_iam_workload_identity_pool_provider" "github" {
   workload_identity_pool_id          = google_iam_workload_identity_pool.github[each.key].workload_identity_pool_id
   workload_identity_pool_provider_id = "github"
   display_name                       = "GitHub Actions OIDC"
-  attribute_condition                = join(" || ", [for subject in values(local.subjects) : "assertion.sub == '${subject}'"])
+  attribute_condition                = "assertion.sub == 'repo:${each.value.owner}/${each.value.name}:environment:' + assertion.environment && assertion.environment in ${jsonencode(var.environments)}"
   attribute_mapping = {
     "google.subject"        = "assertion.sub"
     "attribute.repository"  = "assertion.repository"
