@@ -65,14 +65,16 @@ def test_zizmor_finds_nothing(spec: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(ZIZMOR is None, reason="zizmor (dev extras) is not installed")
-def test_zizmor_would_flag_an_unsafe_workflow(tmp_path: Path) -> None:
+def test_zizmor_flags_a_title_interpolated_into_a_script(tmp_path: Path) -> None:
     root = _workflows(SPECS / "fraud-detection.yaml", tmp_path)
     ci = root / "ci.yml"
-    ci.write_text(ci.read_text(encoding="utf-8").replace("persist-credentials: false",
-                                                         "persist-credentials: true"))  # fmt: skip
+    text = ci.read_text(encoding="utf-8")
+    assert 'make train ROWS="${ROWS}"' in text
+    unsafe = 'make train ROWS="${{ github.event.pull_request.title }}"'
+    ci.write_text(text.replace('make train ROWS="${ROWS}"', unsafe), encoding="utf-8")
     done = subprocess.run(
         [str(ZIZMOR), "--offline", "--no-progress", "--color", "never", str(root)],
         capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode != 0
-    assert "artipacked" in done.stdout
+    assert "template-injection" in done.stdout
