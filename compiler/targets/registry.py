@@ -18,6 +18,7 @@ from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.errors import RenderError
 from mlopsgen.targets.base import Rendered, Target
 from mlopsgen.targets.bentoml.target import BentoMLTarget
+from mlopsgen.targets.cicd.target import CicdTarget
 from mlopsgen.targets.core.target import CoreTarget, render_index
 from mlopsgen.targets.feast.target import FeastTarget
 from mlopsgen.targets.kubernetes.target import KubernetesTarget
@@ -37,6 +38,7 @@ TARGETS: tuple[Target, ...] = (
     TerraformTarget(),
     KubernetesTarget(),
     BentoMLTarget(),
+    CicdTarget(),
     OpsTarget(),
 )
 

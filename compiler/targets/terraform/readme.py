@@ -51,7 +51,9 @@ State is local by default. To share it with locking, add an empty backend block 
 `versions.tf` and run `terraform init -backend-config=backend.hcl -migrate-state` (each root \
 has its own `backend.hcl`); set the platform stage's `cluster_state` to the same backend.
 
-To let CI deploy, set `ci.repository` (`owner/name`) in `infra/terraform.tfvars.json`. Secret \
+CI deploys as one identity per GitHub environment, created once `ci.repository` \
+(`owner/name`) is given (`-var`, as the CI/CD section shows): each trusts only its \
+environment's jobs. Secret \
 values are never in Terraform: put them into the secrets listed by \
 `terraform -chdir=infra output secret_names` with the cloud's CLI.
 

@@ -15,6 +15,7 @@ from mlopsgen import __version__
 from mlopsgen.plan.ir.data import OnlineStorePlan
 from mlopsgen.plan.ir.ops import NodePool
 from mlopsgen.plan.ir.root import Plan
+from mlopsgen.targets.cicd.environments import ENVIRONMENTS
 
 __all__ = [
     "CLOUDS",
@@ -215,7 +216,7 @@ def cluster_tfvars(plan: Plan) -> dict[str, Any]:
         "log_retention_days": LOG_RETENTION_DAYS,
         "secret_names": secret_names(plan),
         "workloads": _workloads(plan),
-        "ci": {"repository": None, "branch": "main"},
+        "ci": {"repository": None, "environments": list(ENVIRONMENTS)},
         "platform": _platform(),
     }
     if infra.cloud == "aws":

@@ -112,9 +112,9 @@ module "node_pools" {
 module "ci" {
   source = "./modules/ci"
 
-  name        = var.name
-  project_id  = var.project_id
-  repository  = var.ci.repository
-  branch      = var.ci.branch
-  registry_id = module.registry.id
+  name         = var.name
+  project_id   = var.project_id
+  repository   = var.ci.repository
+  environments = var.ci.environments
+  registry_id  = module.registry.id
 }

@@ -245,15 +245,20 @@ variable "workloads" {
 }
 
 variable "ci" {
-  description = "GitHub repository (owner/name, or null for no CI role) and branch allowed to deploy through OIDC."
+  description = "GitHub repository (owner/name, or null for no CI identity) and the GitHub environments whose deploy jobs may act through OIDC."
   type = object({
-    repository = optional(string)
-    branch     = string
+    repository   = optional(string)
+    environments = list(string)
   })
 
   validation {
     condition     = var.ci.repository == null || can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.ci.repository))
     error_message = "The CI repository is owner/name."
+  }
+
+  validation {
+    condition     = alltrue([for environment in var.ci.environments : can(regex("^[a-z][a-z0-9-]{0,19}$", environment))])
+    error_message = "Each CI environment is a lower-case name of at most 20 characters."
   }
 }
 

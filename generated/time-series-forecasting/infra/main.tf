@@ -40,7 +40,7 @@ module "ci" {
 
   name         = var.name
   repository   = var.ci.repository
-  branch       = var.ci.branch
+  environments = var.ci.environments
   registry_arn = module.registry.arn
   cluster_name = var.name
 }

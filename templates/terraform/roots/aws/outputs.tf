@@ -71,7 +71,7 @@ output "secret_names" {
 }
 
 output "ci_role_arns" {
-  description = "IAM role the CI assumes through GitHub OIDC (empty while no repository is set)."
+  description = "IAM role the CI deploy jobs of each GitHub environment assume through OIDC, keyed by environment (empty while no repository is set)."
   value       = module.ci.role_arns
 }
 

@@ -76,7 +76,7 @@ output "secret_names" {
 }
 
 output "ci_service_accounts" {
-  description = "Service account the CI acts as through Workload Identity Federation (empty while no repository is set)."
+  description = "Service account the CI deploy jobs of each GitHub environment act as through Workload Identity Federation, keyed by environment (empty while no repository is set)."
   value       = module.ci.service_accounts
 }
 

@@ -11,9 +11,9 @@ variable "repository" {
   nullable    = true
 }
 
-variable "branch" {
-  description = "Branch whose workflow runs may assume the role."
-  type        = string
+variable "environments" {
+  description = "GitHub environments whose deploy jobs may assume a role: one role each."
+  type        = list(string)
 }
 
 variable "registry_arn" {

@@ -16,9 +16,9 @@ variable "repository" {
   nullable    = true
 }
 
-variable "branch" {
-  description = "Branch whose workflow runs may deploy."
-  type        = string
+variable "environments" {
+  description = "GitHub environments whose deploy jobs may deploy: one service account each."
+  type        = list(string)
 }
 
 variable "registry_id" {

@@ -36,6 +36,6 @@ variable "log_retention_days" {
 }
 
 variable "admin_role_arns" {
-  description = "IAM roles given cluster-admin access through EKS access entries (the CI deploy role)."
-  type        = list(string)
+  description = "IAM roles given cluster-admin access through EKS access entries (the CI deploy roles), keyed by a name known before apply."
+  type        = map(string)
 }

@@ -1,6 +1,8 @@
-# GitHub Actions deploys without long-lived keys: the workflow's OIDC token from one repository
-# and branch is exchanged for a role that may push images to the stack's repository and reach
-# the cluster (its access entry is granted in the cluster module).
+# GitHub Actions deploys without long-lived keys: one role per GitHub environment (staging,
+# production), each trusting only the OIDC tokens of that environment's jobs in one repository
+# (subject repo:OWNER/NAME:environment:ENV, which GitHub issues once the environment's
+# protection rules, such as required reviewers, have passed). Each role may push images to the
+# stack's registry and reach the cluster (its access entry is granted in the cluster module).
 data "aws_region" "current" {}
 
 data "aws_caller_identity" "current" {}
@@ -8,7 +10,8 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  enabled = var.repository == null ? {} : { this = var.repository }
+  enabled      = var.repository == null ? {} : { this = var.repository }
+  environments = var.repository == null ? toset([]) : toset(var.environments)
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -19,14 +22,14 @@ resource "aws_iam_openid_connect_provider" "github" {
 }
 
 data "aws_iam_policy_document" "assume" {
-  for_each = local.enabled
+  for_each = local.environments
 
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
     principals {
       type        = "Federated"
-      identifiers = [aws_iam_openid_connect_provider.github[each.key].arn]
+      identifiers = [aws_iam_openid_connect_provider.github["this"].arn]
     }
 
     condition {
@@ -38,16 +41,16 @@ data "aws_iam_policy_document" "assume" {
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:${each.value}:ref:refs/heads/${var.branch}"]
+      values   = ["repo:${var.repository}:environment:${each.key}"]
     }
   }
 }
 
 resource "aws_iam_role" "this" {
-  for_each = local.enabled
+  for_each = local.environments
 
-  name               = "${var.name}-ci"
-  description        = "Assumed by GitHub Actions of ${each.value} to deploy ${var.name}"
+  name               = "${var.name}-ci-${each.key}"
+  description        = "Assumed by the ${each.key} deploy jobs of ${var.repository} to deploy ${var.name}"
   assume_role_policy = data.aws_iam_policy_document.assume[each.key].json
 }
 
@@ -79,7 +82,7 @@ data "aws_iam_policy_document" "deploy" {
 }
 
 resource "aws_iam_role_policy" "this" {
-  for_each = local.enabled
+  for_each = local.environments
 
   name   = "deploy"
   role   = aws_iam_role.this[each.key].id

@@ -81,14 +81,14 @@ resource "aws_eks_cluster" "this" {
 }
 
 resource "aws_eks_access_entry" "admin" {
-  for_each = toset(var.admin_role_arns)
+  for_each = var.admin_role_arns
 
   cluster_name  = aws_eks_cluster.this.name
   principal_arn = each.value
 }
 
 resource "aws_eks_access_policy_association" "admin" {
-  for_each = toset(var.admin_role_arns)
+  for_each = var.admin_role_arns
 
   cluster_name  = aws_eks_cluster.this.name
   principal_arn = each.value

@@ -1,6 +1,6 @@
 output "service_accounts" {
-  description = "Email of the CI service account (empty while no repository is set)."
-  value       = [for account in google_service_account.ci : account.email]
+  description = "Email of the CI service account of each GitHub environment, keyed by environment (empty while no repository is set)."
+  value       = { for environment, account in google_service_account.ci : environment => account.email }
 }
 
 output "workload_identity_providers" {
