@@ -282,3 +282,40 @@ def test_a_correlated_pre_period_covariate_narrows_the_interval(
     width = after["absolute_ci"][1] - after["absolute_ci"][0]
     assert width < 0.85 * (before["absolute_ci"][1] - before["absolute_ci"][0])
     assert after["absolute_ci"][0] < -0.8 < after["absolute_ci"][1]
+
+
+def test_a_rate_with_one_trial_per_unit_takes_the_two_proportion_test(stack: Path) -> None:
+    body = """
+import dataclasses
+rate = dataclasses.replace(DESIGN, metric_kind="rate", direction="increase")
+single = clustered_logs(21, users=8000, split=(0.5, 0.5), base=0.3, effect=0.05,
+                        user_sd=0.1, mean_requests=1.0, rate=True)
+several = clustered_logs(21, users=8000, split=(0.5, 0.5), base=0.3, effect=0.05,
+                         user_sd=0.1, mean_requests=6.0, rate=True)
+rows = single.exposures.merge(single.outcomes, on="prediction_id")
+counts = {arm: [int(rows.loc[rows["variant"] == arm, "fraud_loss_usd"].sum()),
+                int((rows["variant"] == arm).sum())] for arm in ("control", "treatment")}
+out = {}
+for name, logs in (("single", single), ("several", several)):
+    readout = analyse(rate, logs.exposures, logs.outcomes)
+    lift = readout.metrics[0].comparisons[0]
+    out[name] = {"method": lift.lift.method, "ci": list(lift.lift.absolute_ci),
+                 "p": lift.lift.p_value, "outcome": lift.outcome}
+out["counts"] = counts
+print(json.dumps(out))
+"""
+    out = _in_stack(stack, body)
+    (x_c, n_c), (x_t, n_t) = out["counts"]["control"], out["counts"]["treatment"]
+    p_c, p_t = x_c / n_c, x_t / n_t
+    se = math.sqrt(p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / n_t)
+    pooled = (x_c + x_t) / (n_c + n_t)
+    z = (p_t - p_c) / math.sqrt(pooled * (1 - pooled) * (1 / n_c + 1 / n_t))
+    single = out["single"]
+    assert single["method"] == "two-proportion z-test"
+    assert single["ci"] == pytest.approx([p_t - p_c - 1.959964 * se, p_t - p_c + 1.959964 * se])
+    assert single["p"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)), rel=1e-6)
+    assert single["ci"][0] < 0.05 < single["ci"][1]
+    assert single["outcome"] == "win"
+    several = out["several"]
+    assert several["method"] == "delta method on ΣS/ΣN"
+    assert several["ci"][0] < 0.05 < several["ci"][1]
