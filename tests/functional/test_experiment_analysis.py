@@ -319,3 +319,29 @@ print(json.dumps(out))
     several = out["several"]
     assert several["method"] == "delta method on ΣS/ΣN"
     assert several["ci"][0] < 0.05 < several["ci"][1]
+
+
+def test_a_plan_expecting_more_disagreement_than_measured_is_warned_about(
+    stack: Path, tmp_path: Path
+) -> None:
+    plan = json.loads((stack / "plan.json").read_text(encoding="utf-8"))
+    exp = plan["serving"]["experiments"][0]
+    # As the Plan sizes a spec stating expected_disagreement_percent: 20.
+    exp.update(expected_disagreement=0.2, sample_size_per_arm=98111000)
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    _write_logs(stack, tmp_path, "19, users=8000, disagree=0.02")
+    _, report = _read_out(
+        stack,
+        tmp_path,
+        "--disagreements",
+        str(tmp_path / "disagreements.jsonl"),
+        plan=tmp_path / "plan",
+    )
+    saturation = report["saturation"]
+    assert saturation["expected"] == 0.2
+    # The undiluted sample is the plan's triggered one, not its whole-population one.
+    assert saturation["triggered"]["units_per_arm"] == math.ceil(
+        PLANNED_SAMPLE / saturation["rate"]
+    )
+    assert any("less often than planned" in w for w in saturation["warnings"])

@@ -71,3 +71,13 @@ def test_the_section_states_the_exit_codes_the_command_line_returns() -> None:
     assert "Exit codes: 0 a valid read-out" in section
     assert "2 an unusable input, 3 a sample-ratio mismatch" in section
     assert "4 broken\nassignment" in section
+
+
+def test_the_section_states_an_expected_disagreement_and_the_undiluted_sample() -> None:
+    outcome = variant(FRAUD, [(("serving", "experiments", 0, "expected_disagreement_percent"), 2)])
+    assert outcome.plan is not None
+    section = experiments_section(outcome.plan)
+    assert "9,811,100,000 units per arm" in section
+    assert "expected to differ on 2.00% of requests" in section
+    assert "3,924,440 units per arm divided by the rate squared" in section
+    assert "expected to differ" not in experiments_section(plan(FRAUD))

@@ -8,6 +8,7 @@ takes, and its exit codes, which ``pipelines/experiments/analysis.py`` defines.
 from __future__ import annotations
 
 from mlopsgen.plan.ir.root import Plan
+from mlopsgen.plan.ir.serving import ExperimentPlan
 from mlopsgen.render.filters_markup import markdown_code, markdown_text
 
 __all__ = ["EXPERIMENTS_HEADING", "experiments_section"]
@@ -43,6 +44,22 @@ assignment blocks it (more than 1 % of units in several variants, or unplanned v
 unless the input is unusable."""
 
 
+def _experiment_line(exp: ExperimentPlan) -> str:
+    line = (
+        f"- {markdown_code(exp.name)}: {markdown_text(exp.metric)} ({exp.metric_kind}) per "
+        f"{markdown_code(exp.unit)}, {exp.sample_size_per_arm:,} units per arm, read out on "
+        f"day {exp.readout_days:g}"
+    )
+    if exp.expected_disagreement is not None:
+        line += (
+            f"; the arms are expected to differ on {exp.expected_disagreement:.2%} of "
+            f"requests, so that is {exp.triggered_sample_size_per_arm:,} units per arm "
+            "divided by the rate squared, and the read-out warns when the measured rate "
+            "is lower"
+        )
+    return line
+
+
 def experiments_section(plan: Plan) -> str:
     """The section for a plan with experiments; empty when it has none."""
     experiments = plan.serving.experiments
@@ -55,10 +72,5 @@ def experiments_section(plan: Plan) -> str:
         for exp in experiments
     ]
     lines += ["```", "", "Experiments:", ""]
-    lines += [
-        f"- {markdown_code(exp.name)}: {markdown_text(exp.metric)} ({exp.metric_kind}) per "
-        f"{markdown_code(exp.unit)}, {exp.sample_size_per_arm:,} units per arm, read out on "
-        f"day {exp.readout_days:g}"
-        for exp in experiments
-    ]
+    lines += [_experiment_line(exp) for exp in experiments]
     return "\n".join([*lines, "", _FILES]) + "\n"

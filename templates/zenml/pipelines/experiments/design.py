@@ -36,6 +36,8 @@ class ExperimentDesign:
     effect: float
     baseline: float
     sample_size_per_arm: int
+    triggered_sample_size_per_arm: int
+    expected_disagreement: float | None
     daily_units: int
     traffic_percent: float
     population: int | None
@@ -73,6 +75,10 @@ def _design(data: dict[str, Any]) -> ExperimentDesign:
         effect=float(data["effect"]),
         baseline=float(data["baseline"]),
         sample_size_per_arm=int(data["sample_size_per_arm"]),
+        triggered_sample_size_per_arm=int(
+            data.get("triggered_sample_size_per_arm") or data["sample_size_per_arm"]
+        ),
+        expected_disagreement=data.get("expected_disagreement"),
         daily_units=int(data["daily_units"]),
         traffic_percent=float(data["traffic_percent"]),
         population=int(population) if population is not None else None,

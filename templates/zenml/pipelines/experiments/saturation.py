@@ -7,7 +7,9 @@ give the same answer, so the effect there is zero. The service scores a sample o
 logs whether they differ; the measured disagreement rate r says how much the effect is
 diluted.
 
-Read the plan's effect δ as the effect on triggered requests. Over the whole population the
+Read the plan's effect δ as the effect on triggered requests (n below is the plan's sample
+before any dilution: ``triggered_sample_size_per_arm``, which differs from
+``sample_size_per_arm`` when the spec states an expected disagreement). Over the whole population the
 effect is then δ·r while the metric's variance stays about what the plan assumed, and since
 n ∝ σ²/δ² the whole-population analysis needs n / r² units per arm (r = 2 % → 2 500 × n).
 The triggered analysis keeps δ and needs n triggered units per arm, which takes enrolling
@@ -62,6 +64,7 @@ class Saturation:
     saturated: bool
     whole: Requirement
     triggered: Requirement
+    expected: float | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -71,6 +74,11 @@ class Saturation:
             out.append(
                 f"saturated: the arms disagree on {self.rate:.2%} of requests (below "
                 f"{SATURATED_BELOW:.0%}); the whole-population metric can hardly move"
+            )
+        if self.expected is not None and self.rate_ci[1] < self.expected:
+            out.append(
+                f"the arms disagree less often than planned ({self.rate:.2%} against "
+                f"{self.expected:.2%}): the planned sample and duration are too small"
             )
         for need in (self.whole, self.triggered):
             if not need.reachable:
@@ -103,7 +111,7 @@ def _rate(sample: pd.DataFrame, confidence: float) -> tuple[float, tuple[float, 
 
 def requirement(design: ExperimentDesign, population: str, rate: float) -> Requirement:
     """Units per arm and duration for the ``whole`` or ``triggered`` analysis at ``rate``."""
-    n = design.sample_size_per_arm
+    n = design.triggered_sample_size_per_arm
     if population == "whole":
         effect, formula = design.effect * rate, "n / r² (effect diluted to δ·r)"
         needed = math.ceil(round(n / rate**2, 6)) if rate > 0 else None
@@ -149,4 +157,5 @@ def saturation(
         saturated=interval[1] < SATURATED_BELOW,
         whole=requirement(design, "whole", rate),
         triggered=requirement(design, "triggered", rate),
+        expected=design.expected_disagreement,
     )
