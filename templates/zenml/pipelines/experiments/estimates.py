@@ -182,6 +182,37 @@ def _quantile(confidence: float, df: float | None) -> float:
     return float(stats.norm.ppf(upper) if df is None else stats.t.ppf(upper, df))
 
 
+def _two_proportion_test(
+    control: UnitData, treatment: UnitData, r_c: float, r_t: float
+) -> tuple[float, float, float]:
+    """Unpooled variances of both rates (for the interval) and the pooled test's p-value."""
+    n_c, n_t = control.units, treatment.units
+    pooled = float(control.sums.sum() + treatment.sums.sum()) / (n_c + n_t)
+    null = math.sqrt(pooled * (1 - pooled) * (1 / n_c + 1 / n_t))
+    return r_c * (1 - r_c) / n_c, r_t * (1 - r_t) / n_t, _p_value(r_t - r_c, null, None)
+
+
+def _relative(
+    r_c: float, r_t: float, v_c: float, v_t: float, q: float
+) -> tuple[float | None, tuple[float, float] | None]:
+    """R_t / R_c − 1 and its interval (delta method); None when control's value is 0."""
+    if r_c == 0:
+        return None, None
+    relative = r_t / r_c - 1
+    spread = q * math.sqrt(v_t / r_c**2 + r_t**2 * v_c / r_c**4)
+    return relative, (relative - spread, relative + spread)
+
+
+def _naive(
+    control: UnitData, treatment: UnitData, confidence: float
+) -> tuple[float, tuple[float, float]]:
+    """Standard error and interval of the lift with every request taken as independent."""
+    (m_c, v_c), (m_t, v_t) = _request_level(control), _request_level(treatment)
+    stderr = math.sqrt(v_c + v_t)
+    z = _quantile(confidence, None)
+    return stderr, (m_t - m_c - z * stderr, m_t - m_c + z * stderr)
+
+
 def compare(
     names: tuple[str, str],
     control: UnitData,
@@ -217,22 +248,11 @@ def compare(
     p_value = _p_value(difference, math.sqrt(v_c + v_t), df)
     if rate and cuped is None and _two_proportion(control, treatment):
         method, df = "two-proportion z-test", None
-        v_c = r_c * (1 - r_c) / control.units
-        v_t = r_t * (1 - r_t) / treatment.units
-        pooled = (control.sums.sum() + treatment.sums.sum()) / (control.units + treatment.units)
-        null = math.sqrt(pooled * (1 - pooled) * (1 / control.units + 1 / treatment.units))
-        p_value = _p_value(difference, null, None)
+        v_c, v_t, p_value = _two_proportion_test(control, treatment, r_c, r_t)
     q = _quantile(confidence, df)
     stderr = math.sqrt(v_c + v_t)
-    relative = relative_ci = None
-    if r_c != 0:
-        relative = r_t / r_c - 1
-        rel_se = math.sqrt(v_t / r_c**2 + r_t**2 * v_c / r_c**4)
-        relative_ci = (relative - q * rel_se, relative + q * rel_se)
-    naive_c, naive_t = _request_level(control), _request_level(treatment)
-    naive_diff = naive_t[0] - naive_c[0]
-    naive_se = math.sqrt(naive_c[1] + naive_t[1])
-    z = _quantile(confidence, None)
+    relative, relative_ci = _relative(r_c, r_t, v_c, v_t, q)
+    naive_se, naive_ci = _naive(control, treatment, confidence)
     naive_variance = naive_se * naive_se
     return Lift(
         method=method,
@@ -246,7 +266,7 @@ def compare(
         p_value=p_value,
         degrees_of_freedom=df,
         request_level_stderr=naive_se,
-        request_level_ci=(naive_diff - z * naive_se, naive_diff + z * naive_se),
+        request_level_ci=naive_ci,
         design_effect=unadjusted / naive_variance if naive_variance > 0 else None,
         cuped_theta=theta,
         variance_reduction=reduction,
