@@ -11,8 +11,11 @@ bound); never the request volume. The smallest arm fills slowest, so it sets the
 duration: days = n / (daily units × traffic share × its split share), rounded up to whole
 weeks so every weekday is equally represented (weekly seasonality would otherwise bias the
 lift). The result can only be read once labels arrive, so the read-out adds the label delay
-of the source the experiment's unit comes from. Assignment is sticky: the unit id is hashed
-with the experiment's name as salt, so two experiments never share a split.
+of the source the experiment's unit comes from. When the spec expects the arms to decide
+differently on only a share r of requests, the effect is read as the effect on those, and
+the whole population needs n / r² units per arm (the effect diluted to δ·r). Assignment is
+sticky: the unit id is hashed with the experiment's name as salt, so two experiments never
+share a split.
 """
 
 from __future__ import annotations
@@ -150,6 +153,31 @@ def _sample_size(
     return n, "rate", p1, p2, (kind, stated, delta)
 
 
+def _diluted(rec: Recorder, name: str, where: _Path, exp: Experiment, n: int) -> int:
+    """Units per arm over the whole population when only some requests can differ.
+
+    The stated effect δ is read as the effect where the arms decide differently (a share r
+    of requests); over everyone it is δ·r, and since n grows as 1/δ², the whole population
+    needs n / r² units per arm.
+    """
+    if exp.expected_disagreement_percent is None:
+        return n
+    rate = exp.expected_disagreement_percent / 100
+    diluted = math.ceil(round(n / rate**2, 6))
+    rec.add(
+        f"{name}.diluted_sample_size_per_arm",
+        diluted,
+        unit="units",
+        formula="n_whole = n_triggered / r² (effect δ·r over everyone, n ∝ 1/δ²)",
+        computed=f"{n} / {fmt(rate)}² = {diluted}",
+        inputs={"n_triggered": n, "disagreement": rate},
+        sources=[(*where, "expected_disagreement_percent"), (*where, "minimum_detectable_effect")],
+        reason=f"the arms are expected to differ on {fmt(exp.expected_disagreement_percent)} % "
+        "of requests; elsewhere both give the same answer, so the effect there is zero",
+    )
+    return diluted
+
+
 def _duration(
     rec: Recorder, name: str, where: _Path, exp: Experiment, n: int, daily: int, origin: str
 ) -> tuple[str, float, int]:
@@ -227,7 +255,10 @@ def plan_experiment(spec: Spec, rec: Recorder, index: int, exp: Experiment) -> E
     """Sample size in the randomisation unit, duration and read-out day of one experiment."""
     where: _Path = ("serving", "experiments", index)
     name = f"experiments.{exp.name}"
-    n, kind, baseline, treated, (effect_kind, stated, delta) = _sample_size(rec, name, where, exp)
+    triggered, kind, baseline, treated, (effect_kind, stated, delta) = _sample_size(
+        rec, name, where, exp
+    )
+    n = _diluted(rec, name, where, exp, triggered)
     daily, origin, population = _daily_units(spec, exp)
     limiting, needed, duration = _duration(rec, name, where, exp, n, daily, origin)
     _population_check(rec, where, exp, n, daily, population)
@@ -253,6 +284,12 @@ def plan_experiment(spec: Spec, rec: Recorder, index: int, exp: Experiment) -> E
         daily_units_from=origin,
         population=population,
         sample_size_per_arm=n,
+        expected_disagreement=(
+            clean(exp.expected_disagreement_percent / 100)
+            if exp.expected_disagreement_percent is not None
+            else None
+        ),
+        triggered_sample_size_per_arm=triggered,
         limiting_arm=limiting,
         days_needed=clean(needed),
         duration_days=duration,

@@ -53,6 +53,7 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "latency-with-unit.yaml": {"E204"},
     "empty-models.yaml": {"E204"},
     "gpu-scalar.yaml": {"E204"},
+    "experiment-disagreement-range.yaml": {"E204"},
     # cross-field
     "duplicate-model.yaml": {"E301"},
     "unknown-source.yaml": {"E302"},

@@ -358,3 +358,33 @@ def test_business_metrics_and_guardrails_reach_the_plan() -> None:
     assert (guardrail.metric, guardrail.max) == ("false_positive_rate", 0.01)
     assert guardrail.gated_models == ("fraud_xgb", "fraud_lgbm")
     assert plan(FRAUD).serving.experiments[0].direction == "decrease"
+
+
+def test_an_expected_disagreement_dilutes_the_effect_and_sizes_the_whole_population() -> None:
+    # the arms differ on 2 % of requests: the effect over everyone is δ × 0.02, so the whole
+    # population needs 3,924,440 / 0.02² = 9,811,100,000 units per arm; treatment's 10 % of
+    # 20M users a day = 2M/day → 4,905.55 days → 4,907 in whole weeks, past the 60-day maximum
+    outcome = variant(FRAUD, [(("serving", "experiments", 0, "expected_disagreement_percent"), 2)])
+    exp = outcome.plan.serving.experiments[0]
+    assert exp.expected_disagreement == 0.02
+    assert exp.triggered_sample_size_per_arm == 3924440
+    assert exp.sample_size_per_arm == 9_811_100_000
+    assert exp.duration_days == 4907
+    assert not exp.fits
+    assert {"W504", "W522"} <= set(codes(outcome))
+    decision = next(
+        d
+        for d in outcome.plan.decisions
+        if d.name == "experiments.lgbm_heavier.diluted_sample_size_per_arm"
+    )
+    assert decision.value == 9_811_100_000
+    assert decision.formula.startswith("n_whole = n_triggered / r²")
+    assert "serving.experiments[0].expected_disagreement_percent" in decision.sources
+
+
+def test_without_an_expected_disagreement_the_sample_is_not_diluted() -> None:
+    exp = plan(FRAUD).serving.experiments[0]
+    assert exp.expected_disagreement is None
+    assert exp.triggered_sample_size_per_arm == exp.sample_size_per_arm == 3924440
+    names = {d.name for d in plan(FRAUD).decisions}
+    assert "experiments.lgbm_heavier.diluted_sample_size_per_arm" not in names

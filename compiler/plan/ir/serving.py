@@ -210,6 +210,11 @@ class ExperimentPlan(PlanModel):
     daily_units_from: str
     population: int | None
     sample_size_per_arm: int
+    """Units per arm the whole population needs: diluted by the expected disagreement."""
+    expected_disagreement: float | None
+    """The share of requests where the arms decide differently, when the spec states it."""
+    triggered_sample_size_per_arm: int
+    """Units per arm where the arms differ: the sample before dilution."""
     limiting_arm: str
     days_needed: float
     duration_days: int

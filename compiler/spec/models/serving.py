@@ -121,6 +121,10 @@ class Experiment(SpecModel):
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     power: float = Field(default=0.8, ge=0.5, lt=1)
     max_duration_days: int = Field(default=56, ge=1, le=730)
+    expected_disagreement_percent: float | None = Field(default=None, gt=0, le=100)
+    """Percent of requests on which the arms are expected to decide differently (from
+    scoring a sample with both models). Set, the effect is read as the effect on those
+    requests; diluted over everyone it needs (100 / this)² times the units."""
 
 
 class BatchServing(SpecModel):

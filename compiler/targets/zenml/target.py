@@ -21,6 +21,7 @@ from mlopsgen.render.errors import RenderError
 from mlopsgen.render.header import generated_header
 from mlopsgen.targets.base import Rendered
 from mlopsgen.targets.literals import FILTERS
+from mlopsgen.targets.zenml.experiments_readme import EXPERIMENTS_HEADING, experiments_section
 from mlopsgen.targets.zenml.views import (
     README_HEADING,
     batch_modules,
@@ -29,11 +30,13 @@ from mlopsgen.targets.zenml.views import (
     requirements,
 )
 
-__all__ = ["MODEL_TEMPLATE", "ZenMLTarget", "static_files"]
+__all__ = ["EXPERIMENTS_DIR", "MODEL_TEMPLATE", "ZenMLTarget", "static_files"]
 
 TEMPLATE_DIR = "zenml"
 MODEL_TEMPLATE = "zenml/pipelines/training/__model__.py.j2"
 BATCH_TEMPLATE = "zenml/pipelines/batch/__model__.py.j2"
+#: The experiment read-out, emitted only for plans with experiments.
+EXPERIMENTS_DIR = "pipelines/experiments/"
 PURPOSES = {
     "pipelines/configs/local.yaml": "the ZenML run configuration for the local default stack",
 }
@@ -91,6 +94,8 @@ class ZenMLTarget:
         batch = batch_modules(plan)
         if not batch:
             files = {p: t for p, t in files.items() if not p.startswith("pipelines/batch/")}
+        if not plan.serving.experiments:
+            files = {p: t for p, t in files.items() if not p.startswith(EXPERIMENTS_DIR)}
         for module in [*modules, *batch]:
             template = BATCH_TEMPLATE if module.pipeline.startswith("batch_") else MODEL_TEMPLATE
             files[module.path] = render_file_with(
@@ -108,9 +113,12 @@ class ZenMLTarget:
             purposes[module.path] = f"training pipeline {module.pipeline} of model {module.model}"
         for module in batch:
             purposes[module.path] = f"batch scoring pipeline {module.pipeline} of {module.model}"
+        sections = {README_HEADING: readme_section(plan, [*modules, *batch])}
+        if plan.serving.experiments:
+            sections[EXPERIMENTS_HEADING] = experiments_section(plan)
         return Rendered(
             files=dict(sorted(files.items())),
             purposes=purposes,
             requirements=requirements(plan),
-            sections={README_HEADING: readme_section(plan, [*modules, *batch])},
+            sections=sections,
         )
