@@ -31,6 +31,11 @@ from mlopsgen.spec.models.serving import Effect, Experiment
 
 _NORMAL = NormalDist()
 _Path = tuple[str | int, ...]
+#: The disagreement rate assumed when the spec states none (98 % agreement: saturated).
+DISAGREEMENT_ASSUMED = 0.02
+#: The disagreement rate's 95 % interval half-width, as a share of the rate, a day's sample
+#: gives.
+DISAGREEMENT_PRECISION = 0.25
 
 
 def z_score(quantile: float) -> float:
@@ -178,6 +183,37 @@ def _diluted(rec: Recorder, name: str, where: _Path, exp: Experiment, n: int) ->
     return diluted
 
 
+def _disagreement_sample(
+    spec: Spec, rec: Recorder, name: str, where: _Path, exp: Experiment
+) -> float:
+    """The share of enrolled requests the service also scores with the other arm.
+
+    Enough of them, per day, to measure the disagreement rate r within a quarter of itself
+    at 95 %: n = z² (1 − r) / (0.25² r), r the spec's expected rate or 2 % (an experiment
+    whose arms agree on 98 % of requests is the saturated case the read-out warns about).
+    """
+    rate = (exp.expected_disagreement_percent or DISAGREEMENT_ASSUMED * 100) / 100
+    z = z_score(0.975)
+    rows = math.ceil(z**2 * (1 - rate) / (DISAGREEMENT_PRECISION**2 * rate))
+    throughput = spec.slo.throughput
+    per_day = throughput.requests_per_day or (throughput.peak_rps or 0.0) * 86400 / (
+        throughput.peak_to_average
+    )
+    enrolled = per_day * exp.traffic_percent / 100
+    fraction = 1.0 if enrolled <= rows else float(f"{rows / enrolled:.4g}")
+    rec.add(
+        f"{name}.disagreement_sample_fraction",
+        fraction,
+        formula="min(1, z² (1 − r) / (0.25² r) / enrolled requests per day)",
+        computed=f"min(1, {rows} / {fmt(enrolled)}) = {fmt(fraction)}",
+        inputs={"disagreement": rate, "enrolled_per_day": clean(enrolled), "rows": rows},
+        sources=[(*where, "traffic_percent"), ("slo", "throughput")],
+        reason="a day's sample measures how often the arms decide differently to within a "
+        "quarter of the rate: the read-out's saturation check and triggered analysis use it",
+    )
+    return fraction
+
+
 def _duration(
     rec: Recorder, name: str, where: _Path, exp: Experiment, n: int, daily: int, origin: str
 ) -> tuple[str, float, int]:
@@ -290,6 +326,7 @@ def plan_experiment(spec: Spec, rec: Recorder, index: int, exp: Experiment) -> E
             else None
         ),
         triggered_sample_size_per_arm=triggered,
+        disagreement_sample_fraction=_disagreement_sample(spec, rec, name, where, exp),
         limiting_arm=limiting,
         days_needed=clean(needed),
         duration_days=duration,

@@ -215,6 +215,8 @@ class ExperimentPlan(PlanModel):
     """The share of requests where the arms decide differently, when the spec states it."""
     triggered_sample_size_per_arm: int
     """Units per arm where the arms differ: the sample before dilution."""
+    disagreement_sample_fraction: float
+    """Share of enrolled requests the service also scores with the other arm."""
     limiting_arm: str
     days_needed: float
     duration_days: int

@@ -236,9 +236,33 @@ class Scorer:
                 answer["variant"] = arm.variant
         if self.arms is not None:
             self.arms.expose(arms, [a["prediction_id"] for a in done], moment)
+            self._compare_arms(rows, done, arms)
         if self.log is not None:
             self.log.write(rows, done, arms, moment)
+        for answer in done:  # the log's, not the caller's
+            answer.pop("differs", None)
+            answer.pop("other_variant", None)
         return done
+
+    def _compare_arms(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        answers: Sequence[dict[str, Any]],
+        arms: Sequence[Arm | None],
+    ) -> None:
+        """Score the saturation sample again as the other arm; mark whether the answers
+        differ (the decision where the plan has one, else the prediction)."""
+        assert self.arms is not None
+        for row, answer, arm in zip(rows, answers, arms, strict=True):
+            if arm is None or not self.arms.compared(arm, answer["prediction_id"]):
+                continue
+            other = self.arms.counterpart(arm)
+            if other is None:
+                continue
+            (shadow,) = self._score([row], [other])
+            field = "decision" if "decision" in answer else "prediction"
+            answer["differs"] = shadow.get(field) != answer.get(field)
+            answer["other_variant"] = other.variant
 
     def versions_of(self, arm: Arm | None) -> dict[str, str]:
         """The ZenML version of each stored model answering a row of ``arm``: its stage's

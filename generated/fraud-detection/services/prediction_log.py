@@ -8,7 +8,8 @@ entity fields, the experiment arm, and what was answered. Labels and business ou
 arrive later (``python -m pipelines.outcomes``) are joined to these lines. A share of the
 lines, the plan's ``monitoring.drift.sample_fraction``, also carries the request's inputs,
 which the drift pipeline compares with the training data; the share is chosen by the id, so
-a replayed log samples the same lines.
+a replayed log samples the same lines. An experiment's saturation sample also carries
+``differs`` (whether the other arm would have answered differently) and ``other_variant``.
 
 Where: ``MLOPSGEN_PREDICTION_LOG`` names a folder (default ``.mlopsgen/predictions`` in the
 stack root). Each worker appends to its own hourly file, ``predictions-<YYYYMMDDTHH>-<pid>.jsonl``,
@@ -91,6 +92,8 @@ class PredictionLog:
         }
         if arm is not None:
             line.update(experiment=arm.experiment, variant=arm.variant, unit=arm.unit)
+            if "differs" in answer:
+                line.update(differs=bool(answer["differs"]), other_variant=answer["other_variant"])
         if sampled(str(answer["prediction_id"]), self.fraction):
             line["inputs"] = {name: row.get(name) for name in self.inputs}
         return line

@@ -16,6 +16,10 @@ in two ways:
 Each enrolled row counts once in ``mlopsgen_experiment_exposures_total`` and writes one
 structured (JSON) exposure line to the service log, with the prediction's id and time: what
 an experiment's readout joins with its outcomes.
+
+A sample of enrolled rows (the plan's ``disagreement_sample_fraction``) is also scored as the
+experiment's other arm would have scored it: whether the two answers differ (``differs`` in
+the prediction log) is what the read-out's saturation check measures.
 """
 
 from __future__ import annotations
@@ -86,6 +90,30 @@ class Arms:
     def assign(self, rows: Sequence[Mapping[str, Any]]) -> list[Arm | None]:
         """Each row's arm: the first experiment enrolling its unit, or None."""
         return [self._arm(row) for row in rows]
+
+    def counterpart(self, arm: Arm) -> Arm | None:
+        """The arm the row would have had in the experiment's other variant: the control's
+        for a treatment, the first treatment's for the control (None with one variant)."""
+        experiment = next(e for e in self.experiments if e.name == arm.experiment)
+        others = [v for v in experiment.variants if v.name != arm.variant]
+        if not others:
+            return None
+        other = others[0]
+        return Arm(
+            experiment=arm.experiment,
+            variant=other.name,
+            unit=arm.unit,
+            ensemble=other.ensemble,
+            model=other.model,
+            stage=other.stage,
+        )
+
+    def compared(self, arm: Arm, prediction_id: str) -> bool:
+        """Whether the row of ``arm`` joins its experiment's saturation sample (by the id, at
+        the plan's ``disagreement_sample_fraction``)."""
+        experiment = next(e for e in self.experiments if e.name == arm.experiment)
+        share = experiment.disagreement_sample_fraction
+        return share >= 1.0 or int(prediction_id[:8], 16) < share * 0x1_0000_0000
 
     def _arm(self, row: Mapping[str, Any]) -> Arm | None:
         for experiment in self.experiments:

@@ -71,6 +71,8 @@ class Experiment:
     traffic_percent: float
     variants: tuple[Variant, ...]
     metric: str = ""
+    #: Share of enrolled requests also scored with the other arm (the saturation sample).
+    disagreement_sample_fraction: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.variants:
@@ -155,6 +157,7 @@ def experiments_from_plan(serving: Mapping[str, Any]) -> tuple[Experiment, ...]:
             traffic_percent=float(item.get("traffic_percent", 100)),
             variants=tuple(_variant(v) for v in item["variants"]),
             metric=str(item.get("metric", "")),
+            disagreement_sample_fraction=float(item.get("disagreement_sample_fraction", 0.0)),
         )
         for item in serving.get("experiments", ())
     )

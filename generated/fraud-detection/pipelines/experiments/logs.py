@@ -33,6 +33,24 @@ __all__ = [
 
 EXPOSURE_COLUMNS = ("experiment", "variant", "unit", "prediction_id")
 DISAGREEMENT_COLUMNS = ("experiment", "prediction_id", "unit", "differs")
+#: Columns ``pipelines.outcomes`` carries from the prediction log into its table: what was
+#: answered and to whom, never an outcome, so never a metric.
+LOGGED_COLUMNS = frozenset(
+    {
+        "at",
+        "cached",
+        "decision",
+        "differs",
+        "experiment",
+        "model_versions",
+        "other_variant",
+        "prediction",
+        "scores",
+        "service",
+        "unit",
+        "variant",
+    }
+)
 _JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
@@ -41,11 +59,18 @@ class LogError(ValueError):
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """A parquet file, or JSON lines (``.jsonl``, ``.ndjson``, ``.json``), as a frame.
+    """A parquet file, JSON lines (``.jsonl``, ``.ndjson``, ``.json``), or a folder of JSON
+    lines files (the service's prediction log: its lines are exposures, and those of the
+    saturation sample carry ``differs``), as a frame.
 
     Raises:
-        LogError: the file is absent or its suffix is neither.
+        LogError: the path is absent, its suffix is neither, or the folder holds no lines.
     """
+    if path.is_dir():
+        files = sorted(path.glob("*.jsonl"))
+        if not files:
+            raise LogError(f"{path}: a folder with no .jsonl files")
+        return pd.concat([read_table(file) for file in files], ignore_index=True)
     if not path.is_file():
         raise LogError(f"{path}: no such file")
     suffix = path.suffix.lower()
@@ -89,7 +114,8 @@ def read_exposures(path: Path, experiment: str) -> pd.DataFrame:
 def read_outcomes(path: Path, primary: str) -> pd.DataFrame:
     """``prediction_id``, the ``primary`` metric and every other numeric column (a metric).
 
-    Columns that are not numbers (ids, timestamps, labels as text) are left out.
+    Columns that are not numbers (ids, timestamps, labels as text) are left out, and so are
+    the prediction log's own columns when the file is ``pipelines.outcomes``'s table.
 
     Raises:
         LogError: the primary metric is absent or not numeric, or a prediction is listed twice.
@@ -104,7 +130,14 @@ def read_outcomes(path: Path, primary: str) -> pd.DataFrame:
     out = frame[["prediction_id"]].copy()
     for column in [
         primary,
-        *sorted(c for c in frame.columns if c not in (primary, "prediction_id")),
+        *sorted(
+            c
+            for c in frame.columns
+            if c not in (primary, "prediction_id")
+            and c not in LOGGED_COLUMNS
+            and not c.startswith("key:")
+            and not pd.api.types.is_datetime64_any_dtype(frame[c])
+        ),
     ]:
         values = frame[column]
         if values.dtype == bool:
@@ -122,6 +155,8 @@ def read_disagreements(path: Path, experiment: str) -> pd.DataFrame:
     """The saturation sample of ``experiment``: whether the arms' decisions differ."""
     frame = read_table(path)
     _require(frame, DISAGREEMENT_COLUMNS, path)
+    # a prediction log's lines outside the sample have no ``differs``
+    frame = frame[frame["differs"].notna()]
     frame = _text(frame, ("experiment", "prediction_id", "unit"))
     frame = frame[frame["experiment"] == experiment]
     differs = frame["differs"]
