@@ -257,7 +257,11 @@ def build_plan(loaded: LoadedSpec) -> PlanResult:
         availability=availability,
         compute=design.compute,
         monitoring=plan_monitoring(
-            spec, rec, served.realtime, served.capacity.average_rps if served.capacity else 0.0
+            spec,
+            rec,
+            served.realtime,
+            served.capacity.average_rps if served.capacity else 0.0,
+            training,
         ),
         cost=design.cost,
         infrastructure=InfrastructurePlan(

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 
+from mlopsgen.plan.ir.data import TrainingPlan
 from mlopsgen.plan.ir.ops import (
     AlertRoute,
     DriftPlan,
@@ -35,8 +36,9 @@ from mlopsgen.plan.ir.ops import (
     MonitoringPlan,
     QualityPlan,
     ShedAlert,
+    TrainingFreshness,
 )
-from mlopsgen.plan.record import Recorder, fmt
+from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.spec.models.root import Spec
 from mlopsgen.spec.models.types import duration_seconds
 
@@ -57,6 +59,7 @@ LIVE_QUALITY = {
     "language_identification": frozenset({"accuracy"}),
     "regression": frozenset({"mape", "mae"}),
 }
+HOURS_PER_MONTH = 720
 #: Quantile bins of a numeric input's PSI (categories are their own bins).
 DRIFT_BINS = 10
 #: The share of the warning band that sampling noise may take.
@@ -68,7 +71,7 @@ WASSERSTEIN_MEAN = 1.02
 
 
 def plan_monitoring(
-    spec: Spec, rec: Recorder, realtime: bool, average_rps: float
+    spec: Spec, rec: Recorder, realtime: bool, average_rps: float, training: TrainingPlan
 ) -> MonitoringPlan:
     """Drift, quality checks, routes by severity and the SLO-derived alerts."""
     mon = spec.monitoring
@@ -98,7 +101,36 @@ def plan_monitoring(
         shed_alert=shed if realtime else None,
         freshness_alert_minutes=spec.data.validation.freshness_max_minutes,
         dashboards=mon.dashboards,
+        training_freshness=_training_freshness(rec, training),
     )
+
+
+def _training_freshness(rec: Recorder, training: TrainingPlan) -> tuple[TrainingFreshness, ...]:
+    """How old each trainable model's production version may get: two runs' interval (one
+    missed run is not yet a problem) plus the run's own window, at least an hour."""
+    found = []
+    for model in training.models:
+        if not model.trainable or model.runs_per_month <= 0:
+            continue
+        interval = HOURS_PER_MONTH / model.runs_per_month
+        hours = clean(max(1.0, 2 * interval + model.window_minutes / 60))
+        rec.add(
+            f"monitoring.training_freshness.{model.name}",
+            hours,
+            unit="h",
+            formula="max(1, 2 × 720 h / runs per month + training window)",
+            computed=f"max(1, 2 × 720 / {fmt(model.runs_per_month)} + "
+            f"{fmt(model.window_minutes)} / 60) = {fmt(hours)} h",
+            inputs={
+                "runs_per_month": model.runs_per_month,
+                "window_minutes": model.window_minutes,
+            },
+            sources=[("training",)],
+            reason="a production version older than two planned intervals and a run means "
+            "training stopped promoting (failing, or kept out by the gates every time)",
+        )
+        found.append(TrainingFreshness(model=model.name, max_age_hours=hours))
+    return tuple(found)
 
 
 def _drift(spec: Spec, rec: Recorder, average_rps: float) -> DriftPlan:

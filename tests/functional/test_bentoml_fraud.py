@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,34 @@ def test_export_saves_each_production_model(exported: str) -> None:
     lines = exported.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == list(MODELS)
     assert all("zenml version 1 -> bentoml model" in line for line in lines)
+
+
+PRODUCTION_CREATED = """
+import json
+from zenml.client import Client
+from zenml.enums import ModelStages
+from pipelines.run import configure_environment
+from pathlib import Path
+configure_environment(Path("."))
+print(json.dumps({
+    name: Client().get_model_version(name, ModelStages.PRODUCTION).created.isoformat()
+    for name in ("fraud_xgb", "fraud_lgbm", "txn_anomaly")
+}))
+"""
+
+
+def test_the_run_writes_when_each_production_version_was_trained(trained: Path) -> None:
+    text = (trained / ".mlopsgen" / "metrics" / "training.prom").read_text()
+    written = {
+        line.split('"')[1]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("mlopsgen_model_promoted_timestamp_seconds{")
+    }
+    created = run_json(trained, PRODUCTION_CREATED)
+    assert sorted(written) == sorted(created)
+    for name, stamp in created.items():
+        moment = datetime.fromisoformat(stamp).replace(tzinfo=UTC)
+        assert written[name] == pytest.approx(moment.timestamp(), abs=0.001)
 
 
 def test_known_and_unknown_users_get_a_score_and_a_decision(trained: Path, base_url: str) -> None:

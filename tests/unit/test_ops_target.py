@@ -49,7 +49,7 @@ def _rules(p: Plan) -> list[dict[str, object]]:
 def test_fraud_gets_the_plans_burn_rate_latency_and_shed_alerts() -> None:
     p = plan(FRAUD)
     rules = {r["alert"]: r for r in _rules(p)}
-    assert list(rules) == [
+    assert [r["alert"] for r in _rules(p)] == [
         "ErrorBudgetBurn1h",
         "ErrorBudgetBurn6h",
         "ErrorBudgetBurn3d",
@@ -57,13 +57,21 @@ def test_fraud_gets_the_plans_burn_rate_latency_and_shed_alerts() -> None:
         "RequestsShed",
         "TrafficAbovePlan",
         "ModelQualityAboveBound",
+        "TrainingStale",
+        "TrainingStale",
+        "TrainingStale",
     ]
     # the spec's false-positive bound of fraud_xgb, on the metric outcome ingestion writes
     quality = rules["ModelQualityAboveBound"]
     assert quality["expr"] == (
         'max(mlopsgen_model_quality{model="fraud_xgb",metric="false_positive_rate"}) > 0.01'
     )
-    assert quality["labels"] == {"severity": "ticket", "service": "fraud-detection"}
+    assert quality["labels"] == {
+        "severity": "ticket",
+        "service": "fraud-detection",
+        "model": "fraud_xgb",
+        "metric": "false_positive_rate",
+    }
     assert quality["annotations"]["spec"] == "monitoring.quality[0]"  # type: ignore[index]
     # 99.99 %: 14.4 * 0.0001 over 1 h and 5 m pages; 1 * 0.0001 over 3 d and 6 h is a ticket
     fast = rules["ErrorBudgetBurn1h"]
@@ -93,6 +101,10 @@ def test_every_alert_selects_the_service_job_and_names_its_runbook_and_source(st
             # written by outcome ingestion, not scraped from the service
             assert str(rule["expr"]).startswith("max(mlopsgen_model_quality{")
             continue
+        if rule["alert"] == "TrainingStale":
+            # written by the training run, not scraped from the service
+            assert "mlopsgen_model_promoted_timestamp_seconds{" in str(rule["expr"])
+            continue
         assert job in str(rule["expr"])
         assert isinstance(annotations, dict)
         assert str(annotations["runbook"]).startswith("README.md#")
@@ -120,6 +132,18 @@ def test_every_alert_selects_the_service_job_and_names_its_runbook_and_source(st
 def test_quality_monitors_measured_live_get_an_alert(stem: str, alerted: list[str]) -> None:
     names = [r["alert"] for r in _rules(plan(stem)) if str(r["alert"]).startswith("ModelQ")]
     assert names == alerted
+
+
+def test_each_trainable_model_gets_a_staleness_ticket_at_its_planned_age() -> None:
+    stale = [r for r in _rules(plan(FRAUD)) if r["alert"] == "TrainingStale"]
+    assert [str(r["expr"]) for r in stale] == [
+        'time() - max(mlopsgen_model_promoted_timestamp_seconds{model="fraud_xgb"}) > 21600',
+        'time() - max(mlopsgen_model_promoted_timestamp_seconds{model="fraud_lgbm"}) > 21600',
+        'time() - max(mlopsgen_model_promoted_timestamp_seconds{model="txn_anomaly"}) > 180000',
+    ]
+    labels = [r["labels"] for r in stale]
+    assert [label["model"] for label in labels] == ["fraud_xgb", "fraud_lgbm", "txn_anomaly"]  # type: ignore[index]
+    assert all(label["severity"] == "ticket" for label in labels)  # type: ignore[index]
 
 
 def test_errors_are_5xx_and_sheds_never_4xx() -> None:

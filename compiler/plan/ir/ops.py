@@ -162,6 +162,13 @@ class ShedAlert(PlanModel):
     severity: str
 
 
+class TrainingFreshness(PlanModel):
+    """The oldest a trainable model's production version may get before a ticket."""
+
+    model: str
+    max_age_hours: float
+
+
 class MonitoringPlan(PlanModel):
     """Drift, quality, alert routing and the SLO-derived alerts."""
 
@@ -172,6 +179,7 @@ class MonitoringPlan(PlanModel):
     shed_alert: ShedAlert | None
     freshness_alert_minutes: float | None
     dashboards: bool
+    training_freshness: tuple[TrainingFreshness, ...]
 
 
 class CostItem(PlanModel):

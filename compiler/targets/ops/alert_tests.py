@@ -18,6 +18,7 @@ from mlopsgen.plan.ir.root import Plan
 from mlopsgen.targets.ops.alerts import (
     CACHE,
     LATENCY,
+    PROMOTED,
     QUALITY,
     REQUESTS,
     Alert,
@@ -63,8 +64,8 @@ def _windows(alert: Alert) -> list[int]:
 
 def _step(alert: Alert) -> int:
     """Minutes between samples: 1, or 5 when every range holds an hour or more (a 3-day
-    window at one sample a minute only makes the test slow)."""
-    return LONG_STEP if min(_windows(alert)) >= 60 else 1
+    window at one sample a minute only makes the test slow) or the alert is on an age."""
+    return LONG_STEP if alert.kind == "age" or min(_windows(alert)) >= 60 else 1
 
 
 def _counter(
@@ -138,6 +139,16 @@ def _quality(alert: Alert, value: float, length: int) -> list[dict[str, str]]:
     ]
 
 
+def _age(alert: Alert, age_seconds: float, evaluated_at: int) -> list[dict[str, str]]:
+    """A timestamp gauge whose value is ``age_seconds`` old at the evaluation (promtool's
+    clock starts at 0, so the value is the evaluation's second minus the age)."""
+    selector = re.search(r"\{[^}]*\}", alert.expr)
+    assert selector is not None
+    value = promql_number(evaluated_at * 60 - age_seconds)
+    series = f"{PROMOTED}{selector.group(0)}"
+    return [{"series": series, "values": f"{value}x{evaluated_at // LONG_STEP + 1}"}]
+
+
 def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, str]]:
     """The alert's signal at twice its threshold, or half it (the other way for ``below``)."""
     threshold = _threshold(alert)
@@ -148,6 +159,8 @@ def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, 
         return _traffic(job, threshold * factor, length)
     if alert.kind == "quality":
         return _quality(alert, threshold * factor, length)
+    if alert.kind == "age":
+        return _age(alert, threshold * factor, (length - 1) * _step(alert))
     if alert.kind == "cache":
         # above the plan: halfway between it and every lookup hitting
         return _cache(job, threshold * factor if factor < 1 else (1 + threshold) / 2, length)
@@ -158,6 +171,9 @@ def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, 
 def _case(alert: Alert, job: str, fires: bool) -> dict[str, Any]:
     step = _step(alert)
     wait = max(_windows(alert)) + alert.for_minutes + 2 * step + EVALUATION
+    if alert.kind == "age":
+        # late enough that the older of the two timestamps is still after promtool's zero
+        wait = round(2 * _threshold(alert) / 60) + 2 * step + EVALUATION
     settle = -(-wait // EVALUATION) * EVALUATION  # on an evaluation, the next one up
     expected: list[dict[str, Any]] = []
     if fires:

@@ -9,7 +9,9 @@ Two more tell when the Plan's own assumptions no longer hold: traffic above the 
 and a cache hit ratio below the planned one (both tickets, after half an hour). Each quality
 monitor of the spec gets a ticket when the live metric that outcome ingestion measures
 (``mlopsgen_model_quality``, written by ``pipelines/outcomes.py`` for the textfile collector,
-so selected by model and metric rather than by job) leaves its bound.
+so selected by model and metric rather than by job) leaves its bound; and each trainable
+model gets a ticket when its production version grows older than its schedule allows (the
+training run writes ``mlopsgen_model_promoted_timestamp_seconds`` the same way).
 An error is a 5xx answer, a shed one included; a 4xx is the caller's and spends no budget.
 Series are selected by ``job``: the scrape job named after the service (the Prometheus
 Operator names it after the Kubernetes Service, which carries the same name).
@@ -22,7 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mlopsgen.plan.ir.ops import BurnRateAlert, LatencyAlert, QualityPlan, ShedAlert
+from mlopsgen.plan.ir.ops import (
+    BurnRateAlert,
+    LatencyAlert,
+    QualityPlan,
+    ShedAlert,
+    TrainingFreshness,
+)
 from mlopsgen.plan.ir.root import Plan
 
 __all__ = [
@@ -30,6 +38,7 @@ __all__ = [
     "CACHE_HIT",
     "ERRORS",
     "LATENCY",
+    "PROMOTED",
     "QUALITY",
     "REQUESTS",
     "Alert",
@@ -43,6 +52,7 @@ __all__ = [
 
 REQUESTS = "mlopsgen_requests_total"
 QUALITY = "mlopsgen_model_quality"
+PROMOTED = "mlopsgen_model_promoted_timestamp_seconds"
 LATENCY = "mlopsgen_request_latency_seconds_bucket"
 CACHE = "mlopsgen_cache_requests_total"
 #: Outcomes that spend the availability budget: server errors and sheds (503).
@@ -70,8 +80,10 @@ class Alert:
         runbook: The README anchor of what to do.
         source: The spec field the threshold came from.
         kind: What the expression measures (its test cases feed that series): ``errors``,
-            ``shed``, ``latency``, ``traffic``, ``cache`` or ``quality``.
+            ``shed``, ``latency``, ``traffic``, ``cache``, ``quality`` or ``age``.
         below: Whether it fires under its threshold (a hit ratio) rather than over it.
+        labels: Labels of its own beside severity and service (the model of a per-model
+            alert, so two models' alerts of one name never collide).
     """
 
     name: str
@@ -83,13 +95,14 @@ class Alert:
     source: str
     kind: str
     below: bool = False
+    labels: tuple[tuple[str, str], ...] = ()
 
     def rule(self, service: str) -> dict[str, Any]:
         """The rule as Prometheus reads it."""
         rule: dict[str, Any] = {"alert": self.name, "expr": self.expr}
         if self.for_minutes:
             rule["for"] = f"{self.for_minutes}m"
-        rule["labels"] = {"severity": self.severity, "service": service}
+        rule["labels"] = {"severity": self.severity, "service": service, **dict(self.labels)}
         rule["annotations"] = {
             "summary": self.summary,
             "runbook": f"README.md#{self.runbook}",
@@ -231,12 +244,33 @@ def _quality(index: int, monitor: QualityPlan, below: bool) -> Alert:
         source=f"monitoring.quality[{index}]",
         kind="quality",
         below=below,
+        labels=(("model", monitor.model), ("metric", monitor.metric)),
+    )
+
+
+def _training_stale(freshness: TrainingFreshness) -> Alert:
+    seconds = round(freshness.max_age_hours * 3600)
+    return Alert(
+        name="TrainingStale",
+        expr=f'time() - max({PROMOTED}{{model="{freshness.model}"}}) > {seconds}',
+        for_minutes=0,
+        severity="ticket",
+        summary=(
+            f"{freshness.model}'s production version is older than the "
+            f"{freshness.max_age_hours:g} h its training schedule allows: training stopped "
+            "promoting"
+        ),
+        runbook="training-stale",
+        source="training",
+        kind="age",
+        labels=(("model", freshness.model),),
     )
 
 
 def alerts(plan: Plan) -> list[Alert]:
     """The stack's alerts, in a fixed order: burn rates (fastest first), latency, sheds, the
-    planning assumptions (peak traffic, cache hit ratio), then the quality monitors."""
+    planning assumptions (peak traffic, cache hit ratio), the quality monitors, then each
+    model's training freshness."""
     if not plan.serving.realtime:
         return []
     service = str(plan.serving.service_name)
@@ -261,6 +295,7 @@ def alerts(plan: Plan) -> list[Alert]:
             found.append(_quality(index, monitor, below=False))
         if monitor.min is not None:
             found.append(_quality(index, monitor, below=True))
+    found += [_training_stale(item) for item in plan.monitoring.training_freshness]
     return found
 
 

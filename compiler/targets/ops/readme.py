@@ -81,6 +81,14 @@ _ENTRIES = {
         "just before is the first suspect (roll it back); otherwise the data moved, so check "
         "the drift scores and retrain on recent labelled rows.",
     ),
+    "training-stale": (
+        "Training stale (`TrainingStale`)",
+        "A model's production version is older than its schedule allows: runs fail, do not "
+        "run, or the gates keep every candidate out. `.mlopsgen/last-run.json` says which "
+        "(status `failed` with the error, or `kept_out` with the failing gates); the ZenML "
+        "dashboard holds the runs. A gate that keeps failing on fresh data is a quality "
+        "problem to investigate, not a bound to relax.",
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.stack_plan import StackPlan, load_plan, stack_root
+from pipelines.training_metrics import write_training_metrics
 
 __all__ = ["EXIT_FAILED", "EXIT_KEPT_OUT", "EXIT_PROMOTED", "main", "module_stem", "pipeline_names"]
 
@@ -203,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 traceback.print_exc()
             print(message, file=sys.stderr)
             _write_outcome(root, "failed", message, models)
+            write_training_metrics(plan, root)
             return EXIT_FAILED
         if summary is not None:
             models.append(summary)
@@ -210,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{summary['name']} version {summary['version']}: {verdict}")
     kept_out = any(not m["promoted"] for m in models)
     _write_outcome(root, "kept_out" if kept_out else "promoted", None, models)
+    write_training_metrics(plan, root)
     return EXIT_KEPT_OUT if kept_out else EXIT_PROMOTED
 
 
