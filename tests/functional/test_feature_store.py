@@ -192,6 +192,7 @@ report = fs.push_from_snapshot("user_velocity", Path("snapshot"), root)
 after_push = fs.online_features(queries["model"], [{"user_id": "u1", "merchant_id": "m0"}], root)
 fs.push_from_snapshot("user_velocity", Path("snapshot"), root)  # the same events, replayed
 replayed = fs.online_features(queries["model"], [{"user_id": "u1", "merchant_id": "m0"}], root)
+freshness = Path(".mlopsgen/metrics/features.prom").read_text()
 unchanged = fs.historical_features("no_such_model", entity_df, root)
 early_df = pd.concat([pd.DataFrame(queries["early"]), entity_df], ignore_index=True)
 early = fs.historical_features(queries["model"], early_df, root)
@@ -223,6 +224,7 @@ print(json.dumps({
     "push": report,
     "after_push": {n: clean(after_push[n][0]) for n in names},
     "replayed": {n: clean(replayed[n][0]) for n in names},
+    "freshness": freshness,
     "unchanged": list(unchanged.columns) == list(entity_df.columns),
     "early": records(early, ["user_id", "merchant_id", *names]),
     "shared_refs": list(feature_join.shared_feature_refs(plan, plan.model("txn_anomaly"))),
@@ -364,6 +366,22 @@ def test_the_stream_push_updates_the_online_store(
     assert (
         result["after_push"]["user_velocity__txn_count_1h"] > before["user_velocity__txn_count_1h"]
     )
+
+
+def test_materialisation_and_the_stream_record_how_fresh_the_online_store_is(
+    result: dict[str, Any], events: list[Event]
+) -> None:
+    """Batch views are as fresh as the materialisation's end, a stream view as its newest
+    pushed event: the values the FeatureStale alert reads."""
+    recorded = {
+        line.split('"')[1]: float(line.rsplit(" ", 1)[1])
+        for line in result["freshness"].splitlines()
+        if line.startswith("mlopsgen_feature_newest_event_timestamp_seconds{")
+    }
+    end = max(e.at for e in events)
+    assert recorded["merchant_risk"] == pytest.approx((end + timedelta(seconds=1)).timestamp())
+    newest_pushed = max(e.at for e in _stream_events(end))
+    assert recorded["user_velocity"] == pytest.approx(newest_pushed.timestamp())
 
 
 def test_a_model_without_view_features_gets_its_rows_back(result: dict[str, Any]) -> None:

@@ -60,6 +60,8 @@ def test_fraud_gets_the_plans_burn_rate_latency_and_shed_alerts() -> None:
         "TrainingStale",
         "TrainingStale",
         "TrainingStale",
+        "FeatureStale",
+        "FeatureStale",
     ]
     # the spec's false-positive bound of fraud_xgb, on the metric outcome ingestion writes
     quality = rules["ModelQualityAboveBound"]
@@ -105,6 +107,10 @@ def test_every_alert_selects_the_service_job_and_names_its_runbook_and_source(st
             # written by the training run, not scraped from the service
             assert "mlopsgen_model_promoted_timestamp_seconds{" in str(rule["expr"])
             continue
+        if rule["alert"] == "FeatureStale":
+            # written by materialisation and the stream consumer
+            assert "mlopsgen_feature_newest_event_timestamp_seconds{" in str(rule["expr"])
+            continue
         assert job in str(rule["expr"])
         assert isinstance(annotations, dict)
         assert str(annotations["runbook"]).startswith("README.md#")
@@ -144,6 +150,15 @@ def test_each_trainable_model_gets_a_staleness_ticket_at_its_planned_age() -> No
     labels = [r["labels"] for r in stale]
     assert [label["model"] for label in labels] == ["fraud_xgb", "fraud_lgbm", "txn_anomaly"]  # type: ignore[index]
     assert all(label["severity"] == "ticket" for label in labels)  # type: ignore[index]
+
+
+def test_each_online_view_gets_a_staleness_ticket_at_its_declared_freshness() -> None:
+    stale = [r for r in _rules(plan(FRAUD)) if r["alert"] == "FeatureStale"]
+    name = "mlopsgen_feature_newest_event_timestamp_seconds"
+    assert [str(r["expr"]) for r in stale] == [
+        f'time() - max({name}{{view="user_velocity"}}) > 300',
+        f'time() - max({name}{{view="merchant_risk"}}) > 86700',
+    ]
 
 
 def test_errors_are_5xx_and_sheds_never_4xx() -> None:

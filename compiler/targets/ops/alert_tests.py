@@ -18,7 +18,6 @@ from mlopsgen.plan.ir.root import Plan
 from mlopsgen.targets.ops.alerts import (
     CACHE,
     LATENCY,
-    PROMOTED,
     QUALITY,
     REQUESTS,
     Alert,
@@ -145,7 +144,9 @@ def _age(alert: Alert, age_seconds: float, evaluated_at: int) -> list[dict[str, 
     selector = re.search(r"\{[^}]*\}", alert.expr)
     assert selector is not None
     value = promql_number(evaluated_at * 60 - age_seconds)
-    series = f"{PROMOTED}{selector.group(0)}"
+    metric = re.search(r"(mlopsgen_[a-z_]+)\{", alert.expr)
+    assert metric is not None
+    series = f"{metric.group(1)}{selector.group(0)}"
     return [{"series": series, "values": f"{value}x{evaluated_at // LONG_STEP + 1}"}]
 
 

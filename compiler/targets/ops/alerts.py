@@ -11,7 +11,9 @@ monitor of the spec gets a ticket when the live metric that outcome ingestion me
 (``mlopsgen_model_quality``, written by ``pipelines/outcomes.py`` for the textfile collector,
 so selected by model and metric rather than by job) leaves its bound; and each trainable
 model gets a ticket when its production version grows older than its schedule allows (the
-training run writes ``mlopsgen_model_promoted_timestamp_seconds`` the same way).
+training run writes ``mlopsgen_model_promoted_timestamp_seconds`` the same way), each online
+feature view when its newest values are older than its declared freshness (materialisation
+and the stream consumer write ``mlopsgen_feature_newest_event_timestamp_seconds``).
 An error is a 5xx answer, a shed one included; a 4xx is the caller's and spends no budget.
 Series are selected by ``job``: the scrape job named after the service (the Prometheus
 Operator names it after the Kubernetes Service, which carries the same name).
@@ -37,6 +39,7 @@ __all__ = [
     "CACHE",
     "CACHE_HIT",
     "ERRORS",
+    "FEATURES_NEWEST",
     "LATENCY",
     "PROMOTED",
     "QUALITY",
@@ -53,6 +56,7 @@ __all__ = [
 REQUESTS = "mlopsgen_requests_total"
 QUALITY = "mlopsgen_model_quality"
 PROMOTED = "mlopsgen_model_promoted_timestamp_seconds"
+FEATURES_NEWEST = "mlopsgen_feature_newest_event_timestamp_seconds"
 LATENCY = "mlopsgen_request_latency_seconds_bucket"
 CACHE = "mlopsgen_cache_requests_total"
 #: Outcomes that spend the availability budget: server errors and sheds (503).
@@ -267,6 +271,23 @@ def _training_stale(freshness: TrainingFreshness) -> Alert:
     )
 
 
+def _feature_stale(view: str, max_staleness_seconds: int) -> Alert:
+    return Alert(
+        name="FeatureStale",
+        expr=f'time() - max({FEATURES_NEWEST}{{view="{view}"}}) > {max_staleness_seconds}',
+        for_minutes=0,
+        severity="ticket",
+        summary=(
+            f"the online store's {view} values are older than the {max_staleness_seconds} s "
+            "its feature view allows: the service scores with stale features"
+        ),
+        runbook="feature-stale",
+        source="features.views",
+        kind="age",
+        labels=(("view", view),),
+    )
+
+
 def alerts(plan: Plan) -> list[Alert]:
     """The stack's alerts, in a fixed order: burn rates (fastest first), latency, sheds, the
     planning assumptions (peak traffic, cache hit ratio), the quality monitors, then each
@@ -296,6 +317,11 @@ def alerts(plan: Plan) -> list[Alert]:
         if monitor.min is not None:
             found.append(_quality(index, monitor, below=True))
     found += [_training_stale(item) for item in plan.monitoring.training_freshness]
+    found += [
+        _feature_stale(view.name, view.max_staleness_seconds)
+        for view in plan.features.views
+        if view.max_staleness_seconds is not None and view.online
+    ]
     return found
 
 

@@ -89,6 +89,14 @@ _ENTRIES = {
         "dashboard holds the runs. A gate that keeps failing on fresh data is a quality "
         "problem to investigate, not a bound to relax.",
     ),
+    "feature-stale": (
+        "Feature stale (`FeatureStale`)",
+        "The online store holds values of a feature view older than the view's declared "
+        "freshness, so the service scores with stale features. A stream view needs its "
+        "consumer (`push_from_snapshot`) running at least that often; a batch view needs "
+        "its materialisation (the training run's `features` step, or `feast "
+        "materialize-incremental`) and a source that still receives events.",
+    ),
 }
 
 

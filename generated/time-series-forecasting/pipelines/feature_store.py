@@ -42,6 +42,7 @@ __all__ = [
     "materialize",
     "online_features",
     "push_from_snapshot",
+    "record_freshness",
 ]
 
 #: Names the Feast configuration file (in ``features/``) to use instead of
@@ -342,6 +343,7 @@ def materialize(root: Path, end: datetime) -> None:
         return
     store = _store(root)
     end = _utc(end)
+    materialized: dict[str, datetime] = {}
     for view in store.list_feature_views():
         if not view.online:
             continue
@@ -350,6 +352,35 @@ def materialize(root: Path, end: datetime) -> None:
         if done:
             start = max(start, *done)
         store.materialize(start_date=start, end_date=end, feature_views=[view.name])
+        materialized[view.name] = end
+    record_freshness(root, materialized)
+
+
+#: Where the online store's freshness goes, as Prometheus text for the textfile collector.
+FRESHNESS_METRICS = Path(".mlopsgen") / "metrics" / "features.prom"
+_FRESHNESS = "mlopsgen_feature_newest_event_timestamp_seconds"
+
+
+def record_freshness(root: Path, newest: Mapping[str, datetime]) -> Path:
+    """Record how recent each view's online values are (merged with the views recorded
+    before): ``mlopsgen_feature_newest_event_timestamp_seconds{view=...}``, which the
+    ``FeatureStale`` alert compares with the view's declared freshness."""
+    path = root / FRESHNESS_METRICS
+    known: dict[str, float] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith(_FRESHNESS + "{"):
+                known[line.split('"')[1]] = float(line.rsplit(" ", 1)[1])
+    for view, moment in newest.items():
+        known[view] = max(known.get(view, 0.0), _utc(moment).timestamp())
+    lines = [
+        f"# HELP {_FRESHNESS} The newest event time whose values the online store holds.",
+        f"# TYPE {_FRESHNESS} gauge",
+        *(f'{_FRESHNESS}{{view="{view}"}} {known[view]:.3f}' for view in sorted(known)),
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _has_views(root: Path) -> bool:
@@ -477,6 +508,8 @@ def push_from_snapshot(view: str, snapshot_dir: Path, root: Path) -> dict[str, A
 
         _store(root).push(f"{view}_push", latest, to=PushMode.ONLINE)
     newest = latest[_EVENT_TIMESTAMP].max() if len(latest) else None
+    if newest is not None:
+        record_freshness(root, {view: newest.to_pydatetime()})
     return {
         "view": view,
         "events": len(events),
