@@ -9,7 +9,12 @@ Two more tell when the Plan's own assumptions no longer hold: traffic above the 
 and a cache hit ratio below the planned one (both tickets, after half an hour). Each quality
 monitor of the spec gets a ticket when the live metric that outcome ingestion measures
 (``mlopsgen_model_quality``, written by ``pipelines/outcomes.py`` for the textfile collector,
-so selected by model and metric rather than by job) leaves its bound.
+so selected by model and metric rather than by job) leaves its bound. Input drift gets two
+tickets per model, on the score the drift check writes (``mlopsgen_drift_max_score``, from
+``pipelines/drift.py``, also through the textfile collector): one past the warning band, one
+past the alert band. Neither pages: past the alert band the drift check itself retrains (where
+the spec declares a drift trigger) and the gates decide promotion, and users feel drift
+through the quality and burn-rate alerts before anyone needs waking.
 An error is a 5xx answer, a shed one included; a 4xx is the caller's and spends no budget.
 Series are selected by ``job``: the scrape job named after the service (the Prometheus
 Operator names it after the Kubernetes Service, which carries the same name).
@@ -22,12 +27,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mlopsgen.plan.ir.ops import BurnRateAlert, LatencyAlert, QualityPlan, ShedAlert
+from mlopsgen.plan.ir.ops import BurnRateAlert, DriftPlan, LatencyAlert, QualityPlan, ShedAlert
 from mlopsgen.plan.ir.root import Plan
 
 __all__ = [
     "CACHE",
     "CACHE_HIT",
+    "DRIFT",
     "ERRORS",
     "LATENCY",
     "QUALITY",
@@ -43,6 +49,7 @@ __all__ = [
 
 REQUESTS = "mlopsgen_requests_total"
 QUALITY = "mlopsgen_model_quality"
+DRIFT = "mlopsgen_drift_max_score"
 LATENCY = "mlopsgen_request_latency_seconds_bucket"
 CACHE = "mlopsgen_cache_requests_total"
 #: Outcomes that spend the availability budget: server errors and sheds (503).
@@ -70,7 +77,7 @@ class Alert:
         runbook: The README anchor of what to do.
         source: The spec field the threshold came from.
         kind: What the expression measures (its test cases feed that series): ``errors``,
-            ``shed``, ``latency``, ``traffic``, ``cache`` or ``quality``.
+            ``shed``, ``latency``, ``traffic``, ``cache``, ``quality`` or ``drift``.
         below: Whether it fires under its threshold (a hit ratio) rather than over it.
     """
 
@@ -234,9 +241,34 @@ def _quality(index: int, monitor: QualityPlan, below: bool) -> Alert:
     )
 
 
+def _drift(drift: DriftPlan, band: str) -> Alert:
+    """A ticket per model whose drift score is past the ``warn`` or ``alert`` band."""
+    bound = drift.warn if band == "warn" else drift.alert
+    selector = f'{DRIFT}{{method="{drift.method}"}}'
+    consequence = (
+        "the drift check retrains it where the spec declares a drift trigger; check that "
+        "run's gates"
+        if band == "alert"
+        else "check which inputs moved before the alert band is reached"
+    )
+    return Alert(
+        name="DriftAboveAlert" if band == "alert" else "DriftAboveWarn",
+        expr=f"max by (model) ({selector}) > {promql_number(bound)}",
+        for_minutes=0,
+        severity="ticket",
+        summary=(
+            f"a model's inputs over the last {drift.window} drifted past the {band} band "
+            f"({drift.method} above {bound:g}): {consequence}"
+        ),
+        runbook="input-drift",
+        source=f"monitoring.drift.{band}",
+        kind="drift",
+    )
+
+
 def alerts(plan: Plan) -> list[Alert]:
     """The stack's alerts, in a fixed order: burn rates (fastest first), latency, sheds, the
-    planning assumptions (peak traffic, cache hit ratio), then the quality monitors."""
+    planning assumptions (peak traffic, cache hit ratio), the quality monitors, then drift."""
     if not plan.serving.realtime:
         return []
     service = str(plan.serving.service_name)
@@ -261,6 +293,7 @@ def alerts(plan: Plan) -> list[Alert]:
             found.append(_quality(index, monitor, below=False))
         if monitor.min is not None:
             found.append(_quality(index, monitor, below=True))
+    found += [_drift(monitoring.drift, "warn"), _drift(monitoring.drift, "alert")]
     return found
 
 
