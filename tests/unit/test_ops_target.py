@@ -62,7 +62,21 @@ def test_fraud_gets_the_plans_burn_rate_latency_and_shed_alerts() -> None:
         "TrainingStale",
         "FeatureStale",
         "FeatureStale",
+        "DriftAboveWarn",
+        "DriftAboveAlert",
     ]
+    # the spec's PSI bands, per model, on the score the drift check writes; tickets both
+    assert rules["DriftAboveWarn"]["expr"] == (
+        'max by (model) (mlopsgen_drift_max_score{method="psi"}) > 0.1'
+    )
+    assert rules["DriftAboveAlert"]["expr"] == (
+        'max by (model) (mlopsgen_drift_max_score{method="psi"}) > 0.25'
+    )
+    assert rules["DriftAboveAlert"]["labels"] == {
+        "severity": "ticket",
+        "service": "fraud-detection",
+    }
+    assert rules["DriftAboveAlert"]["annotations"]["spec"] == "monitoring.drift.alert"  # type: ignore[index]
     # the spec's false-positive bound of fraud_xgb, on the metric outcome ingestion writes
     quality = rules["ModelQualityAboveBound"]
     assert quality["expr"] == (
@@ -110,6 +124,11 @@ def test_every_alert_selects_the_service_job_and_names_its_runbook_and_source(st
         if rule["alert"] == "FeatureStale":
             # written by materialisation and the stream consumer
             assert "mlopsgen_feature_newest_event_timestamp_seconds{" in str(rule["expr"])
+            continue
+        if str(annotations["spec"]).startswith("monitoring.drift."):
+            # written by the drift check, per model
+            assert str(rule["expr"]).startswith("max by (model) (mlopsgen_drift_max_score{")
+            assert annotations["runbook"] == "README.md#input-drift"
             continue
         assert job in str(rule["expr"])
         assert isinstance(annotations, dict)
@@ -352,3 +371,18 @@ def test_no_dashboard_when_the_spec_turns_them_off() -> None:
     assert dashboard_path(off) not in TARGET.render(off).files
     board = json.loads(TARGET.render(p).files[dashboard_path(p)])
     assert board["templating"]["list"][0]["type"] == "datasource"
+
+
+def test_a_drift_alert_fires_per_model_at_twice_its_band_and_not_at_half() -> None:
+    cases = {c["name"]: c for c in alert_tests(plan(FRAUD))["tests"]}
+    fires = cases["DriftAboveAlert fires"]
+    series = fires["input_series"]
+    assert [s["series"] for s in series] == [
+        'mlopsgen_drift_max_score{model="any_model",method="psi"}'
+    ]
+    assert series[0]["values"].startswith("0.5x")  # twice the alert band of 0.25
+    expected = fires["alert_rule_test"][0]["exp_alerts"][0]["exp_labels"]
+    assert expected == {"severity": "ticket", "service": "fraud-detection", "model": "any_model"}
+    silent = cases["DriftAboveAlert stays silent"]
+    assert silent["input_series"][0]["values"].startswith("0.125x")
+    assert silent["alert_rule_test"][0]["exp_alerts"] == []

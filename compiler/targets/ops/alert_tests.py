@@ -5,7 +5,8 @@ service's metrics: one where the signal sits at twice the threshold for longer t
 alert's windows and ``for`` (it must fire, with its labels and annotations), and one at half
 the threshold (it must stay silent). Counters grow by a fixed amount per minute, so a ratio
 is exact; latency is a histogram whose observations all fall in one bucket, above the
-objective or at most at it.
+objective or at most at it. Gauges written by the pipelines (quality, drift) hold their value
+throughout; a drift alert fires per model, so its firing case expects the model's label.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.targets.ops.alerts import (
     CACHE,
+    DRIFT,
     LATENCY,
     QUALITY,
     REQUESTS,
@@ -42,6 +44,8 @@ EVALUATION = 5
 _UNITS = {"m": 1, "h": 60, "d": 1440}
 _WINDOW = re.compile(r"(\d+)([mhd])")
 _THRESHOLD = re.compile(r"[<>] ([0-9.]+)(?: and|$)")
+#: The model a drift case's series belongs to: the rules hold for any model.
+DRIFT_MODEL = "any_model"
 
 
 def minutes(window: str) -> int:
@@ -150,6 +154,14 @@ def _age(alert: Alert, age_seconds: float, evaluated_at: int) -> list[dict[str, 
     return [{"series": series, "values": f"{value}x{evaluated_at // LONG_STEP + 1}"}]
 
 
+def _drift(alert: Alert, value: float, length: int) -> list[dict[str, str]]:
+    """The drift check's score of one model, at ``value`` throughout."""
+    selector = re.search(r"\{([^}]*)\}", alert.expr)
+    assert selector is not None
+    labels = f'{{model="{DRIFT_MODEL}",{selector.group(1)}}}'
+    return [{"series": f"{DRIFT}{labels}", "values": f"{promql_number(value)}x{length}"}]
+
+
 def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, str]]:
     """The alert's signal at twice its threshold, or half it (the other way for ``below``)."""
     threshold = _threshold(alert)
@@ -162,6 +174,8 @@ def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, 
         return _quality(alert, threshold * factor, length)
     if alert.kind == "age":
         return _age(alert, threshold * factor, (length - 1) * _step(alert))
+    if alert.kind == "drift":
+        return _drift(alert, threshold * factor, length)
     if alert.kind == "cache":
         # above the plan: halfway between it and every lookup hitting
         return _cache(job, threshold * factor if factor < 1 else (1 + threshold) / 2, length)
@@ -179,7 +193,10 @@ def _case(alert: Alert, job: str, fires: bool) -> dict[str, Any]:
     expected: list[dict[str, Any]] = []
     if fires:
         rule = alert.rule(job)
-        expected = [{"exp_labels": rule["labels"], "exp_annotations": rule["annotations"]}]
+        labels = rule["labels"]
+        if alert.kind == "drift":
+            labels = {**labels, "model": DRIFT_MODEL}
+        expected = [{"exp_labels": labels, "exp_annotations": rule["annotations"]}]
     return {
         "name": f"{alert.name} {'fires' if fires else 'stays silent'}",
         "interval": f"{step}m",

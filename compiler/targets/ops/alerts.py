@@ -13,7 +13,13 @@ so selected by model and metric rather than by job) leaves its bound; and each t
 model gets a ticket when its production version grows older than its schedule allows (the
 training run writes ``mlopsgen_model_promoted_timestamp_seconds`` the same way), each online
 feature view when its newest values are older than its declared freshness (materialisation
-and the stream consumer write ``mlopsgen_feature_newest_event_timestamp_seconds``).
+and the stream consumer write ``mlopsgen_feature_newest_event_timestamp_seconds``). Input
+drift gets two tickets per model, on the score the drift check writes
+(``mlopsgen_drift_max_score``, from ``pipelines/drift.py``, also through the textfile
+collector): one past the warning band, one past the alert band. Neither pages: past the
+alert band the drift check itself retrains (where the spec declares a drift trigger) and
+the gates decide promotion, and users feel drift through the quality and burn-rate
+alerts before anyone needs waking.
 An error is a 5xx answer, a shed one included; a 4xx is the caller's and spends no budget.
 Series are selected by ``job``: the scrape job named after the service (the Prometheus
 Operator names it after the Kubernetes Service, which carries the same name).
@@ -28,6 +34,7 @@ from typing import Any
 
 from mlopsgen.plan.ir.ops import (
     BurnRateAlert,
+    DriftPlan,
     LatencyAlert,
     QualityPlan,
     ShedAlert,
@@ -38,6 +45,7 @@ from mlopsgen.plan.ir.root import Plan
 __all__ = [
     "CACHE",
     "CACHE_HIT",
+    "DRIFT",
     "ERRORS",
     "FEATURES_NEWEST",
     "LATENCY",
@@ -57,6 +65,7 @@ REQUESTS = "mlopsgen_requests_total"
 QUALITY = "mlopsgen_model_quality"
 PROMOTED = "mlopsgen_model_promoted_timestamp_seconds"
 FEATURES_NEWEST = "mlopsgen_feature_newest_event_timestamp_seconds"
+DRIFT = "mlopsgen_drift_max_score"
 LATENCY = "mlopsgen_request_latency_seconds_bucket"
 CACHE = "mlopsgen_cache_requests_total"
 #: Outcomes that spend the availability budget: server errors and sheds (503).
@@ -84,7 +93,7 @@ class Alert:
         runbook: The README anchor of what to do.
         source: The spec field the threshold came from.
         kind: What the expression measures (its test cases feed that series): ``errors``,
-            ``shed``, ``latency``, ``traffic``, ``cache``, ``quality`` or ``age``.
+            ``shed``, ``latency``, ``traffic``, ``cache``, ``quality``, ``age`` or ``drift``.
         below: Whether it fires under its threshold (a hit ratio) rather than over it.
         labels: Labels of its own beside severity and service (the model of a per-model
             alert, so two models' alerts of one name never collide).
@@ -288,10 +297,35 @@ def _feature_stale(view: str, max_staleness_seconds: int) -> Alert:
     )
 
 
+def _drift(drift: DriftPlan, band: str) -> Alert:
+    """A ticket per model whose drift score is past the ``warn`` or ``alert`` band."""
+    bound = drift.warn if band == "warn" else drift.alert
+    selector = f'{DRIFT}{{method="{drift.method}"}}'
+    consequence = (
+        "the drift check retrains it where the spec declares a drift trigger; check that "
+        "run's gates"
+        if band == "alert"
+        else "check which inputs moved before the alert band is reached"
+    )
+    return Alert(
+        name="DriftAboveAlert" if band == "alert" else "DriftAboveWarn",
+        expr=f"max by (model) ({selector}) > {promql_number(bound)}",
+        for_minutes=0,
+        severity="ticket",
+        summary=(
+            f"a model's inputs over the last {drift.window} drifted past the {band} band "
+            f"({drift.method} above {bound:g}): {consequence}"
+        ),
+        runbook="input-drift",
+        source=f"monitoring.drift.{band}",
+        kind="drift",
+    )
+
+
 def alerts(plan: Plan) -> list[Alert]:
     """The stack's alerts, in a fixed order: burn rates (fastest first), latency, sheds, the
-    planning assumptions (peak traffic, cache hit ratio), the quality monitors, then each
-    model's training freshness."""
+    planning assumptions (peak traffic, cache hit ratio), the quality monitors, each
+    model's training freshness, each view's feature freshness, then drift."""
     if not plan.serving.realtime:
         return []
     service = str(plan.serving.service_name)
@@ -322,6 +356,7 @@ def alerts(plan: Plan) -> list[Alert]:
         for view in plan.features.views
         if view.max_staleness_seconds is not None and view.online
     ]
+    found += [_drift(monitoring.drift, "warn"), _drift(monitoring.drift, "alert")]
     return found
 
 

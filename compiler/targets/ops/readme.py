@@ -97,6 +97,16 @@ _ENTRIES = {
         "its materialisation (the training run's `features` step, or `feast "
         "materialize-incremental`) and a source that still receives events.",
     ),
+    "input-drift": (
+        "Input drift (`DriftAboveWarn`, `DriftAboveAlert`)",
+        "The drift check (`python -m pipelines.drift`) scored a model's logged request "
+        "inputs over its window past a band of `monitoring.drift`. "
+        "`.mlopsgen/last-drift.json` (and the `drift_report` artifact of the ZenML run) names "
+        "the input with the largest score. Past the alert band, a spec with a drift trigger "
+        "has already retrained the model: read that run's gates in `.mlopsgen/last-run.json`. "
+        "A new upstream source, a changed client or a unit change explains drift better than "
+        "the world moving: fix those at the source rather than retraining on them.",
+    ),
 }
 
 
@@ -113,7 +123,8 @@ python -m pipelines.outcomes labels.parquet   # or .csv / .jsonl
 It keeps `data/outcomes/outcomes.parquet` (one row per labelled prediction: version, arm,
 answer, outcome) and writes the live quality metrics to `.mlopsgen/metrics/outcomes.prom`:
 point node-exporter's textfile collector at `.mlopsgen/metrics/` (or push the file to a
-Pushgateway), and the quality alerts read them."""
+Pushgateway), and the quality alerts read them. The drift check (`python -m pipelines.drift`)
+writes `.mlopsgen/metrics/drift.prom` beside it, which the drift alerts read."""
 
 
 def monitoring_section(plan: Plan) -> str:

@@ -21,6 +21,7 @@ from mlopsgen.render.errors import RenderError
 from mlopsgen.render.header import generated_header
 from mlopsgen.targets.base import Rendered
 from mlopsgen.targets.literals import FILTERS
+from mlopsgen.targets.zenml.drift_readme import DRIFT_HEADING, drift_section
 from mlopsgen.targets.zenml.experiments_readme import EXPERIMENTS_HEADING, experiments_section
 from mlopsgen.targets.zenml.views import (
     README_HEADING,
@@ -113,7 +114,10 @@ class ZenMLTarget:
             purposes[module.path] = f"training pipeline {module.pipeline} of model {module.model}"
         for module in batch:
             purposes[module.path] = f"batch scoring pipeline {module.pipeline} of {module.model}"
-        sections = {README_HEADING: readme_section(plan, [*modules, *batch])}
+        sections = {
+            README_HEADING: readme_section(plan, [*modules, *batch]),
+            DRIFT_HEADING: drift_section(plan),
+        }
         if plan.serving.experiments:
             sections[EXPERIMENTS_HEADING] = experiments_section(plan)
         return Rendered(

@@ -3,7 +3,9 @@
 """Run the stack's pipelines: ``python -m pipelines.run [--pipeline NAME] [--rows N]``.
 
 Run from the stack root. Pipelines: ``train_<model>`` for every trainable model (the
-default: all of them), ``batch_<model>`` for batch scoring. Exit codes: 0 every model
+default: all of them), ``batch_<model>`` for batch scoring, and ``drift``, the drift and
+new-labels check that retrains what the plan's triggers name (``pipelines/drift.py``; it runs
+after the others named with it). Exit codes: 0 every model
 promoted, 3 the run worked but a gate kept at least one candidate out, 4 the run failed
 (a data problem prints its report, without a traceback). The outcome is written to
 ``.mlopsgen/last-run.json``; progress goes to ``$MLOPSGEN_EVENTS`` as JSON lines.
@@ -35,6 +37,7 @@ EXIT_PROMOTED = 0
 EXIT_KEPT_OUT = 3
 EXIT_FAILED = 4
 LAST_RUN = Path(".mlopsgen") / "last-run.json"
+DRIFT = "drift"
 
 
 def configure_environment(root: Path) -> None:
@@ -76,6 +79,7 @@ def pipeline_names(plan: StackPlan) -> dict[str, tuple[str, str]]:
             if model.trainable and model.served:
                 module = f"pipelines.batch.{module_stem(model.name)}"
                 names[f"batch_{model.name}"] = (module, model.name)
+    names[DRIFT] = ("pipelines.monitoring.pipeline", "")
     return names
 
 
@@ -148,9 +152,12 @@ def run_pipeline(name: str, module: str, args: argparse.Namespace) -> dict[str, 
 
 
 def _cron(plan: StackPlan, name: str) -> str:
-    """The schedule of pipeline ``name``: the batch cron, or its model's retraining cron."""
+    """The schedule of pipeline ``name``: the batch cron, the trigger check's (drift), or its
+    model's retraining cron."""
     if name.startswith("batch_") and plan.batch is not None:
         return plan.batch.cron
+    if name == DRIFT:
+        return str(plan.raw["training"].get("trigger_check_cron") or plan.cron)
     return plan.model_cron(pipeline_names(plan)[name][1])
 
 
@@ -173,6 +180,14 @@ def schedule(plan: StackPlan, names: Sequence[str], root: Path, args: argparse.N
     from zenml.config.schedule import Schedule
 
     for name in names:
+        if name == DRIFT:
+            # retraining starts from the check's process, which a ZenML schedule does not run
+            print(
+                f"# {DRIFT} acts on its report outside the pipeline: run it from cron or a "
+                f"Kubernetes CronJob ({plan.timezone}):\n{_cron(plan, name)} cd {root} && "
+                f"{sys.executable} -m pipelines.drift"
+            )
+            continue
         pipeline = importlib.import_module(table[name][0]).PIPELINE
         if args.config is not None:
             pipeline = pipeline.with_options(config_path=str(args.config))
@@ -195,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return schedule(plan, args.pipeline or sorted(table), root, args)
     models: list[dict[str, Any]] = []
     for name in names:
+        if name == DRIFT:
+            continue
         try:
             summary = run_pipeline(name, table[name][0], args)
         except Exception as error:  # noqa: BLE001 - reported below, as data or as a bug
@@ -211,9 +228,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             verdict = "promoted to production" if summary["promoted"] else "kept in staging"
             print(f"{summary['name']} version {summary['version']}: {verdict}")
     kept_out = any(not m["promoted"] for m in models)
-    _write_outcome(root, "kept_out" if kept_out else "promoted", None, models)
-    write_training_metrics(plan, root)
-    return EXIT_KEPT_OUT if kept_out else EXIT_PROMOTED
+    if len(names) > names.count(DRIFT):
+        _write_outcome(root, "kept_out" if kept_out else "promoted", None, models)
+        write_training_metrics(plan, root)
+    code = EXIT_KEPT_OUT if kept_out else EXIT_PROMOTED
+    if DRIFT in names:
+        from pipelines.drift import check
+
+        code = max(code, check(rows=args.rows))
+    return code
 
 
 if __name__ == "__main__":

@@ -90,9 +90,7 @@ class Slates:
             parts.append(chosen)
         return pd.concat(parts, ignore_index=True)
 
-    def rank(
-        self, frame: pd.DataFrame, rankers: Sequence[Any]
-    ) -> list[list[dict[str, Any]]]:
+    def rank(self, frame: pd.DataFrame, rankers: Sequence[Any]) -> list[list[dict[str, Any]]]:
         """Each request row's slate: ``{"item": id, "score": ranker score}``, best first.
 
         ``rankers`` holds the fitted ranker answering each row of ``frame``.

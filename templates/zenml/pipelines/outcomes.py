@@ -97,9 +97,7 @@ def join_outcomes(predictions: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataF
         keys = ["prediction_id"]
         left = predictions
     else:
-        keys = sorted(
-            c.removeprefix("key:") for c in predictions.columns if c.startswith("key:")
-        )
+        keys = sorted(c.removeprefix("key:") for c in predictions.columns if c.startswith("key:"))
         keys = [k for k in keys if k in outcomes.columns]
         if not keys:
             logged = sorted(c.removeprefix("key:") for c in predictions.columns if "key:" in c)
@@ -163,9 +161,7 @@ def _measure(window: pd.DataFrame, label: str, model: str, task: str, metric: st
     return float(relative[relative.abs() != math.inf].mean())
 
 
-def quality(
-    table: pd.DataFrame, plan: Mapping[str, Any], label: str
-) -> list[dict[str, Any]]:
+def quality(table: pd.DataFrame, plan: Mapping[str, Any], label: str) -> list[dict[str, Any]]:
     """Each live quality monitor's metric over its window, ending at the newest labelled
     prediction (the monitors the plan marks ``live``)."""
     measured: list[dict[str, Any]] = []

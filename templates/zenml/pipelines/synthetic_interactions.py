@@ -153,7 +153,11 @@ def generate(
     traffic = interactions(users, items, rows, rng, effects=context, max_slate=largest)
     requests = traffic["request"].to_numpy()
     first = traffic.groupby("request", sort=True)["user"].first().to_numpy()
-    when = event_times(len(first), history_days(source), end, first, rng).iloc[requests].reset_index(drop=True)
+    when = (
+        event_times(len(first), history_days(source), end, first, rng)
+        .iloc[requests]
+        .reset_index(drop=True)
+    )
     engagement = user_engagement(traffic["user"].to_numpy())
     engaged = _user_aggregated(plan, source, user)
     targets = {m.target for m in plan.models if m.source == source.name and m.target}

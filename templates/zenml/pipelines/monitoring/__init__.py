@@ -1,0 +1,1 @@
+"""Drift monitoring: the logged window, the reference, the statistics, triggers and export."""
