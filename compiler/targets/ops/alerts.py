@@ -354,7 +354,8 @@ def alerts(plan: Plan) -> list[Alert]:
     found += [
         _feature_stale(view.name, view.max_staleness_seconds)
         for view in plan.features.views
-        if view.max_staleness_seconds is not None and view.online
+        # a stream view of a source with no stated freshness has no bound (0) to hold it to
+        if view.max_staleness_seconds and view.online
     ]
     found += [_drift(monitoring.drift, "warn"), _drift(monitoring.drift, "alert")]
     return found
