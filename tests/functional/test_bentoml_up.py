@@ -365,6 +365,10 @@ def test_up_once_serves_checks_prints_and_stops(served_stack: Path) -> None:
     assert _port_closed(port), "the server outlived mlopsgen up --once"
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_up_serves_until_ctrl_c_then_stops_cleanly(served_stack: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
@@ -373,6 +377,9 @@ def test_up_serves_until_ctrl_c_then_stops_cleanly(served_stack: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "COLUMNS": "200", "FAKE_OUTCOME": "promoted"},
+        # a runner that started the suite in the background ignores SIGINT, and children
+        # inherit that: Ctrl-C is what this test sends, so the child takes it as a terminal
+        preexec_fn=_interruptible,
     )
     try:
         assert process.stdout is not None
