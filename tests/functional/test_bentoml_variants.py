@@ -107,7 +107,9 @@ def test_a_repeated_transaction_is_answered_from_the_cache(base_url: str) -> Non
     assert first[0] == second[0] == 200
     (fresh,), (cached,) = first[1], second[1]
     assert (fresh["cached"], cached["cached"]) == (False, True)
-    assert {**cached, "cached": False} == fresh
+    # the same answer, as another prediction: a new id, the same model versions
+    assert cached["prediction_id"] != fresh["prediction_id"]
+    assert {**cached, "cached": False, "prediction_id": fresh["prediction_id"]} == fresh
     status, text = get(f"{base_url}/metrics")
     assert status == 200
     assert 'mlopsgen_cache_requests_total{result="hit"}' in text
