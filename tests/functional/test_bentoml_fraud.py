@@ -280,10 +280,13 @@ def test_outcomes_that_arrive_later_join_the_logged_predictions(
         for i, (row, fraud) in enumerate(zip(rows, labels, strict=False))
     ]
     outcomes.append({"transaction_id": "never-served", "is_fraud": True, "fraud_loss_usd": 1.0})
+    # the same transaction twice in one file: the later row is its outcome
+    outcomes.append({**outcomes[0], "fraud_loss_usd": 99.0})
     (trained / "outcomes-1.jsonl").write_text("\n".join(map(json.dumps, outcomes)) + "\n")
     done = run_in_stack(trained, ["-m", "pipelines.outcomes", "outcomes-1.jsonl"])
     report = json.loads(done.stdout)
-    assert (report["joined"], report["unmatched"], report["label"]) == (3, 1, "is_fraud")
+    assert (report["joined"], report["superseded"], report["unmatched"]) == (3, 1, 1)
+    assert report["label"] == "is_fraud"
     table = {r["prediction_id"]: r for r in run_json(trained, OUTCOME_TABLE)}
     for answer, row, fraud in zip(answers, rows, labels, strict=False):
         joined = table[answer["prediction_id"]]
@@ -291,6 +294,7 @@ def test_outcomes_that_arrive_later_join_the_logged_predictions(
         assert joined["is_fraud"] is fraud
         assert json.loads(joined["model_versions"]) == answer["model_versions"]
         assert (joined["variant"], joined["decision"]) == (answer["variant"], answer["decision"])
+    assert table[answers[0]["prediction_id"]]["fraud_loss_usd"] == 99.0
     # a correction names the prediction itself; it replaces the earlier outcome
     correction = {"prediction_id": answers[1]["prediction_id"], "is_fraud": True}
     (trained / "outcomes-2.jsonl").write_text(json.dumps(correction) + "\n")

@@ -90,7 +90,8 @@ def read_predictions(folder: Path) -> pd.DataFrame:
 
 
 def join_outcomes(predictions: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """The outcomes, each with the prediction it labels (unmatched outcomes are dropped).
+    """The outcomes, each with the prediction it labels (unmatched outcomes are dropped; a
+    prediction two outcome rows name appears twice, the later row last).
 
     Raises:
         OutcomeError: the outcomes name no prediction id and share no request key.
@@ -112,7 +113,7 @@ def join_outcomes(predictions: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataF
         left = left.drop_duplicates(keys, keep="last")
     carried = [c for c in outcomes.columns if c not in left.columns or c in keys]
     joined = left.merge(outcomes[carried], on=keys, how="inner", validate="one_to_many")
-    return joined.drop_duplicates("prediction_id", keep="last").reset_index(drop=True)
+    return joined.reset_index(drop=True)
 
 
 def _upsert(root: Path, joined: pd.DataFrame) -> pd.DataFrame:
@@ -238,7 +239,8 @@ def ingest(outcomes_path: Path, predictions: Path, root: Path) -> dict[str, Any]
     logged = read_predictions(predictions)
     if logged.empty:
         raise OutcomeError(f"no prediction log in {predictions}: serve the model first")
-    joined = join_outcomes(logged, outcomes)
+    matched = join_outcomes(logged, outcomes)
+    joined = matched.drop_duplicates("prediction_id", keep="last").reset_index(drop=True)
     table = _upsert(root, joined)
     label = _label(plan)
     measured = quality(table, plan, label)
@@ -248,7 +250,8 @@ def ingest(outcomes_path: Path, predictions: Path, root: Path) -> dict[str, Any]
     return {
         "outcomes": len(outcomes),
         "joined": len(joined),
-        "unmatched": len(outcomes) - len(joined),
+        "superseded": len(matched) - len(joined),
+        "unmatched": len(outcomes) - len(matched),
         "labelled_predictions": len(table),
         "label": label,
         "quality": measured,
