@@ -210,10 +210,10 @@ def test_exposures_are_counted_and_logged_by_variant(
         assert float(line.rsplit(" ", 1)[1]) >= 1
 
 
-def _logged_predictions(trained: Path) -> dict[str, dict[str, Any]]:
-    """Every line of the stack's prediction log, by prediction id."""
+def _logged_predictions(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every line of a prediction log folder, by prediction id."""
     lines: dict[str, dict[str, Any]] = {}
-    for path in sorted((trained / ".mlopsgen" / "predictions").glob("predictions-*.jsonl")):
+    for path in sorted(folder.glob("predictions-*.jsonl")):
         for text in path.read_text(encoding="utf-8").splitlines():
             line = json.loads(text)
             lines[line["prediction_id"]] = line
@@ -230,7 +230,7 @@ def test_every_answer_carries_a_new_id_and_the_model_versions_and_is_logged(
     ids = [answer["prediction_id"] for answer in answers]
     assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
     assert all(answer["model_versions"] == dict.fromkeys(MODELS, "1") for answer in answers)
-    logged = _logged_predictions(trained)
+    logged = _logged_predictions(trained / ".mlopsgen" / "predictions")
     plan = json.loads((trained / "plan.json").read_text())
     fraction = plan["monitoring"]["drift"]["sample_fraction"]
     for row, answer in zip(rows, answers, strict=True):
@@ -355,7 +355,7 @@ def test_the_saturation_sample_scores_the_other_arm_and_feeds_the_read_out(
     (trained / "saturation-rows.json").write_text(json.dumps(rows))
     log = trained / "saturation-log"
     expected = run_json(trained, SATURATION, extra_env={"MLOPSGEN_PREDICTION_LOG": str(log)})
-    lines = {line["prediction_id"]: line for line in _lines(log)}
+    lines = _logged_predictions(log)
     for item in expected:
         line = lines[item["prediction_id"]]
         assert (line["differs"], line["other_variant"]) == (item["differs"], item["other"])
@@ -376,14 +376,6 @@ def test_the_saturation_sample_scores_the_other_arm_and_feeds_the_read_out(
     saturation = report["saturation"]
     assert saturation["sampled_requests"] == len(expected)
     assert saturation["differing_requests"] == sum(item["differs"] for item in expected)
-
-
-def _lines(folder: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(text)
-        for path in sorted(folder.glob("*.jsonl"))
-        for text in path.read_text(encoding="utf-8").splitlines()
-    ]
 
 
 def test_outcomes_that_name_no_prediction_are_refused_with_the_columns_to_add(

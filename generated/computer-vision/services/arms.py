@@ -37,6 +37,7 @@ from pipelines.stack_plan import StackPlan
 from pipelines.tasks import family_of
 from services import metrics
 from services.experiments import Experiment, assign_row, experiments_from_plan
+from services.prediction_log import sampled
 from services.serving_plan import ServingConfig
 
 __all__ = ["LOGGER", "Arm", "Arms"]
@@ -112,8 +113,7 @@ class Arms:
         """Whether the row of ``arm`` joins its experiment's saturation sample (by the id, at
         the plan's ``disagreement_sample_fraction``)."""
         experiment = next(e for e in self.experiments if e.name == arm.experiment)
-        share = experiment.disagreement_sample_fraction
-        return share >= 1.0 or int(prediction_id[:8], 16) < share * 0x1_0000_0000
+        return sampled(prediction_id, experiment.disagreement_sample_fraction)
 
     def _arm(self, row: Mapping[str, Any]) -> Arm | None:
         for experiment in self.experiments:

@@ -26,14 +26,16 @@ import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from services.arms import Arm
+from pipelines.monitoring.window import LOG_VARIABLE
+from pipelines.monitoring.window import log_folder as read_folder
 from services.serving_plan import ServingConfig, service_root
 
+if TYPE_CHECKING:  # the arms module samples by this module's rule: no import at run time
+    from services.arms import Arm
 __all__ = ["LOG_VARIABLE", "PredictionLog", "log_folder", "sampled"]
 
-LOG_VARIABLE = "MLOPSGEN_PREDICTION_LOG"
 #: A child of BentoML's logger, where the lines go when the folder is ``-``.
 LOGGER = logging.getLogger("bentoml.mlopsgen.predictions")
 _ID_ROLES = ("id", "entity")
@@ -41,16 +43,15 @@ _ID_ROLES = ("id", "entity")
 
 def log_folder(root: Path | None = None) -> Path | None:
     """The folder of the prediction log, or None when the lines go to the service log."""
-    chosen = os.environ.get(LOG_VARIABLE)
-    if chosen == "-":
+    if os.environ.get(LOG_VARIABLE) == "-":
         return None
-    if chosen:
-        return Path(chosen)
-    return (root or service_root()) / ".mlopsgen" / "predictions"
+    return read_folder(root or service_root())
 
 
 def sampled(prediction_id: str, fraction: float) -> bool:
-    """Whether the line of ``prediction_id`` (hex) carries the request's inputs."""
+    """Whether ``prediction_id`` (hex) falls in a ``fraction`` of predictions, by its first
+    32 bits: the drift sample's lines carry the request's inputs, the saturation sample's
+    are scored again as the other arm (:meth:`services.arms.Arms.compared`)."""
     if fraction >= 1.0:
         return True
     return int(prediction_id[:8], 16) < fraction * 0x1_0000_0000

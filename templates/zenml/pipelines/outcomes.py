@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -36,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipelines.monitoring.window import log_folder
 from pipelines.stack_plan import stack_root
 
 __all__ = [
@@ -263,8 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = stack_root()
     parser = argparse.ArgumentParser(prog="python -m pipelines.outcomes", description=__doc__)
     parser.add_argument("outcomes", type=Path, help="outcome file: parquet, CSV or JSON lines")
-    default = os.environ.get("MLOPSGEN_PREDICTION_LOG") or str(root / ".mlopsgen/predictions")
-    parser.add_argument("--predictions", type=Path, default=Path(default))
+    parser.add_argument("--predictions", type=Path, default=log_folder(root))
     args = parser.parse_args(argv)
     try:
         report = ingest(args.outcomes, args.predictions, root)
