@@ -141,6 +141,10 @@ def test_a_staging_ranker_is_exported_beside_production_and_serves_the_treatment
     # the last test of the module: it changes the registry the tests above were served from
     retrained = run_pipelines(trained, "--pipeline", "train_ranker", "--rows", ROWS)
     assert retrained.returncode == 0, retrained.stderr[-6000:]
+    assert "ranker version 2: passed its gates: rolling out" in retrained.stdout
+    # finish the rollout by hand: version 2 becomes production, version 1 is archived
+    promoted = run_in_stack(trained, ["-m", "pipelines.rollout", "promote", "--model", "ranker"])
+    assert "ranker version 2: promoted" in promoted.stdout
     assert run_json(trained, FIRST_RANKER_TO_STAGING) == "2"
     done = run_in_stack(trained, ["-m", "services.export"])
     lines = done.stdout.strip().splitlines()

@@ -232,15 +232,19 @@ def test_shifted_window_alerts_and_retrains_through_the_gates(stack: Path) -> No
     assert sorted(report["retrain"]) == SHIFTED_MODELS
     assert report["retraining"] == {"exit_code": 0, "models": SHIFTED_MODELS}
     assert "retraining: fraud_lgbm: drift: psi" in output
-    # the retraining run went through the gates: a new version each, promoted on its gates
+    # the retraining run went through the gates: a new version each, passed on its gates and
+    # rolling out against production, which keeps serving until the rollout's last step
     outcome = json.loads((stack / ".mlopsgen" / "last-run.json").read_text(encoding="utf-8"))
     summaries = {m["name"]: m for m in outcome["models"]}
     assert sorted(summaries) == SHIFTED_MODELS
     after = run_json(stack, PRODUCTION)
+    rollouts = json.loads((stack / ".mlopsgen" / "rollout.json").read_text())["rollouts"]
     for model in SHIFTED_MODELS:
         summary = summaries[model]
         assert int(summary["version"]) == before[model] + 1
         assert summary["gates"] and all(g["passed"] for g in summary["gates"])
-        assert summary["promoted"] is True
-        assert after[model] == before[model] + 1
+        assert summary["promoted"] is True and summary["rollout"] == "pending"
+        assert after[model] == before[model]
+        assert rollouts[model]["candidate"] == summary["version"]
+        assert rollouts[model]["status"] == "running"
     assert after["txn_anomaly"] == before["txn_anomaly"]

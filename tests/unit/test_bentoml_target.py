@@ -24,6 +24,7 @@ RUNTIME = (
     "services/__init__.py",
     "services/arms.py",
     "services/cache.py",
+    "services/canary.py",
     "services/decision.py",
     "services/experiments.py",
     "services/export.py",

@@ -9,10 +9,23 @@ from __future__ import annotations
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.filters_markup import markdown_code
 from mlopsgen.targets.ops.alerts import alerts
+from mlopsgen.targets.zenml.rollout_readme import rolls_out
 
 __all__ = ["MONITORING_HEADING", "RUNBOOK_HEADING", "monitoring_section", "runbook_section"]
 
 MONITORING_HEADING = "Monitoring"
+_ROLLED_BACK = (
+    "Rollout rolled back (`python -m pipelines.rollout step` exit 4)",
+    "A candidate broke the error or quality bound on its own rows during a step (see "
+    "Rollout): production answers every unit again and the candidate is `archived` in the "
+    "Model Control Plane. `python -m pipelines.rollout status` gives the reason, also in the "
+    "version's `rollout` metadata. Errors: read the service log for the candidate's "
+    "traceback (`rollout of <model>: candidate <n> failed`) and compare "
+    "`mlopsgen_rollout_model_seconds` by arm. Quality: compare the candidate's training data "
+    "and labels with production's (`python -m pipelines.drift --no-retrain`). Fix, retrain "
+    "(the run starts a new rollout), or start it again by hand with "
+    "`python -m pipelines.rollout start --model <model> --version <n>`.",
+)
 RUNBOOK_HEADING = "Runbook"
 
 _CHECKS = """\
@@ -42,8 +55,9 @@ _ENTRIES = {
         "Errors and 503s are spending the availability budget faster than the month allows "
         "(the alert's name says over which window). Look at `mlopsgen_requests_total` by "
         "`outcome`: `error` points at the service or a dependency (online store, model "
-        "loading: the service log), `shed` at capacity (see requests shed). Roll back a model "
-        "version promoted just before the burn began.",
+        "loading: the service log), `shed` at capacity (see requests shed). A model version "
+        "rolling out is judged on its own rows by `python -m pipelines.rollout step`; roll "
+        "back a version promoted just before the burn began.",
     ),
     "latency-above-objective": (
         "Latency above objective (`LatencyAboveObjective`)",
@@ -157,4 +171,6 @@ def runbook_section(plan: Plan) -> str:
     for anchor in used:
         title, text = _ENTRIES[anchor]
         parts.append(f'<a id="{anchor}"></a>\n**{title}.** {text}')
+    if rolls_out(plan):
+        parts.append(f'<a id="rollout-rolled-back"></a>\n**{_ROLLED_BACK[0]}.** {_ROLLED_BACK[1]}')
     return "\n\n".join(parts)

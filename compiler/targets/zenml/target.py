@@ -23,6 +23,7 @@ from mlopsgen.targets.base import Rendered
 from mlopsgen.targets.literals import FILTERS
 from mlopsgen.targets.zenml.drift_readme import DRIFT_HEADING, drift_section
 from mlopsgen.targets.zenml.experiments_readme import EXPERIMENTS_HEADING, experiments_section
+from mlopsgen.targets.zenml.rollout_readme import ROLLOUT_HEADING, rollout_section
 from mlopsgen.targets.zenml.views import (
     README_HEADING,
     batch_modules,
@@ -120,6 +121,9 @@ class ZenMLTarget:
         }
         if plan.serving.experiments:
             sections[EXPERIMENTS_HEADING] = experiments_section(plan)
+        rollout = rollout_section(plan)
+        if rollout is not None:
+            sections[ROLLOUT_HEADING] = rollout
         return Rendered(
             files=dict(sorted(files.items())),
             purposes=purposes,

@@ -5,8 +5,10 @@
 Run from the stack root. Pipelines: ``train_<model>`` for every trainable model (the
 default: all of them), ``batch_<model>`` for batch scoring, and ``drift``, the drift and
 new-labels check that retrains what the plan's triggers name (``pipelines/drift.py``; it runs
-after the others named with it). Exit codes: 0 every model
-promoted, 3 the run worked but a gate kept at least one candidate out, 4 the run failed
+after the others named with it). A candidate that passes its gates while an
+older version serves online becomes the candidate of a rollout, started here
+(``python -m pipelines.rollout``: the plan's canary steps), not production at once.
+Exit codes: 0 every model promoted or rolling out, 3 the run worked but a gate kept at least one candidate out, 4 the run failed
 (a data problem prints its report, without a traceback). The outcome is written to
 ``.mlopsgen/last-run.json``; progress goes to ``$MLOPSGEN_EVENTS`` as JSON lines.
 
@@ -151,6 +153,26 @@ def run_pipeline(name: str, module: str, args: argparse.Namespace) -> dict[str, 
     return summary
 
 
+def _verdict(plan: StackPlan, summary: dict[str, Any]) -> str:
+    """What became of a registered candidate; starts its rollout when it is pending."""
+    if not summary["promoted"]:
+        return "kept in staging"
+    if summary.get("rollout") != "pending":
+        return "promoted to production"
+    from datetime import UTC, datetime
+
+    from pipelines.rollout.controller import Refused, start
+
+    try:
+        rollout = start(plan, stack_root(), summary["name"], summary["version"], datetime.now(UTC))
+    except Refused as err:
+        return f"passed its gates, in staging; its rollout did not start ({err})"
+    return (
+        f"passed its gates: rolling out at {rollout.percent:g}% of units against production "
+        f"version {rollout.baseline} (`python -m pipelines.rollout step` advances it)"
+    )
+
+
 def _cron(plan: StackPlan, name: str) -> str:
     """The schedule of pipeline ``name``: the batch cron, the trigger check's (drift), or its
     model's retraining cron."""
@@ -225,8 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_FAILED
         if summary is not None:
             models.append(summary)
-            verdict = "promoted to production" if summary["promoted"] else "kept in staging"
-            print(f"{summary['name']} version {summary['version']}: {verdict}")
+            print(f"{summary['name']} version {summary['version']}: {_verdict(plan, summary)}")
     kept_out = any(not m["promoted"] for m in models)
     if len(names) > names.count(DRIFT):
         _write_outcome(root, "kept_out" if kept_out else "promoted", None, models)

@@ -46,7 +46,9 @@ __all__ = [
     "OutcomeError",
     "ingest",
     "join_outcomes",
+    "label_column",
     "main",
+    "measure",
     "quality",
     "read_predictions",
 ]
@@ -150,8 +152,9 @@ def _binary(window: pd.DataFrame, label: str, model: str, metric: str) -> float:
     return counts[top] / denominator if denominator else math.nan
 
 
-def _measure(window: pd.DataFrame, label: str, model: str, task: str, metric: str) -> float:
-    """``metric`` of ``model`` over the labelled predictions ``window``."""
+def measure(window: pd.DataFrame, label: str, model: str, task: str, metric: str) -> float:
+    """``metric`` of ``model`` over the labelled predictions ``window`` (a rollout's checks
+    measure its candidate's predictions with it too)."""
     if task == "binary_classification":
         return _binary(window, label, model, metric)
     said = window["prediction"].map(json.loads)
@@ -183,7 +186,7 @@ def quality(table: pd.DataFrame, plan: Mapping[str, Any], label: str) -> list[di
                 "model": model,
                 "metric": metric,
                 "window": monitor["window"],
-                "value": _measure(window, label, model, str(tasks.get(model)), metric),
+                "value": measure(window, label, model, str(tasks.get(model)), metric),
                 "rows": len(window),
                 "min": monitor.get("min"),
                 "max": monitor.get("max"),
@@ -220,7 +223,7 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_json(path, lines=path.suffix == ".jsonl")
 
 
-def _label(plan: Mapping[str, Any]) -> str:
+def label_column(plan: Mapping[str, Any]) -> str:
     """The label column of the served models' source (``label`` when the plan has none)."""
     served = set((plan.get("serving") or {}).get("models") or ())
     sources = {s["name"]: s for s in plan["data"]["sources"]}
@@ -242,7 +245,7 @@ def ingest(outcomes_path: Path, predictions: Path, root: Path) -> dict[str, Any]
     matched = join_outcomes(logged, outcomes)
     joined = matched.drop_duplicates("prediction_id", keep="last").reset_index(drop=True)
     table = _upsert(root, joined)
-    label = _label(plan)
+    label = label_column(plan)
     measured = quality(table, plan, label)
     metrics = root / METRICS
     metrics.parent.mkdir(parents=True, exist_ok=True)

@@ -16,11 +16,18 @@ saved too, as ``<model>--<stage>`` (:func:`stage_tag`), so the service loads bot
 stage version is not an error: the arm is served by production (said here and when the
 service starts), and an older copy of that stage is removed from the store, so an arm never
 serves a version the registry no longer holds in that stage.
+
+A model under rollout (``python -m pipelines.rollout start``) also has its candidate version,
+by number, saved as ``<model>--canary``; the service gives it the rollout step's share of
+units (:mod:`services.canary`). The rollout state's modification time is then renewed, so a
+running service loads the stored candidate on its next request, without a restart. Without a rollout in progress, or once the candidate is
+production, an older ``--canary`` copy is removed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +47,8 @@ __all__ = [
 
 EXIT_NO_PRODUCTION = 3
 PRODUCTION = "production"
+#: The stage name a rollout's candidate is stored under (``services.canary`` loads it).
+CANARY = "canary"
 #: The file of a stored model holding the pickled fitted object (``services.models`` reads it).
 MODEL_FILE = "fitted.pkl"
 
@@ -78,7 +87,8 @@ def arm_stages(config: ServingConfig) -> list[tuple[ServedModel, str]]:
 
 
 def _version(model: ServedModel, stage: str) -> tuple[Any, str] | None:
-    """The fitted object and version number of ``model``'s ``stage`` version, if any."""
+    """The fitted object and version number of ``model``'s ``stage`` version (a stage, or
+    a version number), if any."""
     from pipelines.models import model_version
 
     try:
@@ -165,6 +175,40 @@ def export_models(config: ServingConfig, notes: list[str] | None = None) -> list
             continue
         tag = _save(config, model, stage, *staged)
         done.append(Exported(model=model.name, zenml_version=staged[1], tag=tag, stage=stage))
+    production = {item.model: item.zenml_version for item in done if item.stage == PRODUCTION}
+    done.extend(_export_candidates(config, production))
+    return done
+
+
+def _export_candidates(config: ServingConfig, production: dict[str, str]) -> list[Exported]:
+    """Save the candidate version of each model under rollout as ``<model>--canary``."""
+    from pipelines.rollout.state import read_rollouts, state_path
+    from services.serving_plan import service_root
+
+    rollouts = read_rollouts(state_path(service_root()))
+    done = []
+    for model in config.models:
+        rollout = rollouts.get(model.name)
+        if (
+            not model.trainable
+            or rollout is None
+            or rollout.percent <= 0
+            or production.get(model.name) == rollout.candidate
+        ):
+            _forget(stage_tag(model, CANARY))
+            continue
+        found = _version(model, rollout.candidate)
+        if found is None:
+            raise NoProductionVersion(
+                f"model {model.name!r} has no version {rollout.candidate} with a 'model' "
+                "artifact, though its rollout names it: roll it back with "
+                f"`python -m pipelines.rollout rollback --model {model.name}`"
+            )
+        tag = _save(config, model, CANARY, *found)
+        done.append(Exported(model=model.name, zenml_version=found[1], tag=tag, stage=CANARY))
+    if done:
+        # a running service re-reads the state when it changes: it then loads the new copy
+        os.utime(state_path(service_root()))
     return done
 
 

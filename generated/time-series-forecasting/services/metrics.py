@@ -6,8 +6,10 @@ Names are fixed (dashboards and alerts of the monitoring files query them):
 ``mlopsgen_request_latency_seconds`` (histogram by ``endpoint``), ``mlopsgen_requests_total``
 (by ``endpoint`` and ``outcome``: ok, invalid, error, shed), ``mlopsgen_batch_size``,
 ``mlopsgen_shed_requests_total``, ``mlopsgen_experiment_exposures_total`` (by
-``experiment`` and ``variant``) and ``mlopsgen_cache_requests_total`` (by ``result``: hit,
-miss). They are ``prometheus_client`` metrics created through
+``experiment`` and ``variant``), ``mlopsgen_cache_requests_total`` (by ``result``: hit,
+miss), and for a rollout ``mlopsgen_rollout_rows_total`` (by ``model``, ``version``, ``arm``:
+canary or stable, and ``outcome``: ok or error) with ``mlopsgen_rollout_model_seconds`` (the model's
+scoring time per batch, by ``model`` and ``arm``), so a canary is judged on its own rows. They are ``prometheus_client`` metrics created through
 ``bentoml.metrics``, which registers them where BentoML's multi-process ``/metrics`` reads
 them (every worker is a process of its own).
 """
@@ -23,6 +25,8 @@ __all__ = [
     "OUTCOMES",
     "REQUESTS",
     "REQUEST_LATENCY",
+    "ROLLOUT_ROWS",
+    "ROLLOUT_SECONDS",
     "SHED_REQUESTS",
     "outcome_of",
 ]
@@ -83,6 +87,18 @@ CACHE_REQUESTS = bentoml.metrics.Counter(
     name="mlopsgen_cache_requests_total",
     documentation="Rows looked up in the prediction cache, by result (hit, miss).",
     labelnames=["result"],
+)
+
+ROLLOUT_ROWS = bentoml.metrics.Counter(
+    name="mlopsgen_rollout_rows_total",
+    documentation="Rows of a model under rollout, by version, arm (canary, stable) and outcome.",
+    labelnames=["model", "version", "arm", "outcome"],
+)
+ROLLOUT_SECONDS = bentoml.metrics.Histogram(
+    name="mlopsgen_rollout_model_seconds",
+    documentation="Time a model under rollout took to score a batch, by arm (canary, stable).",
+    labelnames=["model", "arm"],
+    buckets=LATENCY_BUCKETS,
 )
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "ModelsMissing",
     "load_models",
     "load_stage_models",
+    "load_tagged",
     "missing_models",
     "model_versions",
     "require_models",
@@ -66,6 +67,15 @@ def _load(stored: Any) -> Any:
 
     with open(stored.path_of(MODEL_FILE), "rb") as handle:
         return cloudpickle.load(handle)
+
+
+def load_tagged(tag: str) -> tuple[Any, str] | None:
+    """The fitted object stored as ``tag`` and the ZenML version it was exported from, or
+    None when the store has no such model."""
+    stored = _stored(tag)
+    if stored is None:
+        return None
+    return _load(stored), str(stored.info.metadata.get("zenml_version", "unknown"))
 
 
 def load_stage_models(config: ServingConfig) -> tuple[dict[tuple[str, str], Any], list[str]]:

@@ -4,7 +4,8 @@
 
 Every answer is logged with its ``prediction_id`` (also in the response, so a caller can send
 the outcome back by it), its time, the model versions that answered, the request's id and
-entity fields, the experiment arm, and what was answered. Labels and business outcomes that
+entity fields, the experiment arm, the models a rollout's candidate answered for
+(``canary``), and what was answered. Labels and business outcomes that
 arrive later (``python -m pipelines.outcomes``) are joined to these lines. A share of the
 lines, the plan's ``monitoring.drift.sample_fraction``, also carries the request's inputs,
 which the drift pipeline compares with the training data; the share is chosen by the id, so
@@ -91,6 +92,8 @@ class PredictionLog:
             "scores": answer.get("scores", {}),
             "cached": bool(answer.get("cached")),
         }
+        if answer.get("canary"):
+            line["canary"] = list(answer["canary"])
         if arm is not None:
             line.update(experiment=arm.experiment, variant=arm.variant, unit=arm.unit)
             if "differs" in answer:

@@ -12,8 +12,10 @@ when the stack has that module, else the weighted ensemble and the score thresho
 
 Around the models, the plan's request-path logic, each in a module of its own: experiment
 arms (:mod:`services.arms`: sticky assignment, the arm's ensemble or model, exposures), the
-prediction cache (:mod:`services.prediction_cache`: a hit skips the models) and routing by
-key (:mod:`services.routed`: each row to its partition's shard or the fallback).
+prediction cache (:mod:`services.prediction_cache`: a hit skips the models), routing by
+key (:mod:`services.routed`: each row to its partition's shard or the fallback) and a
+rollout's candidate versions (:mod:`services.canary`: the step's share of units, re-read from
+the rollout state on every batch; an experiment arm serving another stage wins over it).
 
 Every answer, cached or not, gets a new ``prediction_id`` and the ZenML versions of the models
 that answered (``model_versions``), and goes to the prediction log
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +40,7 @@ from pipelines.stack_plan import StackPlan, load_plan
 from pipelines.tasks import family_of
 from services import horizons, images, metrics
 from services.arms import Arm, Arms
+from services.canary import Canaries
 from services.features import OnlineFeatures
 from services.models import load_models, load_stage_models, model_versions
 from services.prediction_cache import PredictionCache
@@ -157,8 +161,10 @@ class Scorer:
         arms: Arms | None = None,
         versions: Mapping[str, str] | None = None,
         log: PredictionLog | None = None,
+        canaries: Canaries | None = None,
     ) -> None:
         self.config = config
+        self.canaries = canaries
         self.versions = dict(versions or {})
         self.log = log
         self.plan = plan
@@ -190,7 +196,8 @@ class Scorer:
         fitted = load_models(config)
         log = PredictionLog.from_config(config)
         versions = model_versions(config)
-        scorer = cls(config, load_plan(), fitted, features, policy, arms, versions, log)
+        canaries = Canaries.from_config(config, versions)
+        scorer = cls(config, load_plan(), fitted, features, policy, arms, versions, log, canaries)
         scorer.warm()
         return scorer
 
@@ -216,14 +223,15 @@ class Scorer:
             return []
         metrics.BATCH_SIZE.observe(len(rows))
         arms = self.arms.assign(rows) if self.arms is not None else [None] * len(rows)
-        answers, keys = (
-            self.cache.lookup(rows, arms) if self.cache is not None else ([None] * len(rows), [])
-        )
+        canary = self._canary(rows)
+        answers, keys = self._cached(rows, arms, canary)
         todo = [i for i, answer in enumerate(answers) if answer is None]
         if todo:
-            fresh = self._score([rows[i] for i in todo], [arms[i] for i in todo])
+            fresh = self._score(
+                [rows[i] for i in todo], [arms[i] for i in todo], [canary[i] for i in todo]
+            )
             for i, answer in zip(todo, fresh, strict=True):
-                if self.cache is not None:
+                if self.cache is not None and not canary[i]:
                     self.cache.put(keys[i], answer)
                 answers[i] = answer
         done = [answer for answer in answers if answer is not None]
@@ -231,6 +239,9 @@ class Scorer:
         for answer, arm in zip(done, arms, strict=True):
             answer["prediction_id"] = uuid.uuid4().hex
             answer.setdefault("model_versions", self.versions_of(arm))
+            for name in answer.get("canary") or ():
+                assert self.canaries is not None
+                answer["model_versions"][name] = self.canaries.candidate(name)
             if arm is not None:
                 answer["experiment"] = arm.experiment
                 answer["variant"] = arm.variant
@@ -243,6 +254,38 @@ class Scorer:
             answer.pop("differs", None)
             answer.pop("other_variant", None)
         return done
+
+    def _arm_model(self, arm: Arm | None, models: frozenset[str]) -> str | None:
+        """The model among ``models`` (whose rollout candidate took the row) that the row's
+        experiment arm served from its own stage instead, if any."""
+        if self.arms is None or arm is None or arm.model is None or arm.model not in models:
+            return None
+        return arm.model if (arm.model, arm.stage) in self.arms.stage_models else None
+
+    def _cached(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        arms: Sequence[Arm | None],
+        canary: Sequence[frozenset[str]],
+    ) -> tuple[list[dict[str, Any] | None], list[str]]:
+        """Each row's cached answer (None: score it) and cache key; a rollout candidate's
+        rows are never looked up (see :mod:`services.canary`)."""
+        answers: list[dict[str, Any] | None] = [None] * len(rows)
+        keys = [""] * len(rows)
+        if self.cache is None:
+            return answers, keys
+        plain = [i for i, models in enumerate(canary) if not models]
+        found, found_keys = self.cache.lookup([rows[i] for i in plain], [arms[i] for i in plain])
+        for i, answer, key in zip(plain, found, found_keys, strict=True):
+            answers[i], keys[i] = answer, key
+        return answers, keys
+
+    def _canary(self, rows: Sequence[Mapping[str, Any]]) -> list[frozenset[str]]:
+        """Per row, the models whose rollout candidate takes it (the state re-read first)."""
+        if self.canaries is None:
+            return [frozenset()] * len(rows)
+        self.canaries.refresh()
+        return self.canaries.assign(rows)
 
     def _compare_arms(
         self,
@@ -276,13 +319,18 @@ class Scorer:
         return out
 
     def _score(
-        self, rows: Sequence[Mapping[str, Any]], arms: Sequence[Arm | None] | None = None
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        arms: Sequence[Arm | None] | None = None,
+        canary: Sequence[frozenset[str]] | None = None,
     ) -> list[dict[str, Any]]:
-        """The models' answers for ``rows`` (no cache, no exposure: a warm-up scores here)."""
+        """The models' answers for ``rows`` (no cache, no exposure: a warm-up scores here);
+        ``canary`` names, per row, the models whose rollout candidate takes it."""
         row_arms = list(arms) if arms is not None else [None] * len(rows)
         frame = self.frame(rows)
+        row_canary = list(canary) if canary is not None else [frozenset()] * len(rows)
         if self.slates is not None:
-            return self._slates(frame, row_arms)
+            return self._slates(frame, row_arms, row_canary)
         predictions: dict[str, list[Any]] = {}
         scores: dict[str, list[float | None]] = {}
         routed = self.routed.predict(frame, _plain) if self.routed is not None else None
@@ -293,10 +341,18 @@ class Scorer:
             if self.routed is not None and model.name in self.routed.models:
                 continue
             spec = self.plan.model(model.name)
+            started = time.perf_counter()
             out = horizons.predict(spec, self.fitted[model.name], frame)
+            if self.canaries is not None:
+                self.canaries.observe_stable(model.name, time.perf_counter() - started)
             predictions[model.name] = [_plain(v) for v in out["prediction"]]
             if "score" in out:
                 scores[model.name] = [_number(v) for v in out["score"]]
+        answered = row_canary
+        if self.canaries is not None:
+            answered = self.canaries.apply(
+                self.plan, frame, row_canary, predictions, scores, _plain
+            )
         if self.arms is not None:
             self.arms.override(self.plan, frame, row_arms, predictions, scores, _plain)
         answers = [
@@ -305,23 +361,37 @@ class Scorer:
         if routed is not None:
             for i, answer in enumerate(answers):
                 answer.update(routed.fields(i))
+        for answer, models, arm in zip(answers, answered, row_arms, strict=True):
+            by_arm = self._arm_model(arm, models)
+            if by_arm is not None:  # the arm's stage answered the row, not the candidate
+                models = models - {by_arm}
+            if models:
+                answer["canary"] = sorted(models)
         return answers
 
-    def _slates(self, frame: pd.DataFrame, arms: Sequence[Arm | None]) -> list[dict[str, Any]]:
-        """Recommendation answers: each row's slate from its arm's ranker."""
+    def _slates(
+        self,
+        frame: pd.DataFrame,
+        arms: Sequence[Arm | None],
+        canary: Sequence[frozenset[str]],
+    ) -> list[dict[str, Any]]:
+        """Recommendation answers: each row's slate from its rollout's or arm's ranker."""
         assert self.slates is not None
         name = self.slates.ranking
         production = self.fitted[name]
-        rankers = [
-            production if self.arms is None else self.arms.fitted(name, arm, production)
-            for arm in arms
-        ]
+        rankers, answered = [production] * len(arms), [frozenset[str]()] * len(arms)
+        if self.canaries is not None:
+            rankers, answered = self.canaries.rankers(name, canary, production)
+        if self.arms is not None:
+            rankers = [self.arms.fitted(name, arm, r) for arm, r in zip(arms, rankers, strict=True)]
         slates = self.slates.rank(frame, rankers)
         labels = [name if self.arms is None else self.arms.label(name, arm) for arm in arms]
-        return [
-            {"prediction": slate, "model": label, "scores": {}}
-            for slate, label in zip(slates, labels, strict=True)
-        ]
+        out: list[dict[str, Any]] = []
+        for slate, label, models in zip(slates, labels, answered, strict=True):
+            out.append({"prediction": slate, "model": label, "scores": {}})
+            if models:
+                out[-1]["canary"] = sorted(models)
+        return out
 
     def _answer(
         self,

@@ -46,3 +46,5 @@ class Prediction(BaseModel):
     cached: bool | None = None
     prediction_id: str | None = None
     model_versions: dict[str, str] = Field(default_factory=dict)
+    #: The models a rollout's candidate version answered for (``services.canary``).
+    canary: list[str] | None = None

@@ -1,0 +1,1 @@
+"""Progressive rollout of a promoted model version: canary steps, checks and rollback."""
