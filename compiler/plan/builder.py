@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from mlopsgen import __version__
 from mlopsgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
-from mlopsgen.plan import calibration, cloud, compute, cost, data, instances
+from mlopsgen.plan import calibration, capacity, cloud, compute, cost, data, instances
 from mlopsgen.plan.availability import plan_availability, plan_zones, zone_candidates
 from mlopsgen.plan.features import StoreDemand, plan_features
 from mlopsgen.plan.ir.data import FeaturesPlan, ModelPlan, SystemPlan, TrainingPlan
+from mlopsgen.plan.ir.llm import LlmPlan
 from mlopsgen.plan.ir.ops import (
     BusinessMetricPlan,
     BusinessPlan,
@@ -29,6 +30,7 @@ from mlopsgen.plan.ir.ops import (
 )
 from mlopsgen.plan.ir.root import PLAN_VERSION, Plan
 from mlopsgen.plan.ir.serving import BatchJobPlan, ServingPlan
+from mlopsgen.plan.llm.planner import plan_language_models
 from mlopsgen.plan.model_plans import plan_models
 from mlopsgen.plan.monitoring import plan_monitoring
 from mlopsgen.plan.names import K8sName, PythonIdentifier
@@ -56,8 +58,12 @@ class PlanResult:
         return not has_errors(self.diagnostics)
 
 
-def _gpu_class(spec: Spec, rec: Recorder) -> str | None:
-    """The GPU class: the spec's, T4 when models need GPUs and none is named, or None."""
+def _gpu_class(spec: Spec, rec: Recorder, llm_plans: dict[str, LlmPlan]) -> str | None:
+    """The GPU class: a served language model's chosen class, the spec's, T4 when models
+    need GPUs and none is named, or None."""
+    served = [llm_plans[name] for name in spec.serving.models if name in llm_plans]
+    if served:
+        return served[0].gpu_class
     wanted = spec.infrastructure.gpu_class
     needs = any(m.gpu.training or m.gpu.serving for m in spec.models)
     if wanted is None and not needs:
@@ -226,8 +232,9 @@ def build_plan(loaded: LoadedSpec) -> PlanResult:
     spec = loaded.spec
     rec = Recorder(loaded.source_map)
     provider = spec.infrastructure.cloud
-    gpu_class = _gpu_class(spec, rec)
-    models = plan_models(spec, rec, gpu_class)
+    llm_plans = plan_language_models(spec, rec, capacity.throughput(spec)[0])
+    gpu_class = _gpu_class(spec, rec, llm_plans)
+    models = plan_models(spec, rec, gpu_class, llm_plans)
     training = plan_training(spec, rec, models, gpu_class)
     sized = with_training_resources(models, training.models)
     designs = _zone_designs(loaded, sized, training, gpu_class)

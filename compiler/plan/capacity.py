@@ -59,18 +59,41 @@ def replicas_per_zone(needed: int, zones: int, spare: int) -> int:
     return base + spare
 
 
+def output_tokens_p50(spec: Spec) -> int | None:
+    """The median output tokens of the served text-generation model, if there is one."""
+    served = set(spec.serving.models)
+    for model in spec.models:
+        if model.name in served and model.llm is not None and model.llm.output_tokens:
+            return model.llm.output_tokens.p50
+    return None
+
+
 def throughput(spec: Spec) -> tuple[float, float]:
-    """Peak and average requests per second from the spec's throughput block."""
+    """Peak and average requests per second from the spec's throughput block.
+
+    A rate in output tokens per second is turned into requests by the served
+    text-generation model's median output tokens.
+    """
     load = spec.slo.throughput
     daily_average = load.requests_per_day / 86400 if load.requests_per_day else None
-    peak = load.peak_rps if load.peak_rps else (daily_average or 0) * load.peak_to_average
+    tokens = load.peak_output_tokens_per_second
+    per_request = output_tokens_p50(spec)
+    if tokens is not None and per_request:
+        peak = tokens / per_request
+    else:
+        peak = load.peak_rps if load.peak_rps else (daily_average or 0) * load.peak_to_average
     average = daily_average if daily_average is not None else peak / load.peak_to_average
     return peak, average
 
 
-def _record_load(spec: Spec, rec: Recorder, peak: float, average: float) -> None:
+def record_load(spec: Spec, rec: Recorder, peak: float, average: float) -> None:
+    """Record the peak and average request rates the capacity is planned for."""
     load = spec.slo.throughput
-    if load.peak_rps:
+    tokens = load.peak_output_tokens_per_second
+    if tokens is not None:
+        peak_formula = "peak_output_tokens_per_second / output tokens p50"
+        peak_how = f"{fmt(tokens)} / {output_tokens_p50(spec)}"
+    elif load.peak_rps:
         peak_how, peak_formula = f"{fmt(peak)} (stated)", "peak_rps"
     else:
         peak_formula = "requests_per_day / 86400 × peak_to_average"
@@ -196,7 +219,7 @@ def plan_capacity(
 ) -> CapacityPlan:
     """Utilisation target, replicas by Little's law and their spread over zones."""
     peak, average = throughput(spec)
-    _record_load(spec, rec, peak, average)
+    record_load(spec, rec, peak, average)
     service = path_service_time_ms(stages)
     rps = path_replica_rps(stages, hit)
     _record_path(rec, stages, hit, service, rps)
@@ -214,7 +237,7 @@ def plan_capacity(
     per_zone = replicas_per_zone(needed, zones, spare)
     total = per_zone * zones
     scaling = clean(rho * needed / total, 4)
-    _record_spread(spec, rec, needed, zones, spare, per_zone, total, rho, scaling)
+    record_spread(spec, rec, needed, zones, spare, per_zone, total, rho, scaling)
     return CapacityPlan(
         peak_rps=clean(peak),
         average_rps=clean(average),
@@ -306,7 +329,7 @@ def _record_replicas(
     )
 
 
-def _record_spread(
+def record_spread(
     spec: Spec,
     rec: Recorder,
     needed: int,

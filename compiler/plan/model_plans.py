@@ -11,11 +11,16 @@ so the Kubernetes stack configuration is generated rather than guessed.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from mlopsgen.plan import calibration
 from mlopsgen.plan.gates import merge_gates
 from mlopsgen.plan.ir.data import CalibrationPlan, InputPlan, ModelPlan, PartitionPlan, StepPlan
-from mlopsgen.plan.record import Recorder, count, fmt
+from mlopsgen.plan.ir.llm import LlmPlan
+from mlopsgen.plan.llm.model import OCCUPANCY
+from mlopsgen.plan.llm.options import host_pod_memory_gib
+from mlopsgen.plan.llm.planner import LLM_TASKS
+from mlopsgen.plan.record import Recorder, clean, count, fmt
 from mlopsgen.spec.models.data import FeatureDef, FeatureView, Source
 from mlopsgen.spec.models.ml import ModelSpec
 from mlopsgen.spec.models.root import Spec
@@ -240,11 +245,50 @@ def served_models(spec: Spec) -> list[str]:
     return names
 
 
-def plan_models(spec: Spec, rec: Recorder, gpu_class: str | None) -> tuple[ModelPlan, ...]:
+def llm_calibration(llm: LlmPlan | None) -> CalibrationPlan:
+    """A language model's serving figures, from its LLM plan (per engine group).
+
+    A model the LLM planner refused (an error says why) gets nominal figures so the rest of
+    the plan stays computable; the build stops on the error.
+    """
+    if llm is None:
+        return CalibrationPlan(
+            device="gpu",
+            service_time_ms=1000.0,
+            per_replica_rps=1.0,
+            memory_mb=0.0,
+            origin="llm",
+            table_key="llm/unplanned",
+            adjustments=("no GPU option serves the model: see the planning error",),
+        )
+    e2e_s = llm.e2e_mean_ms / 1000
+    return CalibrationPlan(
+        device="gpu",
+        service_time_ms=llm.e2e_mean_ms,
+        per_replica_rps=clean(llm.max_num_seqs * OCCUPANCY / e2e_s, 6) if e2e_s else 0.0,
+        memory_mb=clean(host_pod_memory_gib(llm) * 1024, 6),
+        origin="llm",
+        table_key=f"llm/{llm.gpu_class}/tp{llm.tensor_parallel}",
+        adjustments=(
+            f"{llm.max_num_seqs} sequences per engine at {OCCUPANCY:g} occupancy, "
+            f"{llm.e2e_mean_ms:g} ms mean end-to-end",
+        ),
+    )
+
+
+def plan_models(
+    spec: Spec,
+    rec: Recorder,
+    gpu_class: str | None,
+    llm_plans: Mapping[str, LlmPlan] | None = None,
+) -> tuple[ModelPlan, ...]:
     """Resolve every model of the spec, in spec order."""
     served = set(served_models(spec))
+    llm_plans = llm_plans or {}
     plans = []
     for index, model in enumerate(spec.models):
+        llm = llm_plans.get(model.name)
+        language = model.task in LLM_TASKS
         source = model_source(spec, model)
         trainable = model.framework not in calibration.PRETRAINED_FRAMEWORKS
         target = source.schema_.get(model.target) if model.target else None
@@ -263,7 +307,7 @@ def plan_models(spec: Spec, rec: Recorder, gpu_class: str | None) -> tuple[Model
                 partition=partition_plan(spec, rec, index, model, source),
                 gates=merge_gates(spec, rec, index, model),
                 gpu_training=model.gpu.training,
-                gpu_serving=model.gpu.serving,
+                gpu_serving=llm.tensor_parallel if llm else model.gpu.serving,
                 quantization=opt.quantization,
                 pruning_sparsity=opt.pruning_sparsity,
                 max_accuracy_drop=opt.max_accuracy_drop,
@@ -272,10 +316,13 @@ def plan_models(spec: Spec, rec: Recorder, gpu_class: str | None) -> tuple[Model
                 seasonality_days=tuple(model.seasonality_days),
                 embedding_dim=model.embedding_dim,
                 params=dict(sorted(model.params.items())),
-                calibration=_calibration(rec, index, model, gpu_class, model.name in served),
+                calibration=llm_calibration(llm)
+                if language
+                else _calibration(rec, index, model, gpu_class, model.name in served),
                 trainable=trainable,
                 served=model.name in served,
                 steps=pipeline_steps(model, trainable),
+                llm=llm,
             )
         )
     return tuple(plans)

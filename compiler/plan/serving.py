@@ -17,6 +17,7 @@ from mlopsgen.plan import autoscaling, batching, capacity, data, experiments, ru
 from mlopsgen.plan.ir.data import ModelPlan
 from mlopsgen.plan.ir.serving import CachePlan, RoutingPlan, ServingPlan
 from mlopsgen.plan.latency_budget import LatencyBudget, plan_latency_budget
+from mlopsgen.plan.llm.capacity import plan_llm_capacity
 from mlopsgen.plan.names import K8sName
 from mlopsgen.plan.record import Recorder, clean, fmt
 from mlopsgen.plan.serving_path import (
@@ -121,7 +122,11 @@ def plan_serving(
     hit = cache.hit_ratio if cache is not None and cache.enabled else 0.0
     cap = hpa = pdb = None
     budget = LatencyBudget(window_ms=0.0, queue_budget_ms=None, queued_service_ms=0.0)
-    if realtime:
+    llm = next((m.llm for m in models if m.name in serving.models and m.llm), None)
+    if realtime and llm is not None:
+        cap = plan_llm_capacity(spec, rec, llm, zones)
+        hpa, pdb = autoscaling.plan_hpa(spec, rec, cap, shape)
+    elif realtime:
         budget = plan_latency_budget(spec, rec, stages, shape.workers)
         cap = capacity.plan_capacity(spec, rec, stages, zones, hit, budget)
         check_slo(spec, rec, models, stages, cap.service_time_ms, budget)
@@ -140,7 +145,9 @@ def plan_serving(
         hpa=hpa,
         pdb=pdb,
         replica=autoscaling.plan_replica(spec, rec, cap, shape, models, gpu_class),
-        batching=batching.plan_batching(spec, rec, stages if realtime else (), budget),
+        batching=batching.plan_batching(
+            spec, rec, stages if realtime and llm is None else (), budget
+        ),
         cache=cache_plan,
         routing=plan_routing(spec),
         decision=rules.plan_decision(serving.decision),

@@ -16,6 +16,7 @@ from mlopsgen.plan import calibration
 from mlopsgen.plan.calibration import Figures
 from mlopsgen.plan.ir.data import ModelPlan
 from mlopsgen.plan.ir.serving import StagePlan
+from mlopsgen.plan.llm.options import CPU_PER_GPU
 from mlopsgen.plan.record import clean
 from mlopsgen.plan.rules import rule_references
 from mlopsgen.spec.models.root import Spec
@@ -32,8 +33,15 @@ class ReplicaShape:
 
 
 def replica_shape(spec: Spec, models: tuple[ModelPlan, ...]) -> ReplicaShape:
-    """A GPU replica when any model on the path needs a GPU, else a standard CPU replica."""
+    """A GPU replica when any model on the path needs a GPU, else a standard CPU replica.
+
+    A language model's replica is one engine process over its tensor-parallel group.
+    """
     served = [m for m in models if m.served]
+    engine = next((m.llm for m in served if m.llm is not None), None)
+    if engine is not None:
+        tp = engine.tensor_parallel
+        return ReplicaShape("gpu", 1, tp, float(CPU_PER_GPU * tp))
     gpus = max((m.gpu_serving for m in served), default=0)
     if gpus > 0:
         return ReplicaShape("gpu", gpus, gpus, float(calibration.GPU_REPLICA_VCPU * gpus))

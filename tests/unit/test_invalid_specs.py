@@ -91,6 +91,12 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "gpu-class-cloud.yaml": {"E322"},
     "single-zone-9999.yaml": {"E324"},
     "single-zone-99999.yaml": {"E329"},
+    # language models
+    "llm-block-on-classifier.yaml": {"E335"},
+    "llm-context-short.yaml": {"E337"},
+    "llm-embedding-outputs.yaml": {"E338"},
+    "llm-gpu-disagrees.yaml": {"E339"},
+    "llm-shared-path.yaml": {"E340"},
     "availability-above-region.yaml": {"E329"},
     "batch-with-latency.yaml": {"E325"},
     "continuous-no-trigger.yaml": {"E326"},

@@ -9,6 +9,7 @@ schemas read them and never look at the spec.
 from __future__ import annotations
 
 from mlopsgen.plan.ir.base import PlanModel
+from mlopsgen.plan.ir.llm import LlmPlan
 
 
 class SystemPlan(PlanModel):
@@ -236,6 +237,8 @@ class ModelPlan(PlanModel):
     trainable: bool
     served: bool
     steps: tuple[StepPlan, ...]
+    llm: LlmPlan | None = None
+    """A language model's GPU sizing and engine settings (text_generation, embedding)."""
 
 
 class TriggerPlan(PlanModel):

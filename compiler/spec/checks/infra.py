@@ -69,7 +69,7 @@ def check_gpus(ctx: CheckContext) -> None:
             path,
             f"{where}" + ("" if offered else "; set cloud aws or gcp, or remove gpu_class"),
         )  # which class replaces it is a choice of hardware and price: no mechanical fix
-    elif not requests:
+    elif not requests and not any(m.llm for m in ctx.spec.models):
         ctx.warn(
             "W323",
             f"gpu_class {infra.gpu_class!r} is set, but no model asks for a GPU",

@@ -51,6 +51,8 @@ MODEL_METRICS: dict[Task, tuple[str, ...]] = {
     "entity_recognition": ("f1", "precision", "recall", "macro_f1"),
     "language_identification": ("accuracy", "macro_f1", "f1"),
     "forecasting": ("mape", "smape", "mae", "rmse", "mase", "wape"),
+    "text_generation": ("perplexity", "eval_loss"),
+    "embedding": ("recall_at_k", "mrr", "ndcg_at_k"),
 }
 """Metrics the generated evaluation step computes, by task."""
 

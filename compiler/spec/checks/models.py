@@ -30,7 +30,14 @@ SUPPORTED_FRAMEWORKS: dict[str, tuple[str, ...]] = {
     "forecasting": ("statsforecast",),
 }
 
-UNSUPERVISED = frozenset({"anomaly_detection", "language_identification"})
+LANGUAGE_FRAMEWORKS: dict[str, tuple[str, ...]] = {
+    "text_generation": ("transformers",),
+    "embedding": ("transformers",),
+}
+"""Language models are sized by the LLM planner and served by an engine; ``mlopsgen plan``
+explains them, and the build says it renders no stack for them yet (E510)."""
+
+UNSUPERVISED = frozenset({"anomaly_detection", "language_identification", "embedding"})
 """Tasks that train without a label column (anomaly scores, a pre-trained language detector)."""
 
 
@@ -53,7 +60,7 @@ def check_models(ctx: CheckContext) -> None:
 
 def _check_framework(ctx: CheckContext, base: SpecPath, model: ModelSpec) -> None:
     """E333: the task and framework pair is one the training pipelines implement."""
-    supported = SUPPORTED_FRAMEWORKS.get(model.task, ())
+    supported = SUPPORTED_FRAMEWORKS.get(model.task) or LANGUAGE_FRAMEWORKS.get(model.task, ())
     if model.framework in supported:
         return
     if supported:

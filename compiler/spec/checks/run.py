@@ -40,6 +40,12 @@ E329   availability above what one region can promise (its regional SLA)
 E330   minimum_detectable_effect is a bare number: it must say relative or absolute
 E331   an experiment's baseline is neither a rate nor a mean with its standard deviation
 E332   an experiment without daily_units whose unit no entity with a cardinality keys
+E335   a language task without an llm block, or an llm block on another task
+E336   an llm architecture without parameter_count, or a family that does not suit the task
+E337   context_length shorter than a p95 request or longer than the model's context
+E338   output_tokens missing for text generation, or given for an embedding model
+E339   an llm serving GPU class the cloud does not offer or that disagrees with gpu_class
+E340   a language model sharing the serving path, or a token rate without a generator
 E401   decision rule does not parse
 E402   decision rule reads an unknown field or feature
 E403   decision rule types do not fit
@@ -70,6 +76,7 @@ from mlopsgen.spec.checks.infra import (
     check_region,
     check_serving_mode,
 )
+from mlopsgen.spec.checks.llm import check_language_models
 from mlopsgen.spec.checks.models import check_models, check_training
 from mlopsgen.spec.checks.rules import check_rules
 from mlopsgen.spec.checks.serving import check_decision, check_routing, check_served_models
@@ -83,6 +90,7 @@ CHECKS: tuple[Callable[[CheckContext], None], ...] = (
     check_entities,
     check_views,
     check_models,
+    check_language_models,
     check_training,
     check_served_models,
     check_routing,

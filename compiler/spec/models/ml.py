@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from mlopsgen.spec.models.base import SpecModel, invalid
+from mlopsgen.spec.models.llm import Llm
 from mlopsgen.spec.models.types import Cadence, FieldName, Label, Name, Text
 
 Task = Literal[
@@ -23,8 +24,12 @@ Task = Literal[
     "entity_recognition",
     "language_identification",
     "forecasting",
+    "text_generation",
+    "embedding",
 ]
-Framework = Literal["sklearn", "xgboost", "lightgbm", "pytorch", "statsforecast", "langdetect"]
+Framework = Literal[
+    "sklearn", "xgboost", "lightgbm", "pytorch", "statsforecast", "langdetect", "transformers"
+]
 ModelSize = Literal["small", "medium", "large"]
 Augmentation = Literal[
     "flip_horizontal", "random_crop", "rotate", "color_jitter", "gaussian_noise", "mixup"
@@ -114,6 +119,9 @@ class ModelSpec(SpecModel):
     """Embedding width of a retrieval model."""
     params: dict[Name, float | int | str | bool] = Field(default_factory=dict, max_length=100)
     """Framework hyper-parameters passed through unchanged."""
+    llm: Llm | None = None
+    """A language model's architecture, token lengths and token-level SLOs (text_generation,
+    embedding): the planner sizes its GPUs from them."""
 
 
 class DriftTrigger(SpecModel):

@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 
 from mlopsgen.spec.models.base import SpecModel, invalid
 from mlopsgen.spec.models.data import Data, FeatureStore
+from mlopsgen.spec.models.llm import GpuClass
 from mlopsgen.spec.models.ml import ModelSpec, Training
 from mlopsgen.spec.models.serving import Serving
 from mlopsgen.spec.models.types import Duration, FieldName, Label, Name, SystemName, Text
@@ -36,13 +37,22 @@ class Throughput(SpecModel):
     requests_per_day: float | None = Field(default=None, gt=0, le=10**13)
     peak_to_average: float = Field(default=3.0, ge=1, le=100)
     """Peak rate over the daily average, used when only requests_per_day is given."""
+    peak_output_tokens_per_second: float | None = Field(default=None, gt=0, le=10**9)
+    """Generated tokens per second at peak (a text_generation system): the peak rate is this
+    over the median output tokens per request."""
 
     @model_validator(mode="after")
     def _one_rate(self) -> Throughput:
-        if self.peak_rps is None and self.requests_per_day is None:
+        rates = (self.peak_rps, self.requests_per_day, self.peak_output_tokens_per_second)
+        if all(rate is None for rate in rates):
             raise invalid(
                 "give peak_rps, requests_per_day, or both",
                 "add `peak_rps:` (requests per second at peak) or `requests_per_day:`",
+            )
+        if self.peak_output_tokens_per_second is not None and self.peak_rps is not None:
+            raise invalid(
+                "give peak_rps or peak_output_tokens_per_second, not both",
+                "keep the one the team measures; the plan derives the other",
             )
         return self
 
@@ -155,7 +165,7 @@ class Infrastructure(SpecModel):
     region: Label | None = None
     zones: int | None = Field(default=None, ge=1, le=6)
     """At least this many zones; the plan raises it when availability needs more."""
-    gpu_class: Literal["t4", "l4", "a10g", "a100", "h100"] | None = None
+    gpu_class: GpuClass | None = None
     budget_usd_month: float | None = Field(default=None, gt=0, le=10**9)
     kubernetes_version: Label = "1.31"
 

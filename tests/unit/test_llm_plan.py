@@ -1,0 +1,119 @@
+"""The support-assistant spec plans its language model with every figure explained.
+
+It validates, the plan sizes its GPUs from memory, KV cache and token throughput (not from
+the request rate alone), carries the engine settings the service will run with, spreads the
+engine groups over the zones like any replicas, and prices the tokens. ``build`` says plainly
+that this version renders no stack for it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from mlopsgen.build import compile_stack
+from mlopsgen.cli import app
+from mlopsgen.diagnostics import SpecError
+from mlopsgen.plan import build_plan
+from mlopsgen.plan.ir.root import Plan
+from mlopsgen.plan.llm.model import OCCUPANCY
+from mlopsgen.spec.edits import apply_edits
+from mlopsgen.spec.loader import load_spec, load_spec_text
+from tests.conftest import REPO
+
+SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
+FIGURES = (
+    "weights_gib",
+    "kv_gib_per_sequence",
+    "gpu_class",
+    "tensor_parallel",
+    "sequences_per_group",
+    "max_num_seqs",
+    "gpus_needed",
+    "usd_per_million_tokens",
+    "fine_tuning_gpus",
+)
+
+
+def _plan() -> Plan:
+    result = build_plan(load_spec(SPEC))
+    assert result.ok, [d.message for d in result.diagnostics]
+    return result.plan
+
+
+def test_every_llm_figure_is_a_recorded_decision_citing_the_spec() -> None:
+    decisions = {d.name: d for d in _plan().decisions}
+    for figure in FIGURES:
+        decision = decisions[f"models.assistant.llm.{figure}"]
+        assert decision.formula and decision.computed and decision.sources, figure
+
+
+def test_gpus_come_from_kv_memory_and_the_groups_fill_the_zones() -> None:
+    plan = _plan()
+    llm = plan.models[0].llm
+    assert llm is not None
+    assert llm.max_num_seqs <= llm.sequences_per_group
+    assert llm.groups_needed * llm.max_num_seqs * OCCUPANCY >= llm.concurrent_sequences
+    assert llm.e2e_p95_ms <= 20000 and llm.tpot_p95_ms <= 100 and llm.ttft_p95_ms <= 1500
+    capacity = plan.serving.capacity
+    assert capacity is not None
+    assert capacity.replicas_needed == llm.groups_needed
+    assert capacity.replicas >= llm.groups_needed
+    assert plan.serving.replica.gpu == llm.tensor_parallel
+    assert plan.infrastructure.gpu_class == llm.gpu_class
+    chosen = [o for o in llm.options if o.gpu_class == llm.gpu_class]
+    cheaper = [
+        o
+        for o in llm.options
+        if o.rejected is None
+        and o.usd_per_million_tokens is not None
+        and llm.usd_per_million_tokens is not None
+        and o.usd_per_million_tokens < llm.usd_per_million_tokens
+    ]
+    assert chosen and not cheaper
+
+
+def test_a_named_class_is_the_one_planned() -> None:
+    text = SPEC.read_text().replace(
+        "      engine: vllm\n", "      engine: vllm\n      gpu: {serving: a10g}\n"
+    )
+    path = Path(SPEC.parent / "named.tmp.yaml")
+    try:
+        path.write_text(text)
+        plan = build_plan(load_spec(path)).plan
+    finally:
+        path.unlink()
+    llm = plan.models[0].llm
+    assert llm is not None and llm.gpu_class == "a10g"
+    assert 18 <= llm.gpus_needed <= 36
+
+
+def test_plan_json_carries_the_engine_settings() -> None:
+    result = CliRunner().invoke(app, ["plan", str(SPEC), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    llm = data["models"][0]["llm"]
+    for key in ("tensor_parallel", "max_num_seqs", "gpu_memory_utilisation", "context_tokens"):
+        assert llm[key], key
+
+
+def test_build_refuses_with_a_positioned_error() -> None:
+    with pytest.raises(SpecError) as caught:
+        compile_stack(SPEC)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "E510" and diagnostic.span is not None
+
+
+def test_weights_that_fit_no_gpu_are_refused_and_the_hint_fixes_it() -> None:
+    """70B in fp16 on T4s: E508 names the quantisation that fits; applying it plans."""
+    path = SPEC.parent / "llm-weights-fit-nothing.yaml"
+    result = build_plan(load_spec(path))
+    (refusal,) = [d for d in result.diagnostics if d.is_error]
+    assert refusal.code == "E508" and refusal.span is not None and refusal.hint
+    fixed = apply_edits(yaml.safe_load(path.read_text()), refusal.fix)
+    after = build_plan(load_spec_text(yaml.safe_dump(fixed), path.name))
+    assert not [d for d in after.diagnostics if d.is_error]
