@@ -42,7 +42,7 @@ USERS = 3000
 #: Evidence thresholds for the test's small traffic (the plan's are for real traffic).
 EVIDENCE = ("--min-rows", "40", "--min-outcomes", "40")
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rollout")]
 
 #: Register a fraud_xgb version that flags every transaction, bypassing the gates.
 WORSE_CANDIDATE = """
@@ -208,6 +208,10 @@ def test_a_worse_candidate_takes_the_first_share_of_users_and_is_rolled_back(
 def test_a_healthy_candidate_advances_step_by_step_to_production(
     stack: Path, base_url: str
 ) -> None:
+    if _status(stack).get("status") == "running":
+        # run alone (without the rollback test before it): stop the hand-made candidate first
+        code, output = _rollout(stack, "rollback", "--model", MODEL, "--reason", "by the test")
+        assert code == 0, output
     retrained = run_pipelines(stack, "--rows", ROWS, "--pipeline", f"train_{MODEL}")
     assert retrained.returncode == 0, retrained.stderr[-6000:]
     assert "passed its gates: rolling out at 5% of units" in retrained.stdout
