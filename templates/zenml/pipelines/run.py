@@ -17,6 +17,7 @@ inside the stack (``.zenml/``), quiet logging. A user's own settings of these va
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib
 import json
@@ -62,6 +63,25 @@ def use_stack_source_root(root: Path) -> None:
     from zenml.utils import source_utils
 
     source_utils.set_custom_source_root(str(root))
+
+
+def look_up_installed_packages_once() -> None:
+    """Make ZenML look the installed distributions up once per process, not per artifact.
+
+    ZenML finds the package of every stored artifact's type with
+    ``importlib.metadata.packages_distributions()``, which reads the metadata of every
+    installed distribution (a DataFrame output costs a third of a second here), and records
+    ``pip freeze``, a subprocess, twice for every pipeline it runs. What is installed does not
+    change while this process runs the stack's pipelines: the first answer is kept.
+    """
+    import importlib.metadata
+
+    from zenml.environment import Environment
+
+    lookup = functools.cache(importlib.metadata.packages_distributions)
+    importlib.metadata.packages_distributions = lookup
+    freeze = functools.cache(Environment.get_python_packages)
+    Environment.get_python_packages = staticmethod(freeze)  # type: ignore[method-assign]
 
 
 def module_stem(model: str) -> str:
@@ -227,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = pipeline_names(plan)
     names = args.pipeline or [f"train_{m.name}" for m in plan.models if m.trainable]
     use_stack_source_root(root)
+    look_up_installed_packages_once()
     if args.schedule:
         return schedule(plan, args.pipeline or sorted(table), root, args)
     models: list[dict[str, Any]] = []
