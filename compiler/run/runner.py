@@ -122,7 +122,8 @@ def run_stack(
         python = env.python
     runtime = stack / RUNTIME_DIR
     runtime.mkdir(exist_ok=True)
-    events, log = runtime / EVENTS_FILE, runtime / LOG_FILE
+    # absolute: the pipelines run from the stack root, where a relative --out means nothing
+    events, log = (runtime / EVENTS_FILE).absolute(), runtime / LOG_FILE
     for stale in (events, stack / RESULT_FILE):  # never show a previous run's progress or result
         stale.unlink(missing_ok=True)
     events.touch()

@@ -117,3 +117,32 @@ def test_a_result_off_the_contract_is_refused_with_the_reason(
         _write(tmp_path, data)
     with pytest.raises(ValueError, match=message):
         read_result(tmp_path)
+
+
+def test_the_events_file_is_found_from_the_stack_root_when_out_is_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipelines run from the stack root: a relative --out must not make them write
+    their progress to a path that means something only from the caller's folder."""
+    import sys
+    from collections.abc import Mapping
+    from types import SimpleNamespace
+
+    from mlopsgen.run import runner
+
+    monkeypatch.chdir(tmp_path)
+    stack = Path("out") / "stack"
+    (stack / "pipelines").mkdir(parents=True)
+    (stack / "pipelines" / "run.py").write_text("", encoding="utf-8")
+    monkeypatch.setattr(runner, "build_stack", lambda spec, out: SimpleNamespace(out_dir=stack))
+    seen: dict[str, str] = {}
+
+    def follow(command: list[str], cwd: Path, env: Mapping[str, str], *rest: object) -> int:
+        seen.update(env)
+        return EXIT_FAILED
+
+    monkeypatch.setattr(runner, "_follow", follow)
+    runner.run_stack(runner.RunOptions(Path("spec.yaml"), stack, python=Path(sys.executable)))
+    events = Path(seen["MLOPSGEN_EVENTS"])
+    assert events.is_absolute()
+    assert events == (tmp_path / stack / runner.RUNTIME_DIR / runner.EVENTS_FILE)

@@ -13,7 +13,6 @@ scores instead of failing the request.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,13 +33,9 @@ class OnlineFeatures:
     def _feast(self) -> Any:
         """The Feast store, opened on first use (a service without views never opens it)."""
         if self._store is None:
-            from feast import FeatureStore
+            from pipelines.feature_store import open_store
 
-            from pipelines.feature_store import FEATURE_STORE_YAML_VARIABLE
-
-            repo = (self.root / "features").resolve()
-            config = os.environ.get(FEATURE_STORE_YAML_VARIABLE, "feature_store.yaml")
-            self._store = FeatureStore(repo_path=str(repo), fs_yaml_file=repo / config)
+            self._store = open_store(self.root)
         return self._store
 
     def read(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,8 +40,10 @@ __all__ = [
     "build_feature_tables",
     "historical_features",
     "historical_view_features",
+    "import_feast",
     "materialize",
     "online_features",
+    "open_store",
     "push_from_snapshot",
     "record_freshness",
 ]
@@ -307,8 +310,32 @@ def _repo(root: Path) -> Path:
     return (root / "features").resolve()
 
 
-def _store(root: Path) -> Any:
+def import_feast() -> None:
+    """Import Feast without typeguard's instrumentation of its classes.
+
+    Feast decorates its definition classes with typeguard's ``@typechecked``, which parses and
+    compiles the whole module's source again for each method, at import: most of the time
+    ``import feast`` takes (some 3 s of every process that opens the store here: the pipelines
+    and each service worker). typeguard makes the decorator a no-op itself when Python runs
+    optimised (``-O``); this makes it one for the rest of the process, before Feast is first
+    imported. The checks only catch definitions called with arguments of the wrong type,
+    which ``feast plan`` on the generated repository catches as well.
+    """
+    if "feast" not in sys.modules:
+        import typeguard
+
+        typeguard.typechecked = _unchecked
+    import feast  # noqa: F401 - imported for the modules that use it next
+
+
+def _unchecked(target: Any = None, **_options: Any) -> Any:
+    """``@typechecked`` and ``@typechecked(...)`` that leave what they decorate as it is."""
+    return _unchecked if target is None else target
+
+
+def open_store(root: Path) -> Any:
     """The Feast store of the stack (imported here so plain table building needs no Feast)."""
+    import_feast()
     from feast import FeatureStore
 
     repo = _repo(root)
@@ -318,12 +345,13 @@ def _store(root: Path) -> Any:
 
 def apply(root: Path) -> None:
     """Register the definitions of ``features/`` (what ``feast apply`` does), keeping the cwd."""
+    import_feast()
     from feast.repo_operations import apply_total
 
     if not _has_views(root):
         return
     (root / "data" / "feast").mkdir(parents=True, exist_ok=True)
-    store = _store(root)
+    store = open_store(root)
     here = Path.cwd()
     try:
         apply_total(store.config, _repo(root), skip_source_validation=False)
@@ -341,7 +369,7 @@ def materialize(root: Path, end: datetime) -> None:
     """
     if not _has_views(root):
         return
-    store = _store(root)
+    store = open_store(root)
     end = _utc(end)
     materialized: dict[str, datetime] = {}
     for view in store.list_feature_views():
@@ -393,7 +421,7 @@ def _service(root: Path, model: str) -> tuple[Any, Any] | None:
     features (its service does not exist)."""
     if not _layout(root).models.get(model) or not _has_views(root):
         return None
-    store = _store(root)
+    store = open_store(root)
     return store, store.get_feature_service(model)
 
 
@@ -423,7 +451,7 @@ def historical_view_features(
     """
     if not refs or not _has_views(root):
         return entity_df.copy()
-    store = _store(root)
+    store = open_store(root)
     frame = entity_df.copy()
     frame[_EVENT_TIMESTAMP] = pd.to_datetime(frame[_EVENT_TIMESTAMP], utc=True)
     frame[_ROW] = np.arange(len(frame))
@@ -506,7 +534,7 @@ def push_from_snapshot(view: str, snapshot_dir: Path, root: Path) -> dict[str, A
     if len(latest):
         from feast.data_source import PushMode
 
-        _store(root).push(f"{view}_push", latest, to=PushMode.ONLINE)
+        open_store(root).push(f"{view}_push", latest, to=PushMode.ONLINE)
     newest = latest[_EVENT_TIMESTAMP].max() if len(latest) else None
     if newest is not None:
         record_freshness(root, {view: newest.to_pydatetime()})
