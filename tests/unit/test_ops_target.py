@@ -23,7 +23,7 @@ from mlopsgen.targets.ops.alertmanager import (
     secret_file,
     webhook_url,
 )
-from mlopsgen.targets.ops.alerts import alert_rules, alerts
+from mlopsgen.targets.ops.alerts import COST_TOLERANCE, alert_rules, alerts
 from mlopsgen.targets.ops.dashboard import dashboard, panel_queries
 from mlopsgen.targets.ops.target import (
     ALERT_TESTS,
@@ -56,6 +56,7 @@ def test_fraud_gets_the_plans_burn_rate_latency_and_shed_alerts() -> None:
         "LatencyAboveObjective",
         "RequestsShed",
         "TrafficAbovePlan",
+        "ServiceTimeAboveCalibration",
         "ModelQualityAboveBound",
         "TrainingStale",
         "TrainingStale",
@@ -138,6 +139,7 @@ def test_every_alert_selects_the_service_job_and_names_its_runbook_and_source(st
             "slo.latency_p95_ms",
             "slo.throughput",
             "serving",
+            "serving.models",
             "serving.cache.hit_ratio",
         )
 
@@ -386,3 +388,17 @@ def test_a_drift_alert_fires_per_model_at_twice_its_band_and_not_at_half() -> No
     silent = cases["DriftAboveAlert stays silent"]
     assert silent["input_series"][0]["values"].startswith("0.125x")
     assert silent["alert_rule_test"][0]["exp_alerts"] == []
+
+
+def test_a_row_costing_more_than_the_calibration_opens_a_ticket() -> None:
+    """The bound is the calibrated path's worker time per row (workers / per-replica rps),
+    with the stated tolerance; the expression divides scoring time by rows scored."""
+    p = plan(FRAUD)
+    capacity = p.serving.capacity
+    assert capacity is not None
+    rule = {r["alert"]: r for r in _rules(p)}["ServiceTimeAboveCalibration"]
+    expected = p.serving.replica.workers / capacity.per_replica_rps * COST_TOLERANCE
+    expr = str(rule["expr"])
+    assert "mlopsgen_scoring_seconds_sum" in expr and "mlopsgen_scored_rows_total" in expr
+    assert float(expr.rsplit("> ", 1)[1]) == pytest.approx(expected, rel=1e-6)
+    assert rule["labels"]["severity"] == "ticket" and rule["for"] == "30m"

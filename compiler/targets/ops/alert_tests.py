@@ -22,6 +22,8 @@ from mlopsgen.targets.ops.alerts import (
     LATENCY,
     QUALITY,
     REQUESTS,
+    SCORED,
+    SCORING,
     Alert,
     alerts,
     promql_number,
@@ -128,6 +130,14 @@ def _traffic(job: str, per_second: float, length: int) -> list[dict[str, str]]:
     return [_counter(labels, per_second * 60, length)]
 
 
+def _cost(job: str, seconds_per_row: float, length: int) -> list[dict[str, str]]:
+    """Rows scored, each costing ``seconds_per_row`` of worker time."""
+    return [
+        _counter({"job": job}, PER_MINUTE, length, SCORED),
+        _counter({"job": job}, PER_MINUTE * seconds_per_row, length, SCORING),
+    ]
+
+
 def _cache(job: str, hit_ratio: float, length: int) -> list[dict[str, str]]:
     """Cache lookups, ``hit_ratio`` of them hits."""
     return _split(CACHE, {"job": job}, "result", ("miss", "hit"), hit_ratio, length)
@@ -170,6 +180,8 @@ def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, 
         return _latency(job, factor > 1, threshold, length)
     if alert.kind == "traffic":
         return _traffic(job, threshold * factor, length)
+    if alert.kind == "cost":
+        return _cost(job, threshold * factor, length)
     if alert.kind == "quality":
         return _quality(alert, threshold * factor, length)
     if alert.kind == "age":

@@ -5,8 +5,10 @@ Every rule is data (dumped, never templated) and reads the service's own metrics
 windows and factors: an error ratio over both the long and the short window above
 burn rate * (1 - target), so a page stops soon after the errors do), the latency quantile
 against the p95 SLO from the latency histogram, and the 503 shed ratio as a capacity signal.
-Two more tell when the Plan's own assumptions no longer hold: traffic above the planned peak,
-and a cache hit ratio below the planned one (both tickets, after half an hour). Each quality
+Three more tell when the Plan's own assumptions no longer hold: traffic above the planned peak,
+a row's scoring worker-time above the calibrated path's (``mlopsgen_scoring_seconds`` over
+``mlopsgen_scored_rows_total``, against workers / per-replica rps), and a cache hit ratio below
+the planned one (all tickets, after half an hour). Each quality
 monitor of the spec gets a ticket when the live metric that outcome ingestion measures
 (``mlopsgen_model_quality``, written by ``pipelines/outcomes.py`` for the textfile collector,
 so selected by model and metric rather than by job) leaves its bound; and each trainable
@@ -45,6 +47,7 @@ from mlopsgen.plan.ir.root import Plan
 __all__ = [
     "CACHE",
     "CACHE_HIT",
+    "COST_TOLERANCE",
     "DRIFT",
     "ERRORS",
     "FEATURES_NEWEST",
@@ -52,6 +55,8 @@ __all__ = [
     "PROMOTED",
     "QUALITY",
     "REQUESTS",
+    "SCORED",
+    "SCORING",
     "Alert",
     "alert_rules",
     "alerts",
@@ -68,6 +73,8 @@ FEATURES_NEWEST = "mlopsgen_feature_newest_event_timestamp_seconds"
 DRIFT = "mlopsgen_drift_max_score"
 LATENCY = "mlopsgen_request_latency_seconds_bucket"
 CACHE = "mlopsgen_cache_requests_total"
+SCORING = "mlopsgen_scoring_seconds_sum"
+SCORED = "mlopsgen_scored_rows_total"
 #: Outcomes that spend the availability budget: server errors and sheds (503).
 ERRORS = 'outcome=~"error|shed"'
 #: A cache lookup the cache answered.
@@ -78,6 +85,11 @@ RATE_WINDOW = "5m"
 CACHE_WINDOW = "1h"
 #: How long a broken planning assumption must hold before a ticket is opened.
 ASSUMPTION_MINUTES = 30
+#: Window of the cost of a row: half an hour of batches, so one slow batch does not count.
+COST_WINDOW = "30m"
+COST_TOLERANCE = 1.25
+"""How far a row's measured scoring time may exceed the calibrated path's before the
+capacity plan is called wrong: a quarter, the margin a load test's own spread takes."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,8 @@ class Alert:
         runbook: The README anchor of what to do.
         source: The spec field the threshold came from.
         kind: What the expression measures (its test cases feed that series): ``errors``,
-            ``shed``, ``latency``, ``traffic``, ``cache``, ``quality``, ``age`` or ``drift``.
+            ``shed``, ``latency``, ``traffic``, ``cost``, ``cache``, ``quality``, ``age`` or
+            ``drift``.
         below: Whether it fires under its threshold (a hit ratio) rather than over it.
         labels: Labels of its own beside severity and service (the model of a per-model
             alert, so two models' alerts of one name never collide).
@@ -212,6 +225,27 @@ def _traffic(service: str, peak_rps: float) -> Alert:
         runbook="traffic-above-plan",
         source="slo.throughput",
         kind="traffic",
+    )
+
+
+def _service_time(service: str, seconds_per_row: float) -> Alert:
+    """A row's scoring worker-time above the calibration the replicas were sized by."""
+    spent = f'sum(rate({SCORING}{{job="{service}"}}[{COST_WINDOW}]))'
+    rows = f'sum(rate({SCORED}{{job="{service}"}}[{COST_WINDOW}]))'
+    bound = seconds_per_row * COST_TOLERANCE
+    return Alert(
+        name="ServiceTimeAboveCalibration",
+        expr=f"({spent} / {rows}) > {promql_number(bound)}",
+        for_minutes=ASSUMPTION_MINUTES,
+        severity="ticket",
+        summary=(
+            f"{service} spends more than {bound * 1000:.4g} ms of worker time per row "
+            f"({COST_TOLERANCE:g} times the calibrated {seconds_per_row * 1000:.4g} ms): its "
+            "replicas were sized for cheaper rows"
+        ),
+        runbook="service-time-above-calibration",
+        source="serving.models",
+        kind="cost",
     )
 
 
@@ -342,6 +376,9 @@ def alerts(plan: Plan) -> list[Alert]:
     capacity = plan.serving.capacity
     if capacity is not None:
         found.append(_traffic(service, capacity.peak_rps))
+        if capacity.per_replica_rps > 0:
+            seconds = plan.serving.replica.workers / capacity.per_replica_rps
+            found.append(_service_time(service, seconds))
     cache = plan.serving.cache
     if cache is not None and cache.enabled and cache.hit_ratio > 0:
         found.append(_cache(service, cache.hit_ratio))

@@ -80,6 +80,15 @@ _ENTRIES = {
         "peak: raise `slo.throughput` in the spec and rebuild, so the plan (and the HPA "
         "bounds, node pools and budget check) follows the real load.",
     ),
+    "service-time-above-calibration": (
+        "Service time above calibration (`ServiceTimeAboveCalibration`)",
+        "A row now costs the service's workers more time than the calibration the plan sized "
+        "the replicas by (`mlopsgen_scoring_seconds` over `mlopsgen_scored_rows_total`), so at "
+        "the planned peak the replicas run past their target utilisation. A model version or "
+        "a slower online store is the usual cause: compare with the version promoted before. "
+        "If the new cost is real, load-test and set the model's `calibration:` in the spec, "
+        "then rebuild so the replica count follows.",
+    ),
     "cache-hit-ratio-below-plan": (
         "Cache hit ratio below plan (`CacheHitRatioBelowPlan`)",
         "The prediction cache answers fewer lookups than the spec's `hit_ratio`, so more "

@@ -221,6 +221,7 @@ class Scorer:
         """One answer per row, in order: each row's arm, a cached answer or the models'."""
         if not rows:
             return []
+        started = time.perf_counter()
         metrics.BATCH_SIZE.observe(len(rows))
         arms = self.arms.assign(rows) if self.arms is not None else [None] * len(rows)
         canary = self._canary(rows)
@@ -253,6 +254,8 @@ class Scorer:
         for answer in done:  # the log's, not the caller's
             answer.pop("differs", None)
             answer.pop("other_variant", None)
+        metrics.SCORING_SECONDS.observe(time.perf_counter() - started)
+        metrics.SCORED_ROWS.inc(len(done))
         return done
 
     def _arm_model(self, arm: Arm | None, models: frozenset[str]) -> str | None:

@@ -25,6 +25,8 @@ __all__ = [
     "REQUEST_LATENCY",
     "ROLLOUT_ROWS",
     "ROLLOUT_SECONDS",
+    "SCORED_ROWS",
+    "SCORING_SECONDS",
     "SHED_REQUESTS",
     "outcome_of",
 ]
@@ -80,6 +82,15 @@ EXPERIMENT_EXPOSURES = bentoml.metrics.Counter(
     name="mlopsgen_experiment_exposures_total",
     documentation="Requests answered by an experiment's variant.",
     labelnames=["experiment", "variant"],
+)
+SCORING_SECONDS = bentoml.metrics.Histogram(
+    name="mlopsgen_scoring_seconds",
+    documentation="Worker time one scoring call took (cache, features, models, rules).",
+    buckets=LATENCY_BUCKETS,
+)
+SCORED_ROWS = bentoml.metrics.Counter(
+    name="mlopsgen_scored_rows_total",
+    documentation="Rows the scoring calls answered: with the scoring time, the cost of a row.",
 )
 CACHE_REQUESTS = bentoml.metrics.Counter(
     name="mlopsgen_cache_requests_total",
