@@ -419,8 +419,12 @@ def test_metrics_are_served(base_url: str) -> None:
         "mlopsgen_request_latency_seconds_bucket",
         "mlopsgen_batch_size_bucket",
         "mlopsgen_shed_requests_total",
+        "mlopsgen_scoring_seconds_sum",
     ):
         assert name in text
+    # the rows scored so far, which ServiceTimeAboveCalibration divides the scoring time by
+    rows = [line for line in text.splitlines() if line.startswith("mlopsgen_scored_rows_total")]
+    assert rows and float(rows[0].split()[-1]) >= 1, rows
 
 
 SHED = """
