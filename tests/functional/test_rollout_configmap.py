@@ -1,0 +1,291 @@
+"""The rollout controller keeps its state in a ConfigMap through the Kubernetes API, as its
+CronJob does on the cluster.
+
+The fraud stack's generated controller (``python -m pipelines.rollout``) runs in the stack's
+interpreter with ``MLOPSGEN_ROLLOUT_CONFIGMAP`` set and ``MLOPSGEN_KUBERNETES_API`` pointing at
+a small fake of the API server started here on 127.0.0.1: the two ConfigMap endpoints (the
+item: GET, PUT; the collection: POST) with ``resourceVersion`` semantics (a PUT carrying a
+stale version gets 409 Conflict, a POST of an existing name too), and Prometheus's query
+endpoint, which reports healthy canary traffic. The fake can answer 409 to the next PUT as if
+another writer had saved first. The Model Control Plane is stubbed (the stack is not trained):
+the stub records each call, so the test also sees that the controller still tells it.
+
+``start`` creates the ConfigMap, ``step`` advances it through one forced conflict (read again,
+then replaced with the fresh version), a scheduled ``step`` within the step holds without a
+write, ``rollback`` records the reason, and ``status`` reads back what the fake holds.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import SPECS
+from tests.functional.stack_env import run_in_stack, stack_python
+from tests.functional.zenml_stacks import build
+
+SPEC = SPECS / "fraud-detection.yaml"
+MODEL = "fraud_xgb"
+NAMESPACE = "fraud"
+NAME = "fraud-detection-rollout"
+ITEM = f"/api/v1/namespaces/{NAMESPACE}/configmaps/{NAME}"
+COLLECTION = f"/api/v1/namespaces/{NAMESPACE}/configmaps"
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CANARY_ROWS = 5000
+
+pytestmark = pytest.mark.slow
+
+#: The controller's command line with the Model Control Plane stubbed: production is version
+#: 1, the candidate version 2 passed its gates, and each call is appended to registry.jsonl.
+DRIVER = """
+import json, sys
+from pathlib import Path
+from pipelines.rollout import controller, registry
+
+def noted(name):
+    def call(*args, **kwargs):
+        with Path("registry.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"call": name, "args": list(args[:2]), **kwargs}) + "\\n")
+    return call
+
+registry.production_number = lambda model: "1"
+registry.latest_candidate = lambda model: "2"
+registry.gates_passed = lambda model, number: True
+registry.record = noted("record")
+registry.promote = noted("promote")
+registry.archive = noted("archive")
+sys.exit(controller.main(sys.argv[1:]))
+"""
+
+
+class FakeApi:
+    """One ConfigMap store and a request log, shared by the handler threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.version = 0
+        self.conflicts = 0
+        self.log: list[tuple[str, str, int]] = []
+
+    def next_version(self) -> str:
+        self.version += 1
+        return str(self.version)
+
+
+def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            return
+
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            api.log.append((self.command, urlsplit(self.path).path, status))
+            data = json.dumps(body).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _body(self) -> dict[str, Any]:
+            length = int(self.headers.get("Content-Length") or 0)
+            body: dict[str, Any] = json.loads(self.rfile.read(length))
+            return body
+
+        @staticmethod
+        def _status(code: int, reason: str) -> dict[str, Any]:
+            return {"kind": "Status", "status": "Failure", "reason": reason, "code": code}
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            if url.path == "/api/v1/query":
+                query = parse_qs(url.query)["query"][0]
+                rows = 0 if 'outcome="error"' in query else CANARY_ROWS
+                self._answer(200, {"data": {"result": [{"value": [0, str(rows)]}]}})
+                return
+            with api.lock:
+                found = api.objects.get(url.path)
+                if found is None:
+                    self._answer(404, self._status(404, "NotFound"))
+                else:
+                    self._answer(200, json.loads(json.dumps(found)))
+
+        def do_POST(self) -> None:
+            body = self._body()
+            path = f"{urlsplit(self.path).path}/{body['metadata']['name']}"
+            with api.lock:
+                if path in api.objects:
+                    self._answer(409, self._status(409, "AlreadyExists"))
+                    return
+                body["metadata"]["resourceVersion"] = api.next_version()
+                api.objects[path] = body
+                self._answer(201, body)
+
+        def do_PUT(self) -> None:
+            body = self._body()
+            path = urlsplit(self.path).path
+            with api.lock:
+                current = api.objects.get(path)
+                if current is None:
+                    self._answer(404, self._status(404, "NotFound"))
+                    return
+                if api.conflicts:
+                    # another writer saved first: the stored version moves on
+                    api.conflicts -= 1
+                    current["metadata"]["resourceVersion"] = api.next_version()
+                if (
+                    body["metadata"].get("resourceVersion")
+                    != current["metadata"]["resourceVersion"]
+                ):
+                    self._answer(409, self._status(409, "Conflict"))
+                    return
+                body["metadata"]["resourceVersion"] = api.next_version()
+                api.objects[path] = body
+                self._answer(200, body)
+
+    return Handler
+
+
+@pytest.fixture
+def api() -> Iterator[tuple[FakeApi, str]]:
+    fake = FakeApi()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    stack_python()
+    return build(SPEC, tmp_path_factory.mktemp("rollout-configmap") / "stack")
+
+
+def _controller(stack: Path, url: str, *args: str) -> tuple[int, str, str]:
+    done = run_in_stack(
+        stack,
+        ["-c", DRIVER, *args, "--service-url", url],
+        extra_env={
+            "MLOPSGEN_ROLLOUT_CONFIGMAP": f"{NAMESPACE}/{NAME}",
+            "MLOPSGEN_KUBERNETES_API": url,
+            "PROMETHEUS_URL": url,
+        },
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def _stored(fake: FakeApi) -> dict[str, Any]:
+    state: dict[str, Any] = json.loads(fake.objects[ITEM]["data"]["rollout.json"])["rollouts"]
+    return state
+
+
+def test_start_step_and_rollback_round_trip_the_state_through_the_configmap(
+    stack: Path, api: tuple[FakeApi, str]
+) -> None:
+    fake, url = api
+    code, out, err = _controller(stack, url, "status")
+    assert (code, json.loads(out)) == (0, {}), err
+    assert fake.log == [("GET", ITEM, 404)], "no ConfigMap yet: no rollout, nothing written"
+
+    code, out, err = _controller(
+        stack, url, "start", "--model", MODEL, "--version", "2", "--now", T0.isoformat()
+    )
+    assert code == 0, out + err
+    assert ("POST", COLLECTION, 201) in fake.log, "the first save creates the ConfigMap"
+    created = fake.objects[ITEM]
+    assert created["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "mlopsgen-rollout"}
+    state = _stored(fake)[MODEL]
+    assert (state["status"], state["step"], state["candidate"], state["baseline"]) == (
+        "running",
+        0,
+        "2",
+        "1",
+    )
+    version_after_start = created["metadata"]["resourceVersion"]
+
+    fake.log.clear()
+    fake.conflicts = 1
+    later = (T0 + timedelta(minutes=state["step_minutes"] + 1)).isoformat()
+    code, out, err = _controller(stack, url, "step", "--model", MODEL, "--now", later)
+    assert code == 0, out + err
+    assert f"{MODEL} version 2: advance" in out
+    writes = [entry for entry in fake.log if entry[0] == "PUT"]
+    assert writes == [("PUT", ITEM, 409), ("PUT", ITEM, 200)], "a conflict is read again"
+    assert [entry[0] for entry in fake.log].count("GET") >= 3  # the state, then twice to save
+    state = _stored(fake)[MODEL]
+    assert (state["status"], state["step"], state["step_started"]) == ("running", 1, later)
+    assert int(fake.objects[ITEM]["metadata"]["resourceVersion"]) > int(version_after_start)
+
+    fake.log.clear()
+    within = (datetime.fromisoformat(later) + timedelta(minutes=1)).isoformat()
+    code, out, err = _controller(stack, url, "step", "--scheduled", "--now", within)
+    assert code == 0, out + err
+    assert f"{MODEL} version 2: hold" in out
+    assert {entry[0] for entry in fake.log} == {"GET"}, "a held step writes nothing"
+
+    code, out, err = _controller(
+        stack, url, "rollback", "--model", MODEL, "--reason", "drill", "--now", within
+    )
+    assert code == 0, out + err
+    state = _stored(fake)[MODEL]
+    assert (state["status"], state["reason"]) == ("rolled_back", "drill")
+    assert [h["status"] for h in state["history"] if "status" in h] == ["running", "rolled_back"]
+
+    code, out, err = _controller(stack, url, "status")
+    assert code == 0, err
+    assert json.loads(out) == _stored(fake)
+
+    code, out, err = _controller(stack, url, "step", "--scheduled")
+    assert code == 0 and "nothing to do" in out, out + err
+    code, out, err = _controller(stack, url, "step")
+    assert code == 2 and "no running rollout" in err, out + err
+
+    calls = [
+        json.loads(line)
+        for line in (stack / "registry.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert [(c["call"], c.get("stage")) for c in calls] == [
+        ("record", "staging"),
+        ("record", None),
+        ("archive", None),
+    ]
+    assert not (stack / ".mlopsgen" / "rollout.json").exists(), "no state file beside it"
+
+
+def test_an_existing_configmap_is_replaced_and_an_unreachable_api_fails_cleanly(
+    stack: Path, api: tuple[FakeApi, str]
+) -> None:
+    """A ConfigMap that exists without a state (made by hand, with another key) is replaced,
+    the other key kept; an API server that does not answer fails the command with a message,
+    exit 1."""
+    fake, url = api
+    fake.objects[ITEM] = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": NAME, "namespace": NAMESPACE, "resourceVersion": "7"},
+        "data": {"other": "kept"},
+    }
+    fake.version = 7
+    code, out, err = _controller(
+        stack, url, "start", "--model", MODEL, "--version", "2", "--now", T0.isoformat()
+    )
+    assert code == 0, out + err
+    assert ("POST", COLLECTION, 201) not in fake.log
+    assert fake.objects[ITEM]["data"]["other"] == "kept", "other keys survive a replace"
+    assert _stored(fake)[MODEL]["status"] == "running"
+
+    code, out, err = _controller(stack, "http://127.0.0.1:9", "status")
+    assert code == 1 and "rollout: the state:" in err, out + err
