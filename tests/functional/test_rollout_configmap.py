@@ -12,7 +12,10 @@ the stub records each call, so the test also sees that the controller still tell
 
 ``start`` creates the ConfigMap, ``step`` advances it through one forced conflict (read again,
 then replaced with the fresh version), a scheduled ``step`` within the step holds without a
-write, ``rollback`` records the reason, and ``status`` reads back what the fake holds.
+write, ``rollback`` records the reason, and ``status`` reads back what the fake holds. On the
+service's side, the canary split follows the ConfigMap mounted as the kubelet mounts it: no
+file (no rollout), a new state swapped in by a link even at the same size and time, an
+unreadable one (production answers), a deleted one.
 """
 
 from __future__ import annotations
@@ -289,3 +292,65 @@ def test_an_existing_configmap_is_replaced_and_an_unreachable_api_fails_cleanly(
 
     code, out, err = _controller(stack, "http://127.0.0.1:9", "status")
     assert code == 1 and "rollout: the state:" in err, out + err
+
+
+#: The service's side: ``services.canary.Canaries`` reading a mounted ConfigMap laid out as
+#: the kubelet lays it out (``rollout.json`` -> ``..data/rollout.json``, ``..data`` -> a
+#: timestamped folder, replaced by renaming a new link over ``..data``). Prints the share the
+#: candidate answers after each change.
+MOUNTED = """
+import json, os, sys
+from dataclasses import replace
+from pathlib import Path
+from pipelines.rollout.state import Rollout, encode_rollouts
+from services.canary import Canaries
+from services.serving_plan import ServingConfig
+
+mount = Path(sys.argv[1])
+mount.mkdir()
+canaries = Canaries(ServingConfig.load(), mount / "rollout.json", {"fraud_xgb": "1"},
+                    lambda tag: ("fitted", "2"))
+seen = []
+
+def share():
+    canaries.refresh()
+    active = canaries.active.get("fraud_xgb")
+    seen.append(None if active is None else active.rollout.percent)
+
+def publish(folder, text, mtime_ns=None):
+    (mount / folder).mkdir()
+    (mount / folder / "rollout.json").write_text(text, encoding="utf-8")
+    if mtime_ns is not None:
+        os.utime(mount / folder / "rollout.json", ns=(mtime_ns, mtime_ns))
+    os.symlink(folder, mount / "..data_tmp")
+    os.replace(mount / "..data_tmp", mount / "..data")
+    if not (mount / "rollout.json").is_symlink():
+        os.symlink("..data/rollout.json", mount / "rollout.json")
+
+share()  # the optional ConfigMap does not exist: an empty folder
+rollout = Rollout(model="fraud_xgb", candidate="2", baseline="1", strategy="canary",
+                  steps_percent=(5.0, 25.0, 50.0, 100.0), step_minutes=30, step=0,
+                  step_started="2026-03-02T09:00:00+00:00", status="running", salt="fraud_xgb:2")
+first = encode_rollouts({"fraud_xgb": replace(rollout, step=1)})
+publish("..2026_03_02_09_00_00.1", first)
+share()
+old = os.stat(mount / "rollout.json")
+second = encode_rollouts({"fraud_xgb": replace(rollout, step=2)})
+assert len(second) == len(first)
+publish("..2026_03_02_09_03_00.2", second, old.st_mtime_ns)  # same size and time, new file
+share()
+publish("..2026_03_02_09_06_00.3", "{not json")
+share()
+os.unlink(mount / "rollout.json")  # the ConfigMap was deleted
+share()
+print(json.dumps(seen))
+"""
+
+
+def test_the_service_follows_a_mounted_configmap_the_kubelet_swaps(
+    stack: Path, tmp_path: Path
+) -> None:
+    done = run_in_stack(stack, ["-c", MOUNTED, str(tmp_path / "mount")])
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    assert json.loads(lines[-1]) == [None, 25.0, 50.0, None, None], done.stderr[-3000:]
+    assert "cannot be read: production answers" in done.stderr
