@@ -7,8 +7,9 @@ a small fake of the API server started here on 127.0.0.1: the two ConfigMap endp
 item: GET, PUT; the collection: POST) with ``resourceVersion`` semantics (a PUT carrying a
 stale version gets 409 Conflict, a POST of an existing name too), and Prometheus's query
 endpoint, which reports healthy canary traffic. The fake can answer 409 to the next PUT as if
-another writer had saved first. The Model Control Plane is stubbed (the stack is not trained):
-the stub records each call, so the test also sees that the controller still tells it.
+another writer had saved first. The stack is trained for real, twice, on ZenML's local stack:
+version 1 is production and version 2 a candidate that passed its gates, and the test reads the
+Model Control Plane afterwards to see that the controller told it what it did.
 
 ``start`` creates the ConfigMap, ``step`` advances it through one forced conflict (read again,
 then replaced with the fresh version), a scheduled ``step`` within the step holds without a
@@ -32,8 +33,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import SPECS
-from tests.functional.stack_env import run_in_stack, stack_python
-from tests.functional.zenml_stacks import build
+from tests.functional.stack_env import run_in_stack, run_json, stack_python
+from tests.functional.zenml_stacks import build, run_pipelines
 
 SPEC = SPECS / "fraud-detection.yaml"
 MODEL = "fraud_xgb"
@@ -44,28 +45,24 @@ COLLECTION = f"/api/v1/namespaces/{NAMESPACE}/configmaps"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CANARY_ROWS = 5000
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rollout-configmap")]
 
-#: The controller's command line with the Model Control Plane stubbed: production is version
-#: 1, the candidate version 2 passed its gates, and each call is appended to registry.jsonl.
-DRIVER = """
-import json, sys
-from pathlib import Path
-from pipelines.rollout import controller, registry
-
-def noted(name):
-    def call(*args, **kwargs):
-        with Path("registry.jsonl").open("a", encoding="utf-8") as out:
-            out.write(json.dumps({"call": name, "args": list(args[:2]), **kwargs}) + "\\n")
-    return call
-
-registry.production_number = lambda model: "1"
-registry.latest_candidate = lambda model: "2"
-registry.gates_passed = lambda model, number: True
-registry.record = noted("record")
-registry.promote = noted("promote")
-registry.archive = noted("archive")
-sys.exit(controller.main(sys.argv[1:]))
+ROWS = "4000"
+#: Each fraud_xgb version's stage and rollout record in ZenML's Model Control Plane.
+REGISTRY = """
+import json
+from pipelines.models import model_version
+model_version("fraud_xgb")  # configures ZenML for the stack first
+from zenml.client import Client
+out = {}
+for version in Client().list_model_versions(model_name_or_id="fraud_xgb", size=50).items:
+    stage = version.stage
+    meta = version.run_metadata.get("rollout")
+    out[str(version.number)] = {
+        "stage": None if stage is None else getattr(stage, "value", stage),
+        "rollout": dict(meta) if meta else None,
+    }
+print(json.dumps(out))
 """
 
 
@@ -172,14 +169,31 @@ def api() -> Iterator[tuple[FakeApi, str]]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fraud stack trained twice: version 1 in production, version 2 in staging.
+
+    The second run starts its own rollout, as a run on a laptop does, in a state file kept
+    out of the stack so that the ConfigMap is the only state the tests see.
+    """
     stack_python()
-    return build(SPEC, tmp_path_factory.mktemp("rollout-configmap") / "stack")
+    built = build(SPEC, tmp_path_factory.mktemp("rollout-configmap") / "stack")
+    done = run_pipelines(built, "--rows", ROWS)
+    assert done.returncode == 0, done.stderr[-4000:]
+    aside = tmp_path_factory.mktemp("laptop-state") / "rollout.json"
+    again = run_in_stack(
+        built,
+        ["-m", "pipelines.run", "--rows", ROWS, "--pipeline", f"train_{MODEL}"],
+        extra_env={"MLOPSGEN_ROLLOUT_STATE": str(aside)},
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert run_json(built, REGISTRY)["2"]["stage"] == "staging", again.stdout
+    return built
 
 
 def _controller(stack: Path, url: str, *args: str) -> tuple[int, str, str]:
     done = run_in_stack(
         stack,
-        ["-c", DRIVER, *args, "--service-url", url],
+        ["-m", "pipelines.rollout", *args, "--service-url", url],
         extra_env={
             "MLOPSGEN_ROLLOUT_CONFIGMAP": f"{NAMESPACE}/{NAME}",
             "MLOPSGEN_KUBERNETES_API": url,
@@ -256,15 +270,11 @@ def test_start_step_and_rollback_round_trip_the_state_through_the_configmap(
     code, out, err = _controller(stack, url, "step")
     assert code == 2 and "no running rollout" in err, out + err
 
-    calls = [
-        json.loads(line)
-        for line in (stack / "registry.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    assert [(c["call"], c.get("stage")) for c in calls] == [
-        ("record", "staging"),
-        ("record", None),
-        ("archive", None),
-    ]
+    registry = run_json(stack, REGISTRY)
+    assert registry["1"]["stage"] == "production"
+    assert registry["2"]["stage"] == "archived"
+    assert registry["2"]["rollout"]["status"] == "rolled_back"
+    assert registry["2"]["rollout"]["reason"] == "drill"
     assert not (stack / ".mlopsgen" / "rollout.json").exists(), "no state file beside it"
 
 
