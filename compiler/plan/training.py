@@ -258,12 +258,52 @@ def _rollout(spec: Spec, rec: Recorder) -> RolloutPlan:
         sources=[("training", "rollout")],
         reason="each step holds long enough for burn-rate alerts to fire before the next",
     )
+    check = rollout_check_minutes(rollout.strategy, rollout.step_minutes)
+    rec.add(
+        "training.rollout.check_minutes",
+        check,
+        unit="min",
+        formula=(
+            f"min({ROLLOUT_CHECK_MAX_MINUTES}, max(1, ceil(step_minutes / "
+            f"{ROLLOUT_CHECK_FRACTION}))); 0 for all_at_once"
+        ),
+        computed=(
+            f"{rollout.strategy}: no rollout to judge"
+            if rollout.strategy == "all_at_once"
+            else f"min({ROLLOUT_CHECK_MAX_MINUTES}, max(1, ceil({rollout.step_minutes} / "
+            f"{ROLLOUT_CHECK_FRACTION}))) = {check}"
+        ),
+        inputs={"strategy": rollout.strategy, "step_minutes": rollout.step_minutes},
+        sources=[("training", "rollout")],
+        reason=(
+            "the controller judges a running step this often: a step then ends at most "
+            f"1/{ROLLOUT_CHECK_FRACTION} of its length late and a breach rolls back within the "
+            f"shortest burn-rate window ({ROLLOUT_CHECK_MAX_MINUTES} min); once a minute is "
+            "cron's finest"
+        ),
+    )
     return RolloutPlan(
         strategy=rollout.strategy,
         steps_percent=steps,
         step_minutes=rollout.step_minutes,
         total_minutes=total,
+        check_minutes=check,
     )
+
+
+#: A rollout step is judged this many times over its length, at most every
+#: :data:`ROLLOUT_CHECK_MAX_MINUTES` (the shortest burn-rate alert window) and at least once a
+#: minute (cron's resolution); every value in 1..5 divides an hour, so ``*/N`` is even.
+ROLLOUT_CHECK_FRACTION = 10
+ROLLOUT_CHECK_MAX_MINUTES = 5
+
+
+def rollout_check_minutes(strategy: str, step_minutes: int) -> int:
+    """How often the rollout controller judges a running step (0: no rollout)."""
+    if strategy == "all_at_once":
+        return 0
+    wanted = math.ceil(step_minutes / ROLLOUT_CHECK_FRACTION)
+    return min(ROLLOUT_CHECK_MAX_MINUTES, max(1, wanted))
 
 
 def plan_training(

@@ -51,16 +51,27 @@ def test_the_overlay_builds_with_the_terraform_outputs(
     kinds = sorted(d["kind"] for d in documents)
     assert kinds == sorted(
         [
+            "CronJob",
             "Deployment",
             "HorizontalPodAutoscaler",
             "PodDisruptionBudget",
+            "Role",
+            "RoleBinding",
             "Service",
             "ServiceAccount",
+            "ServiceAccount",
         ]
-    ), "the local-only ConfigMap of the outputs never reaches the cluster"
+    ), "no ConfigMap: neither the outputs' (local only) nor the rollout state (the controller's)"
     for document in documents:
         kubernetes_validate.validate(document, "1.31.0", strict=True)
-    by_kind = {d["kind"]: d for d in documents}
-    assert by_kind["ServiceAccount"]["metadata"]["annotations"][annotation] == identity
-    container = by_kind["Deployment"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == f"registry.example/team/{image['name']}:abc123"
+    by_kind = {(d["kind"], d["metadata"]["name"]): d for d in documents}
+    service = image["name"]
+    account = by_kind["ServiceAccount", service]
+    assert account["metadata"]["annotations"][annotation] == identity
+    controller = by_kind["ServiceAccount", f"{service}-rollout"]
+    assert annotation not in controller["metadata"].get("annotations", {}), "no cloud role"
+    container = by_kind["Deployment", service]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == f"registry.example/team/{service}:abc123"
+    cronjob = by_kind["CronJob", f"{service}-rollout"]["spec"]["jobTemplate"]["spec"]
+    (controller_container,) = cronjob["template"]["spec"]["containers"]
+    assert controller_container["image"] == container["image"], "one edit pins both"

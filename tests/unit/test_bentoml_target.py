@@ -134,6 +134,17 @@ def test_the_bentofile_packs_the_service_its_code_and_the_exported_models() -> N
         packages
     )
     assert "pandas==2.3.3" in packages and "numpy==2.4.6" in packages
+    # the rollout CronJob runs from this image and talks to a ZenML server: the bare client
+    assert [p for p in packages if p.startswith("zenml")] == ["zenml==0.98.0"]
+
+
+def test_a_stack_promoting_at_once_leaves_zenml_out_of_the_image() -> None:
+    base = plan(FRAUD)
+    training = replace(
+        base.training, rollout=replace(base.training.rollout, strategy="all_at_once")
+    )
+    files = TARGET.render(replace(base, training=training)).files
+    packages = yaml.safe_load(files[f"{FRAUD_PACKAGE}bentofile.yaml"])["python"]["packages"]
     assert not [p for p in packages if p.startswith("zenml")]
 
 

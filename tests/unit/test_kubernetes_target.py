@@ -18,9 +18,15 @@ from hypothesis import strategies as st
 from kubernetes_validate import utils as kv_utils
 
 from mlopsgen.plan.ir.root import Plan
+from mlopsgen.targets.kubernetes.rollout import PROMETHEUS_URL, ZENML_SECRET
 from mlopsgen.targets.kubernetes.target import SECTION, KubernetesTarget
-from mlopsgen.targets.kubernetes.views import IDENTITY_ANNOTATIONS
+from mlopsgen.targets.kubernetes.views import (
+    CRONJOB_NAME_LENGTH,
+    IDENTITY_ANNOTATIONS,
+    rollout_object_name,
+)
 from mlopsgen.targets.quantities import cpu_quantity
+from mlopsgen.targets.terraform.views import MONITORING
 from tests.unit.hostile_strings import FRAGMENTS
 from tests.unit.plan_support import REFERENCE, plan
 
@@ -46,9 +52,13 @@ def objects(files: dict[str, str]) -> dict[str, dict[str, Any]]:
     }
 
 
-def by_kind(files: dict[str, str]) -> dict[str, dict[str, Any]]:
+def by_kind(files: dict[str, str], prefix: str = "") -> dict[str, dict[str, Any]]:
+    """The serving objects by kind (``prefix="rollout-"``: the rollout controller's)."""
     found: dict[str, dict[str, Any]] = {}
-    for obj in objects(files).values():
+    for path, obj in objects(files).items():
+        name = path.rsplit("/", 1)[1]
+        if name.startswith("rollout-") != (prefix == "rollout-"):
+            continue
         assert obj["kind"] not in found, "one service per plan: each kind once"
         found[obj["kind"]] = obj
     return found
@@ -235,3 +245,126 @@ def test_hostile_names_reach_the_yaml_as_data(name: str) -> None:
     for path, text in rendered.files.items():
         if path.endswith(".yaml"):
             assert isinstance(yaml.safe_load(text), dict), path
+
+
+def _promoting_at_once(reference: Plan) -> Plan:
+    rollout = dataclasses.replace(
+        reference.training.rollout, strategy="all_at_once", check_minutes=0
+    )
+    training = dataclasses.replace(reference.training, rollout=rollout)
+    return dataclasses.replace(reference, training=training)
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_the_service_mounts_the_optional_rollout_state_and_names_it(stem: str) -> None:
+    """The pods read the ConfigMap ``<service>-rollout`` as a mounted directory (never a
+    ``subPath``, which the kubelet does not update); optional, so pods start before any
+    rollout; and the kustomization does not list it, so an apply never resets it."""
+    files = dict(TARGET.render(plan(stem)).files)
+    deployment = by_kind(files)["Deployment"]
+    name = rollout_object_name(deployment["metadata"]["name"])
+    pod = deployment["spec"]["template"]["spec"]
+    (volume,) = pod["volumes"]
+    assert volume["configMap"] == {"name": name, "optional": True}
+    (container,) = pod["containers"]
+    (mount,) = container["volumeMounts"]
+    assert mount["name"] == volume["name"] and mount["readOnly"] is True
+    assert "subPath" not in mount
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["MLOPSGEN_ROLLOUT_STATE"] == f"{mount['mountPath']}/rollout.json"
+    for text in files.values():
+        document = yaml.safe_load(text) if text.lstrip().startswith(("#", "api")) else None
+        assert not (isinstance(document, dict) and document.get("kind") == "ConfigMap")
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_the_rollout_cronjob_runs_the_controller_on_the_planned_period(stem: str) -> None:
+    reference = plan(stem)
+    files = dict(TARGET.render(reference).files)
+    serving = by_kind(files)
+    kinds = by_kind(files, "rollout-")
+    assert sorted(kinds) == ["CronJob", "Role", "RoleBinding", "ServiceAccount"]
+    name = rollout_object_name(reference.serving.service_name)
+    assert {o["metadata"]["name"] for o in kinds.values()} == {name}
+    cron = kinds["CronJob"]["spec"]
+    minutes = reference.training.rollout.check_minutes
+    step = reference.training.rollout.step_minutes
+    assert minutes == min(5, max(1, -(-step // 10)))
+    assert cron["schedule"] == f"*/{minutes} * * * *"
+    assert cron["concurrencyPolicy"] == "Forbid"
+    job = cron["jobTemplate"]["spec"]
+    pod = job["template"]["spec"]
+    assert pod["serviceAccountName"] == name
+    assert pod["restartPolicy"] == "Never"
+    (container,) = pod["containers"]
+    service_container = serving["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == service_container["image"], "the overlay pins both at once"
+    assert container["args"] == ["python", "-m", "pipelines.rollout", "step", "--scheduled"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["MLOPSGEN_ROLLOUT_CONFIGMAP"]["value"] == f"$(POD_NAMESPACE)/{name}"
+    names = [e["name"] for e in container["env"]]
+    assert names.index("POD_NAMESPACE") < names.index("MLOPSGEN_ROLLOUT_CONFIGMAP")
+    assert env["PROMETHEUS_URL"]["value"] == PROMETHEUS_URL
+    assert f"{MONITORING['release']}-prometheus.{MONITORING['namespace']}." in PROMETHEUS_URL
+    for variable, key in (("ZENML_STORE_URL", "url"), ("ZENML_STORE_API_KEY", "api-key")):
+        reference_ = env[variable]["valueFrom"]["secretKeyRef"]
+        assert reference_ == {"name": ZENML_SECRET, "key": key, "optional": True}
+    resources = container["resources"]
+    assert resources["requests"]["cpu"] and resources["requests"]["memory"]
+    assert resources["limits"]["memory"] == resources["requests"]["memory"]
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    writable = {m["mountPath"] for m in container["volumeMounts"]}
+    assert env["ZENML_CONFIG_PATH"]["value"].startswith(tuple(writable))
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_the_rollout_role_reaches_only_its_one_configmap(stem: str) -> None:
+    """get/update/patch name the state ConfigMap; ``create`` (which RBAC cannot limit by
+    name) is the only other grant; the binding gives it to the controller alone."""
+    reference = plan(stem)
+    kinds = by_kind(dict(TARGET.render(reference).files), "rollout-")
+    name = rollout_object_name(reference.serving.service_name)
+    rules = kinds["Role"]["rules"]
+    granted = sorted(
+        (verb, tuple(rule.get("resourceNames", ()))) for rule in rules for verb in rule["verbs"]
+    )
+    assert granted == [
+        ("create", ()),
+        ("get", (name,)),
+        ("patch", (name,)),
+        ("update", (name,)),
+    ]
+    for rule in rules:
+        assert rule["apiGroups"] == [""] and rule["resources"] == ["configmaps"]
+    binding = kinds["RoleBinding"]
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": name,
+    }
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": name}]
+    assert kinds["ServiceAccount"]["metadata"]["name"] == name
+
+
+def test_a_stack_promoting_at_once_gets_no_rollout_objects_and_no_mount() -> None:
+    files = dict(TARGET.render(_promoting_at_once(plan("fraud-detection"))).files)
+    assert by_kind(files, "rollout-") == {}
+    pod = by_kind(files)["Deployment"]["spec"]["template"]["spec"]
+    assert "volumes" not in pod
+    env = {e["name"] for e in pod["containers"][0]["env"]}
+    assert "MLOPSGEN_ROLLOUT_STATE" not in env
+    assert "rollout" not in files["deploy/README.md"].lower()
+
+
+def test_a_long_service_name_still_fits_a_cronjob_name() -> None:
+    long = "s" * 63
+    name = rollout_object_name(long)
+    assert len(name) <= CRONJOB_NAME_LENGTH
+    assert name != rollout_object_name("s" * 62)
+    assert rollout_object_name("fraud-detection") == "fraud-detection-rollout"

@@ -258,6 +258,8 @@ class RolloutPlan(PlanModel):
     steps_percent: tuple[float, ...]
     step_minutes: int
     total_minutes: int
+    #: How often the controller judges a running step, in minutes (0: ``all_at_once``).
+    check_minutes: int
 
 
 class TrainingModelPlan(PlanModel):

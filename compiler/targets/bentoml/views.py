@@ -8,6 +8,7 @@ latter through the ``py`` filter in the template. The bentofile is data, dumped 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,6 +42,10 @@ README_HEADING = "Model service"
 REQUIREMENTS = frozenset({"bentoml==1.4.39"})
 #: Packages a Bento leaves out: ZenML runs training, never the request path.
 NOT_SERVED = ("zenml",)
+#: Except its client, in the image of a stack that rolls out step by step: the cluster's
+#: rollout CronJob runs from the service's image and promotes or archives the candidate in
+#: the Model Control Plane (a ZenML server, so without the ``local`` extra).
+ZENML_CLIENT = re.compile(r"zenml(?:\[[^\]]*\])?(==.*)")
 
 #: Python type of each request-field type (categories become a ``Literal`` of their values).
 FIELD_TYPES = {
@@ -211,6 +216,9 @@ def bentofile(plan: Plan) -> dict[str, object]:
     tables = FEAST_REQUIREMENTS if plan.features.views else TABLE_REQUIREMENTS
     pins = set(stack_requirements(plan)) | pipeline_requirements(plan) | tables | REQUIREMENTS
     packages = [pin for pin in sorted(pins) if not pin.startswith(NOT_SERVED)]
+    if plan.serving.realtime and plan.training.rollout.strategy != "all_at_once":
+        clients = [f"zenml{m.group(1)}" for pin in pins if (m := ZENML_CLIENT.fullmatch(pin))]
+        packages = sorted({*packages, *clients})
     return {
         "service": names.import_path,
         "labels": {"generator": "mlopsgen", "spec_sha256": plan.system.spec_sha256},

@@ -20,10 +20,12 @@ from mlopsgen.render.header import generated_header
 from mlopsgen.targets.base import Rendered
 from mlopsgen.targets.dumps import yaml_dump
 from mlopsgen.targets.kubernetes.kustomize import base_kustomization, overlay_kustomization
+from mlopsgen.targets.kubernetes.rollout import ZENML_SECRET, rollout_manifests
 from mlopsgen.targets.kubernetes.views import (
     IDENTITY_ANNOTATIONS,
     Service,
     manifests,
+    rollout_name,
     served_services,
     service_monitor,
 )
@@ -42,6 +44,10 @@ _PURPOSES = {
     "service.yaml": "the {name} ClusterIP Service on port 80",
     "hpa.yaml": "the {name} autoscaler: the plan's bounds, CPU target and behaviour",
     "pdb.yaml": "the {name} disruption budget: at most one pod down at a time",
+    "rollout-serviceaccount.yaml": "the {name} rollout controller's identity",
+    "rollout-role.yaml": "what the {name} rollout controller may do: its one state ConfigMap",
+    "rollout-rolebinding.yaml": "the {name} rollout controller's Role, bound to its identity",
+    "rollout-cronjob.yaml": "the {name} rollout controller: judges the running step on a schedule",
 }
 
 
@@ -65,7 +71,8 @@ class KubernetesTarget:
         purposes: dict[str, str] = {}
         resources: list[str] = []
         for service in services:
-            for name, obj in manifests(plan, service).items():
+            objects = {**manifests(plan, service), **rollout_manifests(plan, service)}
+            for name, obj in objects.items():
                 path = f"{BASE}/{service.name}/{name}"
                 files[path] = header + yaml_dump(obj)
                 purposes[path] = _PURPOSES[name].format(name=service.name)
@@ -121,7 +128,22 @@ def _readme(plan: Plan, services: list[Service]) -> str:
         plural="s" if len(services) > 1 else "",
         rows=_rows(services),
         identity=identity,
+        rollout=_rollout(services),
     )
+
+
+def _rollout(services: list[Service]) -> dict[str, str] | None:
+    """The README's facts about the rollout controller (None: nothing rolls out)."""
+    rolling = [s for s in services if s.rolls_out]
+    if not rolling:
+        return None
+    service = rolling[0]
+    minutes = service.rollout_check_minutes
+    return {
+        "name": rollout_name(service),
+        "every": "every minute" if minutes == 1 else f"every {minutes} minutes",
+        "secret": ZENML_SECRET,
+    }
 
 
 def _section(services: list[Service]) -> str:

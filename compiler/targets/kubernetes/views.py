@@ -18,16 +18,27 @@ from typing import Any
 
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.plan.ir.serving import HpaBehavior, ScalingRules
+from mlopsgen.plan.names import K8sName
 from mlopsgen.targets.quantities import cpu_quantity
 
 __all__ = [
     "BENTO_PORT",
     "IDENTITY_ANNOTATIONS",
+    "ROLLOUT_KEY",
+    "ROLLOUT_MOUNT",
     "Service",
     "manifests",
+    "rollout_name",
+    "rollout_object_name",
     "served_services",
 ]
 
+#: Where the service's pods mount the rollout state (the ``<service>-rollout`` ConfigMap): a
+#: directory, never a ``subPath``, so the kubelet's atomic updates reach the running pods.
+ROLLOUT_MOUNT = "/etc/mlopsgen/rollout"
+ROLLOUT_KEY = "rollout.json"
+#: The longest name a CronJob may take (its Jobs append 11 characters to it).
+CRONJOB_NAME_LENGTH = 52
 #: Where BentoML listens, and its health endpoints (``bentoml serve`` defaults).
 BENTO_PORT = 3000
 LIVENESS_PATH = "/livez"
@@ -63,6 +74,32 @@ class Service:
     gpu: int
     zones: int
     behavior: HpaBehavior
+    #: How often the rollout controller runs, in minutes; 0 when the plan rolls nothing out
+    #: step by step (``all_at_once``), so the service gets no rollout objects.
+    rollout_check_minutes: int = 0
+
+    @property
+    def rolls_out(self) -> bool:
+        """Whether a promoted version reaches this service step by step (a canary state)."""
+        return self.rollout_check_minutes > 0
+
+
+class _CronJobName(K8sName):
+    """A Kubernetes name a CronJob can take: at most 52 characters."""
+
+    max_length = CRONJOB_NAME_LENGTH
+
+
+def rollout_object_name(service_name: str) -> str:
+    """The name of a service's rollout objects (ConfigMap, CronJob, identity, Role):
+    ``<service>-rollout``, cut and hashed to fit a CronJob's name."""
+    name = f"{service_name}-rollout"
+    return name if len(name) <= CRONJOB_NAME_LENGTH else str(_CronJobName.from_text(name))
+
+
+def rollout_name(service: Service) -> str:
+    """The name of ``service``'s rollout objects (see :func:`rollout_object_name`)."""
+    return rollout_object_name(service.name)
 
 
 def served_services(plan: Plan) -> list[Service]:
@@ -94,6 +131,7 @@ def served_services(plan: Plan) -> list[Service]:
             gpu=replica.gpu,
             zones=len(plan.infrastructure.zones),
             behavior=hpa.behavior,
+            rollout_check_minutes=plan.training.rollout.check_minutes,
         )
     ]
 
@@ -197,6 +235,8 @@ def deployment(plan: Plan, service: Service) -> dict[str, Any]:
     }
     if service.gpu:
         pod["tolerations"] = [{"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}]
+    if service.rolls_out:
+        _mount_rollout_state(service, container, pod)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -215,6 +255,27 @@ def deployment(plan: Plan, service: Service) -> dict[str, Any]:
             },
         },
     }
+
+
+def _mount_rollout_state(service: Service, container: dict[str, Any], pod: dict[str, Any]) -> None:
+    """The rollout state the controller writes, read by the service at ``MLOPSGEN_ROLLOUT_STATE``.
+
+    The ConfigMap is optional: pods start before any rollout (the file is then absent, which
+    the service reads as no rollout), and the kustomization never lists it, so an apply never
+    overwrites the live state. The kubelet swaps the mounted directory's content atomically.
+    """
+    container["env"].append(
+        {"name": "MLOPSGEN_ROLLOUT_STATE", "value": f"{ROLLOUT_MOUNT}/{ROLLOUT_KEY}"}
+    )
+    container["volumeMounts"] = [
+        {"name": "rollout-state", "mountPath": ROLLOUT_MOUNT, "readOnly": True}
+    ]
+    pod["volumes"] = [
+        {
+            "name": "rollout-state",
+            "configMap": {"name": rollout_name(service), "optional": True},
+        }
+    ]
 
 
 def service_object(plan: Plan, service: Service) -> dict[str, Any]:

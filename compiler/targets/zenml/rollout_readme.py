@@ -18,6 +18,7 @@ import re
 from mlopsgen.plan.ir.ops import BurnRateAlert
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.filters_markup import markdown_code
+from mlopsgen.targets.kubernetes.views import rollout_object_name
 
 __all__ = ["ROLLOUT_HEADING", "error_alert", "rollout_section", "rolls_out"]
 
@@ -48,22 +49,11 @@ share grows, and answers name the version that made them (`model_versions`, `can
 of `step`: 0 advanced or promoted, 2 nothing to do, 3 held (the step is not over, or the canary
 has answered too few rows), 4 rolled back by a breach."""
 
-_CLUSTER = """\
-On the cluster the same controller runs beside the service, every few minutes, as a
-Kubernetes CronJob from the stack's image (or as a job of the deploy workflow between steps):
-`python -m pipelines.rollout step` with `PROMETHEUS_URL` set, so the canary's rows and errors
-are summed over every replica by Prometheus rather than read from one replica's `/metrics`.
-The state lives in a ConfigMap mounted in the service's pods at the path
-`MLOPSGEN_ROLLOUT_STATE` names. A mount is read-only, so the job copies it out, acts on the
-copy and applies it back:
-`kubectl get configmap <service>-rollout -o jsonpath='{.data.rollout\\.json}' > rollout.json`,
-then `MLOPSGEN_ROLLOUT_STATE=rollout.json python -m pipelines.rollout step`, then
-`kubectl create configmap <service>-rollout --from-file=rollout.json --dry-run=client -o yaml
-| kubectl apply -f -`. The kubelet refreshes the mounted file and every replica follows
-within its sync period. Why the split
-lives in the service and not in two Deployments weighted by replicas: a 5 % step would need
-twenty replicas, and a unit must see the same version on every replica. The image built after
-`python -m services.export` holds the candidate, so a step moves traffic without a deploy."""
+_WHY_IN_SERVICE = """\
+Why the split lives in the service and not in two Deployments weighted by replicas: a 5 % step
+would need twenty replicas, and a unit must see the same version on every replica. The image
+built after `python -m services.export` holds the candidate, so a step moves traffic without a
+deploy."""
 
 
 def window_seconds(text: str) -> int:
@@ -135,4 +125,41 @@ def rollout_section(plan: Plan) -> str | None:
         "with its reason (in its ZenML metadata and the state file) and sends every unit back "
         "to production at once; production is never touched until the last step passes."
     )
-    return "\n\n".join([intro, _COMMANDS, _LOCAL, _CLUSTER])
+    return "\n\n".join([intro, _COMMANDS, _LOCAL, _cluster(plan), _WHY_IN_SERVICE])
+
+
+def _cluster(plan: Plan) -> str:
+    """What ``deploy/`` runs on the cluster: the CronJob, its state ConfigMap and identity."""
+    bare = rollout_object_name(plan.serving.service_name)
+    name = markdown_code(bare)
+    minutes = plan.training.rollout.check_minutes
+    every = "every minute" if minutes == 1 else f"every {minutes} minutes"
+    return (
+        f"On the cluster, `deploy/` runs the same controller beside the service: the CronJob "
+        f"{name} starts `python -m pipelines.rollout step --scheduled` {every} "
+        "(`training.rollout.check_minutes`: a tenth of a step, between 1 and 5 minutes), one "
+        "run at a time; a held step or nothing to do exits 0, a rollback by a breach fails "
+        "that run, so the cluster's failed-job alert shows it. It runs from the service's own "
+        "image: the overlay names it, so CD's `kustomize edit set image` pins the controller "
+        "to the build that serves, and it holds `pipelines/`, `plan.json` and ZenML's client "
+        "(the pipeline image ZenML builds holds no code: it downloads it at run time). "
+        "`PROMETHEUS_URL` points it at the platform's Prometheus, so the canary's rows and "
+        "errors are summed over every replica rather than read from one replica's `/metrics`. "
+        f"The state lives in the ConfigMap {name} (key `rollout.json`), which the controller "
+        "loads and saves through the Kubernetes API (`MLOPSGEN_ROLLOUT_CONFIGMAP`) with its "
+        "service account: a save carries the `resourceVersion` it read, so a concurrent "
+        "change is never lost (a conflict is read again and retried), and the first rollout "
+        "creates it. The kustomization never lists it, so an apply never resets a live "
+        "rollout; the controller's Role may read and update that one ConfigMap and create "
+        "ConfigMaps, nothing else. The service's pods mount it (optional: until the first "
+        "rollout there is no file, which reads as no rollout) at the path "
+        "`MLOPSGEN_ROLLOUT_STATE` names; the kubelet swaps the mounted file when the "
+        "ConfigMap changes, and every replica follows within its sync period (about a "
+        "minute). The controller reaches the ZenML server with the Secret `zenml-store` "
+        "(keys `url` and `api-key`: a ZenML service account's API key), to promote or archive "
+        "the candidate; `deploy/README.md` shows how to create it. To act by hand from a "
+        "machine with cluster access, run the commands above with "
+        "`MLOPSGEN_ROLLOUT_CONFIGMAP=<namespace>/<name>` and "
+        "`MLOPSGEN_KUBERNETES_API=http://127.0.0.1:8001` beside `kubectl proxy`, or start a "
+        f"step now with `kubectl create job --from=cronjob/{bare} rollout-now`."
+    )

@@ -3,9 +3,12 @@
 """A rollout on the request path: the candidate version answers its share of the units.
 
 ``python -m pipelines.rollout`` writes the rollout state (:mod:`pipelines.rollout.state`);
-this module re-reads it whenever the file's modification time or size changes (one ``stat``
-per batch), so a step that advances or a rollback takes effect on the next request, in every
-worker, without a restart. The candidate's fitted object is the BentoML model
+this module re-reads it whenever the file's identity, modification time or size changes (one
+``stat`` per batch), so a step that advances or a rollback takes effect on the next request,
+in every worker, without a restart. On a cluster the file is a mounted ConfigMap: it is absent
+until the first rollout (no rollout: production answers), and the kubelet replaces it by
+swapping a symbolic link to a new copy, which ``stat`` follows (a new inode). A state that
+cannot be parsed is logged and read as no rollout, until the file changes again. The candidate's fitted object is the BentoML model
 ``<model>--canary`` that ``services.export`` stores; it is used only when its recorded ZenML
 version is the rollout's candidate (else the service logs why and production answers).
 
@@ -95,7 +98,7 @@ class Canaries:
         self.production = dict(production)
         self.loader = loader
         self.active: dict[str, Active] = {}
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, ...] | None = None
 
     @classmethod
     def from_config(cls, config: ServingConfig, production: Mapping[str, str]) -> Canaries:
@@ -108,13 +111,22 @@ class Canaries:
         """Re-read the state when its file changed since the last look."""
         try:
             info = os.stat(self.path)
-            seen: tuple[int, int] | None = (info.st_mtime_ns, info.st_size)
+            seen: tuple[int, ...] | None = (
+                info.st_dev,
+                info.st_ino,
+                info.st_mtime_ns,
+                info.st_size,
+            )
         except FileNotFoundError:
             seen = None
         if seen == self._seen:
             return
         self._seen = seen
-        rollouts = read_rollouts(self.path) if seen is not None else {}
+        try:
+            rollouts = read_rollouts(self.path) if seen is not None else {}
+        except (ValueError, KeyError, TypeError):
+            LOGGER.exception("rollout state %s cannot be read: production answers", self.path)
+            rollouts = {}
         self.active = {}
         for name, rollout in rollouts.items():
             found = self._activate(name, rollout)

@@ -10,16 +10,21 @@ Run from the stack root (locally, from cron, or as a Kubernetes CronJob every fe
   rolls out a version the gates never passed (a hand-made fix): recorded as such.
 * ``step [--model M]``: judge every running rollout (or M's) on its signals
   (:mod:`pipelines.rollout.judge`): roll back on a breach, hold, advance to the next share,
-  or make the candidate production after the last step.
+  or make the candidate production after the last step. ``--scheduled`` (the cluster's
+  CronJob) exits 0 when there is nothing to do or a step holds: only a rollback by a breach
+  (4) or a failure fails the run.
 * ``status``: the state as JSON. ``rollback --model M [--reason TEXT]``: stop now, by hand.
   ``promote --model M``: finish now, by hand (production at once, recorded as such).
 
 ``--now`` sets the clock (ISO 8601) and ``--step-minutes`` overrides the plan's step length,
-for drills and tests. The service reads the state file (:mod:`pipelines.rollout.state`) on
-its next request; after ``start``, run ``python -m services.export`` so the service's store
-holds the candidate. Exit codes: 0 done (started, advanced, promoted, rolled back by hand,
-status), 2 refused (no such rollout or candidate, one already running, usage), 3 held (the
-step is not over or has too little traffic), 4 rolled back by a breach.
+for drills and tests. The state is the file :mod:`pipelines.rollout.state` names, or the
+ConfigMap ``MLOPSGEN_ROLLOUT_CONFIGMAP`` names (:mod:`pipelines.rollout.configmap`); a change
+is applied to the state as saved, and refused when another writer moved the same rollout
+since it was judged. The service reads the state on its next request; after ``start``, run
+``python -m services.export`` so the service's store holds the candidate. Exit codes: 0 done (started, advanced, promoted, rolled back by hand,
+status), 1 the state could not be read or saved, 2 refused (no such rollout or candidate, one
+already running, usage), 3 held (the step is not over or has too little traffic), 4 rolled
+back by a breach.
 """
 
 from __future__ import annotations
@@ -33,23 +38,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.rollout import registry
+from pipelines.rollout.configmap import StateError
 from pipelines.rollout.judge import ADVANCE, HOLD, PROMOTE, ROLL_BACK, judge
 from pipelines.rollout.policy import error_bound, online, quality_bounds, rollout_settings
 from pipelines.rollout.signals import canary_quality, read_counters, step_counters
-from pipelines.rollout.state import (
-    PROMOTED,
-    ROLLED_BACK,
-    RUNNING,
-    Rollout,
-    read_rollouts,
-    state_path,
-    write_rollouts,
-)
+from pipelines.rollout.state import PROMOTED, ROLLED_BACK, RUNNING, Rollout, open_store
 from pipelines.stack_plan import StackPlan, load_plan, stack_root
 
 __all__ = [
     "EXIT_BREACH",
     "EXIT_DONE",
+    "EXIT_FAILED",
     "EXIT_HELD",
     "EXIT_REFUSED",
     "Refused",
@@ -59,6 +58,7 @@ __all__ = [
 ]
 
 EXIT_DONE = 0
+EXIT_FAILED = 1
 EXIT_REFUSED = 2
 EXIT_HELD = 3
 EXIT_BREACH = 4
@@ -108,10 +108,8 @@ def start(
     settings = rollout_settings(plan)
     if settings["strategy"] == "all_at_once" or not online(plan, model):
         raise Refused(f"{model}: the plan promotes it at once (no online rollout)")
-    path = state_path(root)
-    rollouts = read_rollouts(path)
-    if model in rollouts and rollouts[model].status == RUNNING:
-        raise Refused(f"{model}: version {rollouts[model].candidate} is already rolling out")
+    store = open_store(root)
+    _not_running(store.load(), model)
     baseline = registry.production_number(model)
     if baseline is None:
         raise Refused(f"{model}: no production version to roll out against")
@@ -140,8 +138,28 @@ def start(
         history=({"status": RUNNING, "step": 0, "at": at},),
     )
     registry.record(model, candidate, _summary(rollout), stage="staging")
-    write_rollouts(path, {**rollouts, model: rollout})
+
+    def started(current: dict[str, Rollout]) -> dict[str, Rollout]:
+        _not_running(current, model)
+        return {**current, model: rollout}
+
+    store.update(started)
     return rollout
+
+
+def _not_running(rollouts: dict[str, Rollout], model: str) -> None:
+    if model in rollouts and rollouts[model].status == RUNNING:
+        raise Refused(f"{model}: version {rollouts[model].candidate} is already rolling out")
+
+
+def _same_step(a: Rollout | None, b: Rollout) -> bool:
+    """Whether ``a`` is still the rollout ``b`` was judged from (no other writer moved it)."""
+    return a is not None and (a.candidate, a.status, a.step, a.step_started) == (
+        b.candidate,
+        b.status,
+        b.step,
+        b.step_started,
+    )
 
 
 def _step_one(
@@ -168,10 +186,19 @@ def _step_one(
     return rollout, verdict.action, verdict.reason
 
 
-def _apply(root: Path, rollout: Rollout, action: str) -> None:
-    """Write the new state, then tell the Model Control Plane (traffic moves first)."""
-    path = state_path(root)
-    write_rollouts(path, {**read_rollouts(path), rollout.model: rollout})
+def _apply(root: Path, before: Rollout, rollout: Rollout, action: str) -> None:
+    """Write the new state, then tell the Model Control Plane (traffic moves first).
+
+    Raises:
+        Refused: another writer moved the rollout since ``before`` was read.
+    """
+
+    def moved(current: dict[str, Rollout]) -> dict[str, Rollout]:
+        if not _same_step(current.get(rollout.model), before):
+            raise Refused(f"{rollout.model}: the rollout changed while it was judged")
+        return {**current, rollout.model: rollout}
+
+    open_store(root).update(moved)
     if action == ROLL_BACK:
         registry.archive(rollout.model, rollout.candidate, _summary(rollout))
     elif action == PROMOTE:
@@ -182,30 +209,33 @@ def _apply(root: Path, rollout: Rollout, action: str) -> None:
 
 def step(plan: StackPlan, root: Path, args: argparse.Namespace) -> int:
     """Judge every running rollout (or the one of ``--model``); the exit code."""
-    rollouts = read_rollouts(state_path(root))
+    rollouts = open_store(root).load()
     running = [r for r in rollouts.values() if r.status == RUNNING]
     if args.model is not None:
         running = [r for r in running if r.model == args.model]
     if not running:
-        raise Refused(f"no running rollout{'' if args.model is None else ' of ' + args.model}")
+        message = f"no running rollout{'' if args.model is None else ' of ' + args.model}"
+        if args.scheduled:
+            print(f"{message}: nothing to do")
+            return EXIT_DONE
+        raise Refused(message)
     code = EXIT_DONE
     for rollout in running:
         after, action, reason = _step_one(plan, root, rollout, args)
         if action != HOLD:
-            _apply(root, after, action)
+            _apply(root, rollout, after, action)
         print(f"{rollout.model} version {rollout.candidate}: {action}: {reason}")
         code = max(code, {ROLL_BACK: EXIT_BREACH, HOLD: EXIT_HELD}.get(action, EXIT_DONE))
-    return code
+    return EXIT_DONE if args.scheduled and code == EXIT_HELD else code
 
 
 def _by_hand(root: Path, model: str, action: str, reason: str, now: datetime) -> Rollout:
-    rollouts = read_rollouts(state_path(root))
-    rollout = rollouts.get(model)
+    rollout = open_store(root).load().get(model)
     if rollout is None or rollout.status != RUNNING:
         raise Refused(f"{model}: no running rollout")
     status = ROLLED_BACK if action == ROLL_BACK else PROMOTED
     after = rollout.moved(status=status, reason=reason, at=now.isoformat())
-    _apply(root, after, action)
+    _apply(root, rollout, after, action)
     return after
 
 
@@ -221,6 +251,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--min-rows", type=int, help="canary rows a step needs to advance")
     parser.add_argument("--min-outcomes", type=int, default=MIN_OUTCOMES)
     parser.add_argument("--service-url", default=SERVICE_URL, help="the local service's URL")
+    parser.add_argument(
+        "--scheduled",
+        action="store_true",
+        help="step: run from a schedule (nothing to do and a held step exit 0)",
+    )
     return parser.parse_args(argv)
 
 
@@ -231,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = load_plan(root)
     try:
         if args.command == "status":
-            rollouts = read_rollouts(state_path(root))
+            rollouts = open_store(root).load()
             data = {name: r.to_json() for name, r in sorted(rollouts.items())}
             print(json.dumps(data, indent=2, sort_keys=True))
             return EXIT_DONE
@@ -258,3 +293,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Refused as err:
         print(f"rollout: {err}", file=sys.stderr)
         return EXIT_REFUSED
+    except StateError as err:
+        print(f"rollout: the state: {err}", file=sys.stderr)
+        return EXIT_FAILED

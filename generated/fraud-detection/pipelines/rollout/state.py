@@ -9,6 +9,11 @@ time changes, so a step advances or a rollback takes effect without a restart. W
 temporary file renamed over the old one: a reader sees the old state or the new one, never
 half of each. Standard library only: the service reads this on the request path.
 
+The controller reaches the state through a store (:func:`open_store`): this file, or, when
+``MLOPSGEN_ROLLOUT_CONFIGMAP`` names ``<namespace>/<name>``, that ConfigMap through the
+Kubernetes API (:mod:`pipelines.rollout.configmap`), the same JSON under the key
+``rollout.json``; the service's pods mount that ConfigMap and read the file.
+
 An entry's ``status`` is ``running`` (the candidate takes ``steps_percent[step]`` percent of
 the units), ``promoted`` (the candidate is production in the Model Control Plane; a service
 still holding the older production model sends it every unit until it is exported again) or
@@ -19,17 +24,23 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = [
     "PROMOTED",
     "ROLLED_BACK",
     "RUNNING",
     "STATE_VARIABLE",
+    "Change",
+    "FileStore",
     "Rollout",
+    "Store",
+    "decode_rollouts",
+    "encode_rollouts",
+    "open_store",
     "read_rollouts",
     "state_path",
     "write_rollouts",
@@ -123,20 +134,73 @@ class Rollout:
         )
 
 
+def decode_rollouts(text: str) -> dict[str, Rollout]:
+    """Every model's rollout in the state's JSON text."""
+    data = json.loads(text)
+    return {name: Rollout.from_json(entry) for name, entry in data["rollouts"].items()}
+
+
+def encode_rollouts(rollouts: Mapping[str, Rollout]) -> str:
+    """The state's JSON text: models sorted, keys sorted, one trailing newline."""
+    data = {"rollouts": {name: rollouts[name].to_json() for name in sorted(rollouts)}}
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
 def read_rollouts(path: Path) -> dict[str, Rollout]:
     """Every model's rollout in the file at ``path`` (none when there is no file)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    data = json.loads(text)
-    return {name: Rollout.from_json(entry) for name, entry in data["rollouts"].items()}
+    return decode_rollouts(text)
 
 
 def write_rollouts(path: Path, rollouts: Mapping[str, Rollout]) -> None:
     """Replace the file at ``path`` with ``rollouts`` in one rename (see the module docstring)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"rollouts": {name: rollouts[name].to_json() for name in sorted(rollouts)}}
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    temporary.write_text(encode_rollouts(rollouts), encoding="utf-8")
     os.replace(temporary, path)
+
+
+#: A change to the state: the new rollouts from the current ones (it may raise to refuse).
+Change = Callable[[dict[str, Rollout]], dict[str, Rollout]]
+
+
+class Store(Protocol):
+    """Where the controller loads and saves the state."""
+
+    def load(self) -> dict[str, Rollout]:
+        """Every model's rollout (none when there is no state yet)."""
+        ...
+
+    def update(self, change: Change) -> dict[str, Rollout]:
+        """Apply ``change`` to the current state and save the result; the state saved."""
+        ...
+
+
+@dataclass(frozen=True)
+class FileStore:
+    """The state file (:func:`state_path`): one process acts on it at a time."""
+
+    path: Path
+
+    def load(self) -> dict[str, Rollout]:
+        """Every model's rollout in the file."""
+        return read_rollouts(self.path)
+
+    def update(self, change: Change) -> dict[str, Rollout]:
+        """Read the file, apply ``change`` and replace the file with the result."""
+        after = change(read_rollouts(self.path))
+        write_rollouts(self.path, after)
+        return after
+
+
+def open_store(root: Path) -> Store:
+    """The ConfigMap that ``MLOPSGEN_ROLLOUT_CONFIGMAP`` names, else the state file."""
+    from pipelines.rollout.configmap import CONFIGMAP_VARIABLE, ConfigMapStore
+
+    named = os.environ.get(CONFIGMAP_VARIABLE)
+    if named:
+        return ConfigMapStore.named(named)
+    return FileStore(state_path(root))

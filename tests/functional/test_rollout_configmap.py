@@ -1,0 +1,366 @@
+"""The rollout controller keeps its state in a ConfigMap through the Kubernetes API, as its
+CronJob does on the cluster.
+
+The fraud stack's generated controller (``python -m pipelines.rollout``) runs in the stack's
+interpreter with ``MLOPSGEN_ROLLOUT_CONFIGMAP`` set and ``MLOPSGEN_KUBERNETES_API`` pointing at
+a small fake of the API server started here on 127.0.0.1: the two ConfigMap endpoints (the
+item: GET, PUT; the collection: POST) with ``resourceVersion`` semantics (a PUT carrying a
+stale version gets 409 Conflict, a POST of an existing name too), and Prometheus's query
+endpoint, which reports healthy canary traffic. The fake can answer 409 to the next PUT as if
+another writer had saved first. The stack is trained for real, twice, on ZenML's local stack:
+version 1 is production and version 2 a candidate that passed its gates, and the test reads the
+Model Control Plane afterwards to see that the controller told it what it did.
+
+``start`` creates the ConfigMap, ``step`` advances it through one forced conflict (read again,
+then replaced with the fresh version), a scheduled ``step`` within the step holds without a
+write, ``rollback`` records the reason, and ``status`` reads back what the fake holds. On the
+service's side, the canary split follows the ConfigMap mounted as the kubelet mounts it: no
+file (no rollout), a new state swapped in by a link even at the same size and time, an
+unreadable one (production answers), a deleted one.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import SPECS
+from tests.functional.stack_env import run_in_stack, run_json, stack_python
+from tests.functional.zenml_stacks import build, run_pipelines
+
+SPEC = SPECS / "fraud-detection.yaml"
+MODEL = "fraud_xgb"
+NAMESPACE = "fraud"
+NAME = "fraud-detection-rollout"
+ITEM = f"/api/v1/namespaces/{NAMESPACE}/configmaps/{NAME}"
+COLLECTION = f"/api/v1/namespaces/{NAMESPACE}/configmaps"
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CANARY_ROWS = 5000
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rollout-configmap")]
+
+ROWS = "4000"
+#: Each fraud_xgb version's stage and rollout record in ZenML's Model Control Plane.
+REGISTRY = """
+import json
+from pipelines.models import model_version
+model_version("fraud_xgb")  # configures ZenML for the stack first
+from zenml.client import Client
+out = {}
+for version in Client().list_model_versions(model_name_or_id="fraud_xgb", size=50).items:
+    stage = version.stage
+    meta = version.run_metadata.get("rollout")
+    out[str(version.number)] = {
+        "stage": None if stage is None else getattr(stage, "value", stage),
+        "rollout": dict(meta) if meta else None,
+    }
+print(json.dumps(out))
+"""
+
+
+class FakeApi:
+    """One ConfigMap store and a request log, shared by the handler threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.version = 0
+        self.conflicts = 0
+        self.log: list[tuple[str, str, int]] = []
+
+    def next_version(self) -> str:
+        self.version += 1
+        return str(self.version)
+
+
+def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            return
+
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            api.log.append((self.command, urlsplit(self.path).path, status))
+            data = json.dumps(body).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _body(self) -> dict[str, Any]:
+            length = int(self.headers.get("Content-Length") or 0)
+            body: dict[str, Any] = json.loads(self.rfile.read(length))
+            return body
+
+        @staticmethod
+        def _status(code: int, reason: str) -> dict[str, Any]:
+            return {"kind": "Status", "status": "Failure", "reason": reason, "code": code}
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            if url.path == "/api/v1/query":
+                query = parse_qs(url.query)["query"][0]
+                rows = 0 if 'outcome="error"' in query else CANARY_ROWS
+                self._answer(200, {"data": {"result": [{"value": [0, str(rows)]}]}})
+                return
+            with api.lock:
+                found = api.objects.get(url.path)
+                if found is None:
+                    self._answer(404, self._status(404, "NotFound"))
+                else:
+                    self._answer(200, json.loads(json.dumps(found)))
+
+        def do_POST(self) -> None:
+            body = self._body()
+            path = f"{urlsplit(self.path).path}/{body['metadata']['name']}"
+            with api.lock:
+                if path in api.objects:
+                    self._answer(409, self._status(409, "AlreadyExists"))
+                    return
+                body["metadata"]["resourceVersion"] = api.next_version()
+                api.objects[path] = body
+                self._answer(201, body)
+
+        def do_PUT(self) -> None:
+            body = self._body()
+            path = urlsplit(self.path).path
+            with api.lock:
+                current = api.objects.get(path)
+                if current is None:
+                    self._answer(404, self._status(404, "NotFound"))
+                    return
+                if api.conflicts:
+                    # another writer saved first: the stored version moves on
+                    api.conflicts -= 1
+                    current["metadata"]["resourceVersion"] = api.next_version()
+                if (
+                    body["metadata"].get("resourceVersion")
+                    != current["metadata"]["resourceVersion"]
+                ):
+                    self._answer(409, self._status(409, "Conflict"))
+                    return
+                body["metadata"]["resourceVersion"] = api.next_version()
+                api.objects[path] = body
+                self._answer(200, body)
+
+    return Handler
+
+
+@pytest.fixture
+def api() -> Iterator[tuple[FakeApi, str]]:
+    fake = FakeApi()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fraud stack trained twice: version 1 in production, version 2 in staging.
+
+    The second run starts its own rollout, as a run on a laptop does, in a state file kept
+    out of the stack so that the ConfigMap is the only state the tests see.
+    """
+    stack_python()
+    built = build(SPEC, tmp_path_factory.mktemp("rollout-configmap") / "stack")
+    done = run_pipelines(built, "--rows", ROWS)
+    assert done.returncode == 0, done.stderr[-4000:]
+    aside = tmp_path_factory.mktemp("laptop-state") / "rollout.json"
+    again = run_in_stack(
+        built,
+        ["-m", "pipelines.run", "--rows", ROWS, "--pipeline", f"train_{MODEL}"],
+        extra_env={"MLOPSGEN_ROLLOUT_STATE": str(aside)},
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert run_json(built, REGISTRY)["2"]["stage"] == "staging", again.stdout
+    return built
+
+
+def _controller(stack: Path, url: str, *args: str) -> tuple[int, str, str]:
+    done = run_in_stack(
+        stack,
+        ["-m", "pipelines.rollout", *args, "--service-url", url],
+        extra_env={
+            "MLOPSGEN_ROLLOUT_CONFIGMAP": f"{NAMESPACE}/{NAME}",
+            "MLOPSGEN_KUBERNETES_API": url,
+            "PROMETHEUS_URL": url,
+        },
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def _stored(fake: FakeApi) -> dict[str, Any]:
+    state: dict[str, Any] = json.loads(fake.objects[ITEM]["data"]["rollout.json"])["rollouts"]
+    return state
+
+
+def test_start_step_and_rollback_round_trip_the_state_through_the_configmap(
+    stack: Path, api: tuple[FakeApi, str]
+) -> None:
+    fake, url = api
+    code, out, err = _controller(stack, url, "status")
+    assert (code, json.loads(out)) == (0, {}), err
+    assert fake.log == [("GET", ITEM, 404)], "no ConfigMap yet: no rollout, nothing written"
+
+    code, out, err = _controller(
+        stack, url, "start", "--model", MODEL, "--version", "2", "--now", T0.isoformat()
+    )
+    assert code == 0, out + err
+    assert ("POST", COLLECTION, 201) in fake.log, "the first save creates the ConfigMap"
+    created = fake.objects[ITEM]
+    assert created["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "mlopsgen-rollout"}
+    state = _stored(fake)[MODEL]
+    assert (state["status"], state["step"], state["candidate"], state["baseline"]) == (
+        "running",
+        0,
+        "2",
+        "1",
+    )
+    version_after_start = created["metadata"]["resourceVersion"]
+
+    fake.log.clear()
+    fake.conflicts = 1
+    later = (T0 + timedelta(minutes=state["step_minutes"] + 1)).isoformat()
+    code, out, err = _controller(stack, url, "step", "--model", MODEL, "--now", later)
+    assert code == 0, out + err
+    assert f"{MODEL} version 2: advance" in out
+    writes = [entry for entry in fake.log if entry[0] == "PUT"]
+    assert writes == [("PUT", ITEM, 409), ("PUT", ITEM, 200)], "a conflict is read again"
+    assert [entry[0] for entry in fake.log].count("GET") >= 3  # the state, then twice to save
+    state = _stored(fake)[MODEL]
+    assert (state["status"], state["step"], state["step_started"]) == ("running", 1, later)
+    assert int(fake.objects[ITEM]["metadata"]["resourceVersion"]) > int(version_after_start)
+
+    fake.log.clear()
+    within = (datetime.fromisoformat(later) + timedelta(minutes=1)).isoformat()
+    code, out, err = _controller(stack, url, "step", "--scheduled", "--now", within)
+    assert code == 0, out + err
+    assert f"{MODEL} version 2: hold" in out
+    assert {entry[0] for entry in fake.log} == {"GET"}, "a held step writes nothing"
+
+    code, out, err = _controller(
+        stack, url, "rollback", "--model", MODEL, "--reason", "drill", "--now", within
+    )
+    assert code == 0, out + err
+    state = _stored(fake)[MODEL]
+    assert (state["status"], state["reason"]) == ("rolled_back", "drill")
+    assert [h["status"] for h in state["history"] if "status" in h] == ["running", "rolled_back"]
+
+    code, out, err = _controller(stack, url, "status")
+    assert code == 0, err
+    assert json.loads(out) == _stored(fake)
+
+    code, out, err = _controller(stack, url, "step", "--scheduled")
+    assert code == 0 and "nothing to do" in out, out + err
+    code, out, err = _controller(stack, url, "step")
+    assert code == 2 and "no running rollout" in err, out + err
+
+    registry = run_json(stack, REGISTRY)
+    assert registry["1"]["stage"] == "production"
+    assert registry["2"]["stage"] == "archived"
+    assert registry["2"]["rollout"]["status"] == "rolled_back"
+    assert registry["2"]["rollout"]["reason"] == "drill"
+    assert not (stack / ".mlopsgen" / "rollout.json").exists(), "no state file beside it"
+
+
+def test_an_existing_configmap_is_replaced_and_an_unreachable_api_fails_cleanly(
+    stack: Path, api: tuple[FakeApi, str]
+) -> None:
+    """A ConfigMap that exists without a state (made by hand, with another key) is replaced,
+    the other key kept; an API server that does not answer fails the command with a message,
+    exit 1."""
+    fake, url = api
+    fake.objects[ITEM] = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": NAME, "namespace": NAMESPACE, "resourceVersion": "7"},
+        "data": {"other": "kept"},
+    }
+    fake.version = 7
+    code, out, err = _controller(
+        stack, url, "start", "--model", MODEL, "--version", "2", "--now", T0.isoformat()
+    )
+    assert code == 0, out + err
+    assert ("POST", COLLECTION, 201) not in fake.log
+    assert fake.objects[ITEM]["data"]["other"] == "kept", "other keys survive a replace"
+    assert _stored(fake)[MODEL]["status"] == "running"
+
+    code, out, err = _controller(stack, "http://127.0.0.1:9", "status")
+    assert code == 1 and "rollout: the state:" in err, out + err
+
+
+#: The service's side: ``services.canary.Canaries`` reading a mounted ConfigMap laid out as
+#: the kubelet lays it out (``rollout.json`` -> ``..data/rollout.json``, ``..data`` -> a
+#: timestamped folder, replaced by renaming a new link over ``..data``). Prints the share the
+#: candidate answers after each change.
+MOUNTED = """
+import json, os, sys
+from dataclasses import replace
+from pathlib import Path
+from pipelines.rollout.state import Rollout, encode_rollouts
+from services.canary import Canaries
+from services.serving_plan import ServingConfig
+
+mount = Path(sys.argv[1])
+mount.mkdir()
+canaries = Canaries(ServingConfig.load(), mount / "rollout.json", {"fraud_xgb": "1"},
+                    lambda tag: ("fitted", "2"))
+seen = []
+
+def share():
+    canaries.refresh()
+    active = canaries.active.get("fraud_xgb")
+    seen.append(None if active is None else active.rollout.percent)
+
+def publish(folder, text, mtime_ns=None):
+    (mount / folder).mkdir()
+    (mount / folder / "rollout.json").write_text(text, encoding="utf-8")
+    if mtime_ns is not None:
+        os.utime(mount / folder / "rollout.json", ns=(mtime_ns, mtime_ns))
+    os.symlink(folder, mount / "..data_tmp")
+    os.replace(mount / "..data_tmp", mount / "..data")
+    if not (mount / "rollout.json").is_symlink():
+        os.symlink("..data/rollout.json", mount / "rollout.json")
+
+share()  # the optional ConfigMap does not exist: an empty folder
+rollout = Rollout(model="fraud_xgb", candidate="2", baseline="1", strategy="canary",
+                  steps_percent=(5.0, 25.0, 50.0, 100.0), step_minutes=30, step=0,
+                  step_started="2026-03-02T09:00:00+00:00", status="running", salt="fraud_xgb:2")
+first = encode_rollouts({"fraud_xgb": replace(rollout, step=1)})
+publish("..2026_03_02_09_00_00.1", first)
+share()
+old = os.stat(mount / "rollout.json")
+second = encode_rollouts({"fraud_xgb": replace(rollout, step=2)})
+assert len(second) == len(first)
+publish("..2026_03_02_09_03_00.2", second, old.st_mtime_ns)  # same size and time, new file
+share()
+publish("..2026_03_02_09_06_00.3", "{not json")
+share()
+os.unlink(mount / "rollout.json")  # the ConfigMap was deleted
+share()
+print(json.dumps(seen))
+"""
+
+
+def test_the_service_follows_a_mounted_configmap_the_kubelet_swaps(
+    stack: Path, tmp_path: Path
+) -> None:
+    done = run_in_stack(stack, ["-c", MOUNTED, str(tmp_path / "mount")])
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    assert json.loads(lines[-1]) == [None, 25.0, 50.0, None, None], done.stderr[-3000:]
+    assert "cannot be read: production answers" in done.stderr
