@@ -19,6 +19,7 @@ one spare, so a pod eviction during a zone outage does not drop the service belo
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from mlopsgen.plan import calibration
 from mlopsgen.plan.ir.serving import CapacityPlan, StagePlan
@@ -233,11 +234,7 @@ def plan_capacity(
     needed = replicas_needed(peak, rps, rho)
     in_flight = peak * service / 1000
     _record_replicas(rec, peak, rps, rho, needed, in_flight, service)
-    spare = 1 if spec.slo.availability >= ZONE_SPARE_PERCENT and zones >= 3 else 0
-    per_zone = replicas_per_zone(needed, zones, spare)
-    total = per_zone * zones
-    scaling = clean(rho * needed / total, 4)
-    record_spread(spec, rec, needed, zones, spare, per_zone, total, rho, scaling)
+    spread = spread_over_zones(spec, rec, needed, zones, rho)
     return CapacityPlan(
         peak_rps=clean(peak),
         average_rps=clean(average),
@@ -253,11 +250,32 @@ def plan_capacity(
         in_flight=clean(in_flight),
         replicas_needed=needed,
         zones=zones,
-        spare_per_zone=spare,
-        replicas_per_zone=per_zone,
-        replicas=total,
-        scaling_utilisation=scaling,
+        spare_per_zone=spread.spare,
+        replicas_per_zone=spread.per_zone,
+        replicas=spread.total,
+        scaling_utilisation=spread.scaling,
     )
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Replicas over the zones: the spare each keeps, per zone, in all, and the HPA's target."""
+
+    spare: int
+    per_zone: int
+    total: int
+    scaling: float
+
+
+def spread_over_zones(spec: Spec, rec: Recorder, needed: int, zones: int, rho: float) -> Spread:
+    """Spread ``needed`` replicas, planned at utilisation ``rho``, so that losing a zone keeps
+    them (a spare per zone at 99.99 %), and record the spread; any replica kind uses it."""
+    spare = 1 if spec.slo.availability >= ZONE_SPARE_PERCENT and zones >= 3 else 0
+    per_zone = replicas_per_zone(needed, zones, spare)
+    total = per_zone * zones
+    scaling = clean(rho * needed / total, 4)
+    _record_spread(spec, rec, needed, zones, spare, per_zone, total, rho, scaling)
+    return Spread(spare=spare, per_zone=per_zone, total=total, scaling=scaling)
 
 
 def _record_rho(
@@ -329,7 +347,7 @@ def _record_replicas(
     )
 
 
-def record_spread(
+def _record_spread(
     spec: Spec,
     rec: Recorder,
     needed: int,

@@ -17,6 +17,7 @@ from mlopsgen.plan import calibration
 from mlopsgen.plan.gates import merge_gates
 from mlopsgen.plan.ir.data import CalibrationPlan, InputPlan, ModelPlan, PartitionPlan, StepPlan
 from mlopsgen.plan.ir.llm import LlmPlan
+from mlopsgen.plan.llm.capacity import engine_rps
 from mlopsgen.plan.llm.model import OCCUPANCY
 from mlopsgen.plan.llm.options import host_pod_memory_gib
 from mlopsgen.plan.llm.planner import LLM_TASKS
@@ -261,11 +262,10 @@ def llm_calibration(llm: LlmPlan | None) -> CalibrationPlan:
             table_key="llm/unplanned",
             adjustments=("no GPU option serves the model: see the planning error",),
         )
-    e2e_s = llm.e2e_mean_ms / 1000
     return CalibrationPlan(
         device="gpu",
         service_time_ms=llm.e2e_mean_ms,
-        per_replica_rps=clean(llm.max_num_seqs * OCCUPANCY / e2e_s, 6) if e2e_s else 0.0,
+        per_replica_rps=clean(engine_rps(llm), 6),
         memory_mb=clean(host_pod_memory_gib(llm) * 1024, 6),
         origin="llm",
         table_key=f"llm/{llm.gpu_class}/tp{llm.tensor_parallel}",

@@ -1,5 +1,5 @@
 # Formulas are written in mathematical notation (×, −, ⌈⌉) on purpose.
-# ruff: noqa: RUF001, RUF003
+# ruff: noqa: RUF001, RUF002, RUF003
 """Serving capacity of a language model's path: engine groups spread over the zones.
 
 A language model's replica is one engine: a tensor-parallel group of GPUs running many
@@ -15,7 +15,6 @@ from mlopsgen.plan.ir.llm import LlmPlan
 from mlopsgen.plan.ir.serving import CapacityPlan
 from mlopsgen.plan.llm.model import OCCUPANCY
 from mlopsgen.plan.record import Recorder, clean, fmt
-from mlopsgen.spec.availability import ZONE_SPARE_PERCENT
 from mlopsgen.spec.models.root import Spec
 
 
@@ -24,8 +23,6 @@ def plan_llm_capacity(spec: Spec, rec: Recorder, llm: LlmPlan, zones: int) -> Ca
     peak, average = capacity.throughput(spec)
     capacity.record_load(spec, rec, peak, average)
     needed = llm.groups_needed
-    e2e_s = llm.e2e_mean_ms / 1000
-    per_replica = llm.max_num_seqs * OCCUPANCY / e2e_s if e2e_s > 0 else 0.0
     rec.add(
         "serving.replicas_needed",
         needed,
@@ -41,17 +38,13 @@ def plan_llm_capacity(spec: Spec, rec: Recorder, llm: LlmPlan, zones: int) -> Ca
         reason="each replica is one engine batching its sequences continuously; its slots, "
         "not a queue's utilisation, bound what it serves",
     )
-    spare = 1 if spec.slo.availability >= ZONE_SPARE_PERCENT and zones >= 3 else 0
-    per_zone = capacity.replicas_per_zone(needed, zones, spare)
-    total = per_zone * zones
-    scaling = clean(OCCUPANCY * needed / total, 4)
-    capacity.record_spread(spec, rec, needed, zones, spare, per_zone, total, OCCUPANCY, scaling)
+    spread = capacity.spread_over_zones(spec, rec, needed, zones, OCCUPANCY)
     return CapacityPlan(
         peak_rps=clean(peak),
         average_rps=clean(average),
         cache_hit_ratio=0.0,
         service_time_ms=llm.e2e_mean_ms,
-        per_replica_rps=clean(per_replica),
+        per_replica_rps=clean(engine_rps(llm)),
         utilisation_raw=OCCUPANCY,
         utilisation=OCCUPANCY,
         batching_window_ms=0.0,
@@ -61,8 +54,15 @@ def plan_llm_capacity(spec: Spec, rec: Recorder, llm: LlmPlan, zones: int) -> Ca
         in_flight=llm.concurrent_sequences,
         replicas_needed=needed,
         zones=zones,
-        spare_per_zone=spare,
-        replicas_per_zone=per_zone,
-        replicas=total,
-        scaling_utilisation=scaling,
+        spare_per_zone=spread.spare,
+        replicas_per_zone=spread.per_zone,
+        replicas=spread.total,
+        scaling_utilisation=spread.scaling,
     )
+
+
+def engine_rps(llm: LlmPlan) -> float:
+    """Requests one engine group completes a second at the planned occupancy:
+    batch × occupancy / mean end-to-end time (0 without a time)."""
+    e2e_s = llm.e2e_mean_ms / 1000
+    return llm.max_num_seqs * OCCUPANCY / e2e_s if e2e_s > 0 else 0.0

@@ -378,9 +378,7 @@ def _fine_tuning(
             f"weights + {LORA_TRAINABLE_SHARE:.0%} trainable × "
             f"{FULL_FINE_TUNE_BYTES_PER_PARAMETER} B (LoRA)"
         )
-    usable = (gpu.memory_gib * model.GPU_MEMORY_UTILISATION - model.ACTIVATION_RESERVE_GIB) * (
-        model.GIB
-    )
+    usable = model.usable_bytes(gpu, 1)
     gpus = max(1, math.ceil(needed / usable))
     rec.add(
         f"{name}.fine_tuning_gpus",

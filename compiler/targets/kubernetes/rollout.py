@@ -25,11 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlopsgen.plan.ir.root import Plan
-from mlopsgen.targets.kubernetes.views import (
-    RUN_AS_USER,
-    Service,
-    rollout_name,
-)
+from mlopsgen.targets.kubernetes.views import Service, pod_security_context, rollout_name
 from mlopsgen.targets.terraform.views import MONITORING
 
 __all__ = [
@@ -135,13 +131,7 @@ def cronjob(plan: Plan, service: Service) -> dict[str, Any]:
         "serviceAccountName": rollout_name(service),
         "automountServiceAccountToken": True,
         "restartPolicy": "Never",
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS_USER,
-            "runAsGroup": RUN_AS_USER,
-            "fsGroup": RUN_AS_USER,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": pod_security_context(),
         "containers": [_container(service)],
         "volumes": [{"name": "scratch", "emptyDir": {"sizeLimit": SCRATCH_LIMIT}}],
     }

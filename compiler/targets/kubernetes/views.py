@@ -28,6 +28,7 @@ __all__ = [
     "ROLLOUT_MOUNT",
     "Service",
     "manifests",
+    "pod_security_context",
     "rollout_name",
     "rollout_object_name",
     "served_services",
@@ -198,6 +199,18 @@ def _spread(service: Service) -> list[dict[str, Any]]:
     ]
 
 
+def pod_security_context() -> dict[str, Any]:
+    """Every pod of a stack runs as the same non-root user and group, with the runtime's
+    default seccomp profile: the service's and its rollout controller's alike."""
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": RUN_AS_USER,
+        "runAsGroup": RUN_AS_USER,
+        "fsGroup": RUN_AS_USER,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
 def deployment(plan: Plan, service: Service) -> dict[str, Any]:
     """The service's pods: the replica floor, sized, spread, probed and unprivileged."""
     container: dict[str, Any] = {
@@ -223,13 +236,7 @@ def deployment(plan: Plan, service: Service) -> dict[str, Any]:
     pod: dict[str, Any] = {
         "serviceAccountName": service.name,
         "automountServiceAccountToken": True,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS_USER,
-            "runAsGroup": RUN_AS_USER,
-            "fsGroup": RUN_AS_USER,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": pod_security_context(),
         "topologySpreadConstraints": _spread(service),
         "containers": [container],
     }
