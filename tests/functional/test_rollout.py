@@ -30,7 +30,7 @@ from tests.conftest import SPECS
 from tests.functional.bento_serving import post, served
 from tests.functional.fraud_rows import fraud_row
 from tests.functional.stack_env import run_in_stack, run_json, stack_python
-from tests.functional.zenml_stacks import build, run_pipelines
+from tests.functional.zenml_stacks import build, model_registry, run_pipelines
 
 SPEC = SPECS / "fraud-detection.yaml"
 ROWS = "4000"
@@ -70,23 +70,6 @@ artifact = save_artifact(
 link_artifact_to_model(artifact, model=Model(name="fraud_xgb", version=version.number))
 log_metadata(metadata={"gates": {}}, model_version_id=version.id)
 print(json.dumps(str(version.number)))
-"""
-
-#: Each stage of fraud_xgb's versions, and the rollout metadata of each.
-REGISTRY = """
-import json
-from pipelines.models import model_version
-model_version("fraud_xgb")  # configures ZenML for the stack first
-from zenml.client import Client
-out = {}
-for version in Client().list_model_versions(model_name_or_id="fraud_xgb", size=50).items:
-    stage = version.stage
-    meta = version.run_metadata.get("rollout")
-    out[str(version.number)] = {
-        "stage": None if stage is None else getattr(stage, "value", stage),
-        "rollout": dict(meta) if meta else None,
-    }
-print(json.dumps(out))
 """
 
 
@@ -194,7 +177,7 @@ def test_a_worse_candidate_takes_the_first_share_of_users_and_is_rolled_back(
     after = _status(stack)
     assert after["status"] == "rolled_back"
     assert after["reason"].startswith("quality: false_positive_rate")
-    registry = run_json(stack, REGISTRY)
+    registry = model_registry(stack, MODEL)
     assert registry["1"]["stage"] == "production"
     assert registry[worse]["stage"] == "archived"
     assert registry[worse]["rollout"]["status"] == "rolled_back"
@@ -245,7 +228,7 @@ def test_a_healthy_candidate_advances_step_by_step_to_production(
         if index < len(STEPS) - 1:
             assert (state["status"], state["step"]) == ("running", index + 1), output
     assert state["status"] == "promoted"
-    registry = run_json(stack, REGISTRY)
+    registry = model_registry(stack, MODEL)
     assert registry[candidate]["stage"] == "production"
     assert registry["1"]["stage"] == "archived"
     # promoted: the service answers every unit with the candidate until it is re-exported

@@ -33,8 +33,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import SPECS
-from tests.functional.stack_env import run_in_stack, run_json, stack_python
-from tests.functional.zenml_stacks import build, run_pipelines
+from tests.functional.stack_env import run_in_stack, stack_python
+from tests.functional.zenml_stacks import build, model_registry, run_pipelines
 
 SPEC = SPECS / "fraud-detection.yaml"
 MODEL = "fraud_xgb"
@@ -48,22 +48,6 @@ CANARY_ROWS = 5000
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rollout-configmap")]
 
 ROWS = "4000"
-#: Each fraud_xgb version's stage and rollout record in ZenML's Model Control Plane.
-REGISTRY = """
-import json
-from pipelines.models import model_version
-model_version("fraud_xgb")  # configures ZenML for the stack first
-from zenml.client import Client
-out = {}
-for version in Client().list_model_versions(model_name_or_id="fraud_xgb", size=50).items:
-    stage = version.stage
-    meta = version.run_metadata.get("rollout")
-    out[str(version.number)] = {
-        "stage": None if stage is None else getattr(stage, "value", stage),
-        "rollout": dict(meta) if meta else None,
-    }
-print(json.dumps(out))
-"""
 
 
 class FakeApi:
@@ -186,7 +170,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert again.returncode == 0, again.stderr[-4000:]
-    assert run_json(built, REGISTRY)["2"]["stage"] == "staging", again.stdout
+    assert model_registry(built, MODEL)["2"]["stage"] == "staging", again.stdout
     return built
 
 
@@ -270,7 +254,7 @@ def test_start_step_and_rollback_round_trip_the_state_through_the_configmap(
     code, out, err = _controller(stack, url, "step")
     assert code == 2 and "no running rollout" in err, out + err
 
-    registry = run_json(stack, REGISTRY)
+    registry = model_registry(stack, MODEL)
     assert registry["1"]["stage"] == "production"
     assert registry["2"]["stage"] == "archived"
     assert registry["2"]["rollout"]["status"] == "rolled_back"

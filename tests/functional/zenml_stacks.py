@@ -11,7 +11,14 @@ from typing import Any
 from mlopsgen.build import build_stack
 from tests.functional.stack_env import run_in_stack, run_json, stack_environment, stack_python
 
-__all__ = ["assert_lint_clean", "build", "last_run", "load_production", "run_pipelines"]
+__all__ = [
+    "assert_lint_clean",
+    "build",
+    "last_run",
+    "load_production",
+    "model_registry",
+    "run_pipelines",
+]
 
 #: mypy's cache of the stack's libraries outlives one run: a cold check takes minutes.
 MYPY_CACHE = Path(tempfile.gettempdir()) / "mlopsgen-zenml-mypy-cache"
@@ -27,6 +34,31 @@ def build(spec: Path, out: Path) -> Path:
 def run_pipelines(stack: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``python -m pipelines.run ARGS`` in the stack's environment, not checked."""
     return run_in_stack(stack, ["-m", "pipelines.run", *args], check=False)
+
+
+#: Each version of a model (``MODEL``): its stage in ZenML's Model Control Plane and the
+#: rollout record the controller left in its metadata.
+MODEL_REGISTRY = """
+import json, os
+from pipelines.models import model_version
+model_version(os.environ["MODEL"])  # configures ZenML for the stack first
+from zenml.client import Client
+out = {}
+for version in Client().list_model_versions(model_name_or_id=os.environ["MODEL"], size=50).items:
+    stage = version.stage
+    meta = version.run_metadata.get("rollout")
+    out[str(version.number)] = {
+        "stage": None if stage is None else getattr(stage, "value", stage),
+        "rollout": dict(meta) if meta else None,
+    }
+print(json.dumps(out))
+"""
+
+
+def model_registry(stack: Path, model: str) -> dict[str, Any]:
+    """Each of ``model``'s versions by number: its stage and its rollout record."""
+    versions: dict[str, Any] = run_json(stack, MODEL_REGISTRY, extra_env={"MODEL": model})
+    return versions
 
 
 def last_run(stack: Path) -> dict[str, Any]:
