@@ -313,11 +313,24 @@ def _warn_ceiling(spec: Spec, rec: Recorder, regional: float | None, composed: f
         if honest is not None
         else ""
     )
+    if regional is not None and target < regional:
+        # below the region's promise: the path itself, not the region, falls short
+        message = (
+            f"availability target {percent(target)} % is above what the serving path "
+            f"composes to ({fmt(composed)} %)"
+        )
+        hint = "more zones (infrastructure.zones) raise what the path composes to"
+    else:
+        message = (
+            f"availability target {percent(target)} % reaches "
+            f"{sla or 'what one region can promise'}; the serving path composes to "
+            f"{fmt(composed)} %"
+        )
+        hint = "a higher target needs a second region with failover"
     rec.warn(
         "W503",
-        f"availability target {percent(target)} % reaches {sla or 'what one region can promise'}; "
-        f"the serving path composes to {fmt(composed)} %",
+        message,
         _SLO,
-        hint=f"a higher target needs a second region with failover{honest_hint}",
+        hint=hint + honest_hint,
         fix=[set_value(_SLO, honest)] if honest is not None else (),
     )

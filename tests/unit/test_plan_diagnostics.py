@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import yaml
 
 from mlopsgen.diagnostics import Level, SpecError
 from mlopsgen.plan import build_plan
-from mlopsgen.spec.loader import LoadedSpec
+from mlopsgen.spec.loader import LoadedSpec, load_spec_text
 from mlopsgen.spec.models.serving import Effect
+from tests.conftest import REPO
 from tests.unit.plan_support import (
     FRAUD,
     NLP,
@@ -227,3 +229,20 @@ def test_generative_scale_model_is_refused_unless_measured() -> None:
     # with measured figures the plan sizes it from them
     measured = (("models", 0, "calibration"), {"service_time_ms": 40, "per_replica_rps": 50})
     assert "E506" not in codes(variant(VISION, [count, measured]))
+
+
+def test_a_target_below_the_regional_sla_that_the_path_misses_names_more_zones() -> None:
+    """99.5 % in one zone with one replica composes to 98.79 %: the region could promise more,
+    so the warning says the path falls short (not the region) and that zones lift it; with
+    the hint's two zones the warning is gone."""
+    path = REPO / "tests" / "data" / "stacks" / "claims-triage.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    outcome = build_plan(load_spec_text(yaml.safe_dump(data), path.name))
+    assert codes(outcome) == ["W503"]
+    warning = outcome.diagnostics[0]
+    assert "is above what the serving path composes to (98.79 %)" in warning.message
+    assert "regional SLA" not in warning.message
+    assert warning.hint is not None and "more zones (infrastructure.zones)" in warning.hint
+    data["infrastructure"]["zones"] = 2
+    again = build_plan(load_spec_text(yaml.safe_dump(data), path.name))
+    assert codes(again) == []
