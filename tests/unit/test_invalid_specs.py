@@ -97,6 +97,7 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "llm-embedding-outputs.yaml": {"E338"},
     "llm-gpu-disagrees.yaml": {"E339"},
     "llm-shared-path.yaml": {"E340"},
+    "llm-beside-classifier.yaml": {"E341"},
     "availability-above-region.yaml": {"E329"},
     "batch-with-latency.yaml": {"E325"},
     "continuous-no-trigger.yaml": {"E326"},

@@ -70,6 +70,12 @@ class Plan(PlanModel):
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise KeyError(f"no decision named {name!r}{hint}")
 
+    @property
+    def language_models(self) -> tuple[ModelPlan, ...]:
+        """The models sized as language models (an ``llm`` plan): a stack of these alone is a
+        language stack, whose pipelines fine-tune and whose service runs an engine."""
+        return tuple(m for m in self.models if m.llm is not None)
+
     def model(self, name: str) -> ModelPlan:
         """The model plan called ``name`` (KeyError when absent)."""
         for item in self.models:

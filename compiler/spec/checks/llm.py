@@ -21,7 +21,7 @@ LANGUAGE_TASKS = ("text_generation", "embedding")
 
 
 def check_language_models(ctx: CheckContext) -> None:
-    """E335 to E340 over every model, then the serving path and the token throughput."""
+    """E335 to E341 over every model, the serving path, the token throughput, the stack kind."""
     for m, model in enumerate(ctx.spec.models):
         base: SpecPath = ("models", m)
         if not _block_matches_task(ctx, base, model) or model.llm is None:
@@ -32,6 +32,7 @@ def check_language_models(ctx: CheckContext) -> None:
         _check_lengths(ctx, path, model, llm)
         _check_gpu(ctx, path, llm)
     _check_path(ctx)
+    _check_alone(ctx)
 
 
 def _block_matches_task(ctx: CheckContext, base: SpecPath, model: ModelSpec) -> bool:
@@ -152,6 +153,28 @@ def _check_gpu(ctx: CheckContext, path: SpecPath, llm: Llm) -> None:
             f"set infrastructure.gpu_class: {named}, or remove one of the two",
             fix=[set_value(("infrastructure", "gpu_class"), named)],
         )
+
+
+def _check_alone(ctx: CheckContext) -> None:
+    """E341: a stack of language models holds no classic model.
+
+    A language model's stack is of its own kind (a fine-tuning pipeline on a base model, an
+    engine service, GPU pools sized from tokens); the classic models' pipelines, feature store
+    and adaptive batching belong to another stack, so the two are specified apart.
+    """
+    language = [m.name for m in ctx.spec.models if m.llm is not None]
+    if not language:
+        return
+    for m, model in enumerate(ctx.spec.models):
+        if model.llm is None and model.task not in LANGUAGE_TASKS:
+            ctx.error(
+                "E341",
+                f"model {model.name!r} ({model.task}) shares a spec with language model "
+                f"{language[0]!r}",
+                ("models", m, "name"),
+                f"move {model.name!r} into a spec of its own: a language model's stack "
+                "(fine-tuning, an engine service, GPU pools) holds language models only",
+            )
 
 
 def _check_path(ctx: CheckContext) -> None:

@@ -43,6 +43,14 @@ FRAMEWORK_REQUIREMENTS = {
     "pytorch": ("torch==2.13.0",),
     "statsforecast": ("statsforecast==2.1.1",),
     "langdetect": ("langdetect==1.0.9",),
+    # A language model: the CPU engine and LoRA fine-tuning (vLLM ships in its own image).
+    "transformers": (
+        "peft==0.21.2",
+        "safetensors==0.8.0",
+        "tokenizers==0.23.3",
+        "torch==2.13.0",
+        "transformers==5.24.0",
+    ),
 }
 BASE_REQUIREMENTS = ("bentoml==1.4.39", "pyarrow==26.0.1", "zenml[local]==0.98.0")
 FEATURE_STORE_REQUIREMENTS = ("feast==0.67.0",)
