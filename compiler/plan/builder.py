@@ -127,9 +127,12 @@ def _pools(
         load = compute.ServingLoad(zones, served.capacity, served.hpa, served.replica)
         pool = compute.serving_pool(rec, provider, gpu_class, load)
         pools += [pool] if pool is not None else []
+    # a language model fine-tunes on its own class, which may differ from the serving one
+    tuning = [m.llm.fine_tuning_gpu_class for m in models if m.llm and m.llm.fine_tuning_gpu_class]
     placed = compute.training_pools(
-        rec, provider, gpu_class, models, training, (served.batch, served.replica)
-    )
+        rec, provider, tuning[0] if tuning else gpu_class, models, training,
+        (served.batch, served.replica),
+    )  # fmt: skip
     return pools + placed.pools, dataclasses.replace(training, models=placed.jobs), placed.batch
 
 

@@ -185,6 +185,21 @@ def pipeline_steps(model: ModelSpec, trainable: bool) -> tuple[StepPlan, ...]:
     return tuple(steps)
 
 
+def language_steps(llm: LlmPlan, trainable: bool) -> tuple[StepPlan, ...]:
+    """A fine-tuning pipeline's steps: data steps on CPU; fine-tuning and evaluation (which
+    runs the network) on the plan's fine-tuning GPUs, with host memory for the weights."""
+    gpus = llm.fine_tuning_gpus or 0
+    memory = float(host_pod_memory_gib(llm))
+    cpu = float(max(4, 2 * gpus))
+    steps = [StepPlan(name="ingest", cpu=1, memory_gib=2, gpu=0)]
+    steps.append(StepPlan(name="validate", cpu=1, memory_gib=2, gpu=0))
+    if trainable:
+        steps.append(StepPlan(name="train", cpu=cpu, memory_gib=memory, gpu=gpus))
+    steps.append(StepPlan(name="evaluate", cpu=cpu, memory_gib=memory, gpu=gpus))
+    steps.append(StepPlan(name="register", cpu=0.5, memory_gib=1, gpu=0))
+    return tuple(steps)
+
+
 def _calibration(
     rec: Recorder, index: int, model: ModelSpec, gpu_class: str | None, served: bool
 ) -> CalibrationPlan:
@@ -306,7 +321,7 @@ def plan_models(
                 inputs=resolve_inputs(spec, model, source),
                 partition=partition_plan(spec, rec, index, model, source),
                 gates=merge_gates(spec, rec, index, model),
-                gpu_training=model.gpu.training,
+                gpu_training=(llm.fine_tuning_gpus or 0) if llm else model.gpu.training,
                 gpu_serving=llm.tensor_parallel if llm else model.gpu.serving,
                 quantization=opt.quantization,
                 pruning_sparsity=opt.pruning_sparsity,
@@ -321,7 +336,7 @@ def plan_models(
                 else _calibration(rec, index, model, gpu_class, model.name in served),
                 trainable=trainable,
                 served=model.name in served,
-                steps=pipeline_steps(model, trainable),
+                steps=language_steps(llm, trainable) if llm else pipeline_steps(model, trainable),
                 llm=llm,
             )
         )

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from mlopsgen.diagnostics import set_value
 from mlopsgen.plan import calibration
 from mlopsgen.plan.ir.data import ModelPlan, StepPlan, TrainingModelPlan
+from mlopsgen.plan.ir.llm import LlmPlan
+from mlopsgen.plan.llm.fine_tuning import fine_tuning_job, rows_that_fit
 from mlopsgen.plan.record import Recorder, clean, count, fmt
 from mlopsgen.spec.models.root import Spec
 
@@ -100,6 +102,8 @@ def size_training(
     full, note = _rows(spec, model)
     max_rows = spec.training.max_rows
     rows = min(full, max_rows) if max_rows else full
+    if model.llm is not None:
+        return _size_fine_tuning(rec, model, model.llm, rows, window_minutes)
     features = max(1, len(model.inputs))
     cells = rows * features
     thr = throughput(model)
@@ -176,6 +180,27 @@ def size_training(
         fit_rows=fit_rows,
         run_minutes=hours * waves * 60,
         matrix_memory_gib=memory,
+    )
+
+
+def _size_fine_tuning(
+    rec: Recorder, model: ModelPlan, llm: LlmPlan, rows: int, window_minutes: float
+) -> TrainingSize:
+    """A language model's run: GPU-bound, one epoch over the rows (:mod:`..llm.fine_tuning`)."""
+    job = fine_tuning_job(rec, model.name, llm, rows)
+    fits = job.hours * 60 <= window_minutes
+    budget_s = window_minutes * 60 * WINDOW_SHARE
+    return TrainingSize(
+        rows_per_shard=rows,
+        features=1,
+        cpu=job.cpu,
+        memory_gib=job.memory_gib,
+        gpu=job.gpus,
+        hours_per_shard=job.hours,
+        fits=fits,
+        fit_rows=None if fits else rows_that_fit(llm, budget_s),
+        run_minutes=job.hours * 60,
+        matrix_memory_gib=job.memory_gib,
     )
 
 

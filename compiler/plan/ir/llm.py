@@ -53,6 +53,10 @@ class LlmPlan(PlanModel):
     """The batch the plan runs each group at: memory and the token SLOs both allow it."""
     ttft_p95_ms: float
     tpot_p95_ms: float
+    slo_ttft_p95_ms: float | None = None
+    """The spec's time-to-first-token objective (p95), which the alerts hold the service to."""
+    slo_tpot_p95_ms: float | None = None
+    """The spec's time-per-output-token objective (p95)."""
     e2e_p95_ms: float
     e2e_mean_ms: float
     peak_rps: float

@@ -142,6 +142,8 @@ def plan_llm(
         max_num_seqs=chosen.batch,
         ttft_p95_ms=clean(timing.ttft_p95 * 1000),
         tpot_p95_ms=clean(timing.tpot_p95 * 1000),
+        slo_ttft_p95_ms=slo.ttft_p95_ms,
+        slo_tpot_p95_ms=slo.tpot_p95_ms,
         e2e_p95_ms=clean(timing.e2e_p95 * 1000),
         e2e_mean_ms=clean(timing.e2e_mean * 1000),
         peak_rps=clean(peak_rps),

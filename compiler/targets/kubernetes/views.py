@@ -132,7 +132,10 @@ def served_services(plan: Plan) -> list[Service]:
             gpu=replica.gpu,
             zones=len(plan.infrastructure.zones),
             behavior=hpa.behavior,
-            rollout_check_minutes=plan.training.rollout.check_minutes,
+            # a language stack's engine serves one merged model: nothing to roll out by step
+            rollout_check_minutes=0
+            if plan.language_models
+            else plan.training.rollout.check_minutes,
         )
     ]
 

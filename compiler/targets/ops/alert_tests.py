@@ -28,6 +28,7 @@ from mlopsgen.targets.ops.alerts import (
     alerts,
     promql_number,
 )
+from mlopsgen.targets.ops.language_alerts import BUCKETS
 
 __all__ = ["LATENCY_BUCKETS", "RULES_FILE", "alert_tests", "minutes"]
 
@@ -101,40 +102,51 @@ def _split(
     ]  # fmt: skip
 
 
-def _requests(job: str, outcome: str, ratio: float, length: int) -> list[dict[str, str]]:
+def _requests(
+    alert: Alert, job: str, outcome: str, ratio: float, length: int
+) -> list[dict[str, str]]:
     """Answers, ``ratio`` of them with ``outcome``, the rest ok."""
-    labels = {"job": job, "endpoint": "predict"}
-    return _split(REQUESTS, labels, "outcome", ("ok", outcome), ratio, length)
+    labels = {"job": job, "endpoint": alert.endpoint}
+    metric = alert.metric or REQUESTS
+    return _split(metric, labels, "outcome", ("ok", outcome), ratio, length)
 
 
-def _latency(job: str, seconds_above: bool, threshold: float, length: int) -> list[dict[str, str]]:
+def _latency(
+    alert: Alert, job: str, seconds_above: bool, threshold: float, length: int
+) -> list[dict[str, str]]:
     """Every observation in the bucket just above the threshold, or the one ending at it."""
-    bounds = list(LATENCY_BUCKETS)
+    metric = alert.metric or LATENCY
+    bounds = list(BUCKETS.get(metric, LATENCY_BUCKETS))
     if seconds_above:
         upper = next(b for b in bounds if b > threshold)
     else:
         upper = max(b for b in bounds if b <= threshold)
     return [
         _counter(
-            {"job": job, "endpoint": "predict", "le": "+Inf" if bound == inf else f"{bound:g}"},
+            {
+                "job": job,
+                "endpoint": alert.endpoint,
+                "le": "+Inf" if bound == inf else f"{bound:g}",
+            },
             PER_MINUTE if bound >= upper else 0,
             length,
-            LATENCY,
+            metric,
         )
         for bound in [*bounds, inf]
     ]
 
 
-def _traffic(job: str, per_second: float, length: int) -> list[dict[str, str]]:
-    labels = {"job": job, "endpoint": "predict", "outcome": "ok"}
-    return [_counter(labels, per_second * 60, length)]
+def _traffic(alert: Alert, job: str, per_second: float, length: int) -> list[dict[str, str]]:
+    labels = {"job": job, "endpoint": alert.endpoint, "outcome": "ok"}
+    return [_counter(labels, per_second * 60, length, alert.metric or REQUESTS)]
 
 
-def _cost(job: str, seconds_per_row: float, length: int) -> list[dict[str, str]]:
-    """Rows scored, each costing ``seconds_per_row`` of worker time."""
+def _cost(alert: Alert, job: str, per_unit: float, length: int) -> list[dict[str, str]]:
+    """Units (rows scored, answers finished), each costing ``per_unit`` (worker seconds,
+    generated tokens)."""
     return [
-        _counter({"job": job}, PER_MINUTE, length, SCORED),
-        _counter({"job": job}, PER_MINUTE * seconds_per_row, length, SCORING),
+        _counter({"job": job}, PER_MINUTE, length, alert.denominator or SCORED),
+        _counter({"job": job}, PER_MINUTE * per_unit, length, alert.metric or SCORING),
     ]
 
 
@@ -177,11 +189,11 @@ def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, 
     threshold = _threshold(alert)
     factor = 2.0 if fires != alert.below else 0.5
     if alert.kind == "latency":
-        return _latency(job, factor > 1, threshold, length)
+        return _latency(alert, job, factor > 1, threshold, length)
     if alert.kind == "traffic":
-        return _traffic(job, threshold * factor, length)
+        return _traffic(alert, job, threshold * factor, length)
     if alert.kind == "cost":
-        return _cost(job, threshold * factor, length)
+        return _cost(alert, job, threshold * factor, length)
     if alert.kind == "quality":
         return _quality(alert, threshold * factor, length)
     if alert.kind == "age":
@@ -192,7 +204,7 @@ def _series(alert: Alert, job: str, fires: bool, length: int) -> list[dict[str, 
         # above the plan: halfway between it and every lookup hitting
         return _cache(job, threshold * factor if factor < 1 else (1 + threshold) / 2, length)
     outcome = "error" if alert.kind == "errors" else alert.kind
-    return _requests(job, outcome, min(threshold * factor, 1.0), length)
+    return _requests(alert, job, outcome, min(threshold * factor, 1.0), length)
 
 
 def _case(alert: Alert, job: str, fires: bool) -> dict[str, Any]:

@@ -31,18 +31,20 @@ README and the spec field its threshold came from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from mlopsgen.plan.ir.ops import (
-    BurnRateAlert,
-    DriftPlan,
-    LatencyAlert,
-    QualityPlan,
-    ShedAlert,
-    TrainingFreshness,
-)
+from mlopsgen.plan.ir.ops import BurnRateAlert, DriftPlan, LatencyAlert, QualityPlan, ShedAlert
 from mlopsgen.plan.ir.root import Plan
+from mlopsgen.targets.ops.language_alerts import language_alerts
+from mlopsgen.targets.ops.rule import (
+    ASSUMPTION_MINUTES,
+    PROMOTED,
+    RATE_WINDOW,
+    Alert,
+    promql_number,
+    ratio,
+    training_stale,
+)
 
 __all__ = [
     "CACHE",
@@ -68,7 +70,6 @@ __all__ = [
 
 REQUESTS = "mlopsgen_requests_total"
 QUALITY = "mlopsgen_model_quality"
-PROMOTED = "mlopsgen_model_promoted_timestamp_seconds"
 FEATURES_NEWEST = "mlopsgen_feature_newest_event_timestamp_seconds"
 DRIFT = "mlopsgen_drift_max_score"
 LATENCY = "mlopsgen_request_latency_seconds_bucket"
@@ -79,12 +80,8 @@ SCORED = "mlopsgen_scored_rows_total"
 ERRORS = 'outcome=~"error|shed"'
 #: A cache lookup the cache answered.
 CACHE_HIT = 'result="hit"'
-#: Window the latency quantile, the shed ratio and the request rate are computed over.
-RATE_WINDOW = "5m"
 #: Window of the cache hit ratio: long enough that a cold start after a deploy passes.
 CACHE_WINDOW = "1h"
-#: How long a broken planning assumption must hold before a ticket is opened.
-ASSUMPTION_MINUTES = 30
 #: Window of the cost of a row: half an hour of batches, so one slow batch does not count.
 COST_WINDOW = "30m"
 COST_TOLERANCE = 1.25
@@ -92,66 +89,9 @@ COST_TOLERANCE = 1.25
 capacity plan is called wrong: a quarter, the margin a load test's own spread takes."""
 
 
-@dataclass(frozen=True)
-class Alert:
-    """One alerting rule and what its tests need to know about it.
-
-    Attributes:
-        name: The alert's name (``alertname``).
-        expr: The PromQL condition.
-        for_minutes: How long the condition must hold before the alert fires (0: at once).
-        severity: ``page`` or ``ticket``: Alertmanager routes by it.
-        summary: One line for whoever receives it.
-        runbook: The README anchor of what to do.
-        source: The spec field the threshold came from.
-        kind: What the expression measures (its test cases feed that series): ``errors``,
-            ``shed``, ``latency``, ``traffic``, ``cost``, ``cache``, ``quality``, ``age`` or
-            ``drift``.
-        below: Whether it fires under its threshold (a hit ratio) rather than over it.
-        labels: Labels of its own beside severity and service (the model of a per-model
-            alert, so two models' alerts of one name never collide).
-    """
-
-    name: str
-    expr: str
-    for_minutes: int
-    severity: str
-    summary: str
-    runbook: str
-    source: str
-    kind: str
-    below: bool = False
-    labels: tuple[tuple[str, str], ...] = ()
-
-    def rule(self, service: str) -> dict[str, Any]:
-        """The rule as Prometheus reads it."""
-        rule: dict[str, Any] = {"alert": self.name, "expr": self.expr}
-        if self.for_minutes:
-            rule["for"] = f"{self.for_minutes}m"
-        rule["labels"] = {"severity": self.severity, "service": service, **dict(self.labels)}
-        rule["annotations"] = {
-            "summary": self.summary,
-            "runbook": f"README.md#{self.runbook}",
-            "spec": self.source,
-        }
-        return rule
-
-
-def ratio(metric: str, service: str, part: str, window: str) -> str:
-    """The share of the service's ``metric`` rate over ``window`` that matches ``part``."""
-    job = f'job="{service}"'
-    return f"sum(rate({metric}{{{job},{part}}}[{window}])) / sum(rate({metric}{{{job}}}[{window}]))"
-
-
 def error_ratio(service: str, window: str) -> str:
     """Share of the service's answers over ``window`` that were errors or sheds."""
     return ratio(REQUESTS, service, ERRORS, window)
-
-
-def promql_number(value: float) -> str:
-    """A threshold as PromQL reads it: no exponent, no trailing zeros."""
-    text = f"{value:.10f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def _burn_rate(service: str, target: float, alert: BurnRateAlert) -> Alert:
@@ -295,25 +235,6 @@ def _quality(index: int, monitor: QualityPlan, below: bool) -> Alert:
     )
 
 
-def _training_stale(freshness: TrainingFreshness) -> Alert:
-    seconds = round(freshness.max_age_hours * 3600)
-    return Alert(
-        name="TrainingStale",
-        expr=f'time() - max({PROMOTED}{{model="{freshness.model}"}}) > {seconds}',
-        for_minutes=0,
-        severity="ticket",
-        summary=(
-            f"{freshness.model}'s production version is older than the "
-            f"{freshness.max_age_hours:g} h its training schedule allows: training stopped "
-            "promoting"
-        ),
-        runbook="training-stale",
-        source="training",
-        kind="age",
-        labels=(("model", freshness.model),),
-    )
-
-
 def _feature_stale(view: str, max_staleness_seconds: int) -> Alert:
     return Alert(
         name="FeatureStale",
@@ -360,6 +281,8 @@ def alerts(plan: Plan) -> list[Alert]:
     """The stack's alerts, in a fixed order: burn rates (fastest first), latency, sheds, the
     planning assumptions (peak traffic, cache hit ratio), the quality monitors, each
     model's training freshness, each view's feature freshness, then drift."""
+    if plan.language_models:
+        return language_alerts(plan)
     if not plan.serving.realtime:
         return []
     service = str(plan.serving.service_name)
@@ -387,7 +310,7 @@ def alerts(plan: Plan) -> list[Alert]:
             found.append(_quality(index, monitor, below=False))
         if monitor.min is not None:
             found.append(_quality(index, monitor, below=True))
-    found += [_training_stale(item) for item in plan.monitoring.training_freshness]
+    found += [training_stale(item) for item in plan.monitoring.training_freshness]
     found += [
         _feature_stale(view.name, view.max_staleness_seconds)
         for view in plan.features.views

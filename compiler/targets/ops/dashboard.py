@@ -4,7 +4,10 @@ Panels read only the metrics the service exports (``services/metrics.py``): late
 percentiles against the p95 objective, requests by outcome, the error ratio against the
 availability budget and its burn rate, sheds, batch sizes against the planned maximum, and,
 where the plan has them, experiment exposures per variant and the cache hit ratio against the
-planned one. The data source is a dashboard variable, so the file imports into any Grafana.
+planned one. A language service's dashboard shows its token latencies against the spec's
+token objectives instead, with answers by outcome and finish reason and tokens per second
+(the unit its GPUs were sized in). The data source is a dashboard variable, so the file
+imports into any Grafana.
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ from mlopsgen.targets.ops.alerts import (
     error_ratio,
     promql_number,
     ratio,
+)
+from mlopsgen.targets.ops.language_alerts import (
+    FINISHED,
+    GENERATED_TOKENS,
+    LLM_REQUESTS,
+    REQUEST_SECONDS,
+    TIME_PER_OUTPUT_TOKEN,
+    TIME_TO_FIRST_TOKEN,
 )
 
 __all__ = ["EXPOSURES", "dashboard", "panel_queries"]
@@ -66,7 +77,105 @@ def _panel(
     }  # fmt: skip
 
 
+def _language_panels(plan: Plan) -> list[dict[str, Any]]:
+    """A language service's panels: token latencies against the spec's objectives, answers by
+    outcome against the peak, failures against the budget, tokens per second, finish reasons."""
+    service = str(plan.serving.service_name)
+    job = f'job="{service}"'
+    window = "$__rate_interval"
+    llm = next(m.llm for m in plan.models if m.llm is not None and m.served)
+
+    def quantiles(bucket: str) -> list[tuple[str, str]]:
+        return [
+            (
+                f"histogram_quantile({q}, sum by (le) (rate({bucket}{{{job}}}[{window}])))",
+                f"p{round(q * 100)}",
+            )
+            for q in (0.5, 0.95, 0.99)
+        ]
+
+    def seconds(ms: float | None) -> float | None:
+        return None if ms is None else ms / 1000
+
+    budget = 1 - plan.availability.target_percent / 100
+    failed = ratio(LLM_REQUESTS, service, 'outcome="error"', window)
+    tokens = f"sum(rate({GENERATED_TOKENS}{{{job}}}[{window}]))"
+    return [
+        _panel(
+            "Time to first token against the objective",
+            quantiles(TIME_TO_FIRST_TOKEN),
+            "s",
+            seconds(llm.slo_ttft_p95_ms),
+            "From a request's arrival to its first text; the red line is the spec's p95.",
+        ),
+        _panel(
+            "Time per output token against the objective",
+            quantiles(TIME_PER_OUTPUT_TOKEN),
+            "s",
+            seconds(llm.slo_tpot_p95_ms),
+            "A request's mean gap between tokens after the first; the red line is the spec's p95.",
+        ),
+        _panel(
+            "Time to the last token against the objective",
+            quantiles(REQUEST_SECONDS),
+            "s",
+            seconds(plan.serving.latency_p95_ms),
+            "A whole answer; the red line is the spec's end-to-end p95.",
+        ),
+        _panel(
+            "Requests by outcome",
+            [(f"sum by (outcome) (rate({LLM_REQUESTS}{{{job}}}[{window}]))", "{{outcome}}")],
+            "reqps",
+            None if plan.serving.capacity is None else plan.serving.capacity.peak_rps,
+            "Answers per second by outcome (ok, invalid, error, cancelled); the red line is "
+            "the planned peak.",
+        ),
+        _panel(
+            "Failures against the budget",
+            [(failed, "failed")],
+            "percentunit",
+            budget,
+            "Failed answers over all answers; the red line is the error budget "
+            "(1 - availability target).",
+        ),
+        _panel(
+            "Generated tokens per second",
+            [(tokens, "tokens/s")],
+            "none",
+            None,
+            "Output tokens the engines generate, the unit the GPUs were sized in.",
+        ),
+        _panel(
+            "Answers by finish reason",
+            [
+                (
+                    f"sum by (finish_reason) (rate({FINISHED}{{{job}}}[{window}]))",
+                    "{{finish_reason}}",
+                )
+            ],
+            "reqps",
+            None,
+            "stop: the model ended its answer; length: it reached max_tokens.",
+        ),
+    ]
+
+
 def _panels(plan: Plan) -> list[dict[str, Any]]:
+    if plan.language_models:
+        return _placed(_language_panels(plan))
+    return _placed(_classic_panels(plan))
+
+
+def _placed(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Numbered and laid out two to a row."""
+    for index, panel in enumerate(panels):
+        panel["id"] = index + 1
+        panel["gridPos"] = {"h": HEIGHT, "w": WIDTH, "x": (index % 2) * WIDTH,
+                            "y": (index // 2) * HEIGHT}  # fmt: skip
+    return panels
+
+
+def _classic_panels(plan: Plan) -> list[dict[str, Any]]:
     service = str(plan.serving.service_name)
     job = f'job="{service}"'
     window = "$__rate_interval"
@@ -169,10 +278,6 @@ def _panels(plan: Plan) -> list[dict[str, Any]]:
                 "Lookups answered by the prediction cache; the red line is the planned ratio.",
             )
         )
-    for index, panel in enumerate(panels):
-        panel["id"] = index + 1
-        panel["gridPos"] = {"h": HEIGHT, "w": WIDTH, "x": (index % 2) * WIDTH,
-                            "y": (index // 2) * HEIGHT}  # fmt: skip
     return panels
 
 

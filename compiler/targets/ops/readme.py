@@ -59,6 +59,43 @@ _ENTRIES = {
         "rolling out is judged on its own rows by `python -m pipelines.rollout step`; roll "
         "back a version promoted just before the burn began.",
     ),
+    "engine-error-budget-burn": (
+        "Error budget burn (`ErrorBudgetBurn*`)",
+        'The language service\'s failures (`mlopsgen_llm_requests_total{outcome="error"}`) '
+        "are spending the availability budget faster than the month allows (the alert's name "
+        "says over which window); refused requests (`invalid`) and cancelled streams are not "
+        "counted. Read the service log: an engine that ran out of KV-cache memory or a model "
+        "that failed to load are the usual causes. Roll back a version promoted just before "
+        "the burn began (`make rollback`).",
+    ),
+    "token-latency-above-objective": (
+        "Token latency above objective (`TimeToFirstTokenAboveObjective`, "
+        "`TimePerOutputTokenAboveObjective`)",
+        "The engine's p95 time to the first token, or between tokens, stayed above the spec's "
+        "objective. A slow first token means requests queue for a sequence slot or prompts "
+        "grew (compare `mlopsgen_llm_prompt_tokens_total` per request with the plan's prompt "
+        "p95); slow tokens mean the batch is larger than the plan's `max_num_seqs` allows for "
+        "or the GPUs are slower than their class. Scale out before changing the objective.",
+    ),
+    "answer-latency-above-objective": (
+        "Answer latency above objective (`LatencyAboveObjective`)",
+        "The p95 time to a request's last token stayed above the SLO. Check the token alerts "
+        "first; if they are quiet, answers grew longer than planned (see answers longer than "
+        "plan).",
+    ),
+    "engine-traffic-above-plan": (
+        "Traffic above plan (`TrafficAbovePlan`)",
+        "Requests have stayed above the spec's peak throughput for half an hour. The GPU count, "
+        "the engine's batch and the monthly cost were all derived from that peak: raise "
+        "`slo.throughput` in the spec and rebuild, so the plan follows the real load.",
+    ),
+    "answers-longer-than-plan": (
+        "Answers longer than plan (`AnswersLongerThanPlan`)",
+        "Finished answers average more generated tokens than the p95 the GPUs were sized by, so "
+        "each request holds its sequence slot and KV cache longer than planned. Check the "
+        "callers' `max_tokens` and the prompts; if the answers are right, set the measured "
+        "`output_tokens` in the spec and rebuild so the GPU count follows.",
+    ),
     "latency-above-objective": (
         "Latency above objective (`LatencyAboveObjective`)",
         "The p95 of `/predict` stayed above the SLO. Compare the request rate with the plan's "

@@ -57,9 +57,14 @@ class OpsTarget:
         if plan.monitoring.dashboards:
             # JSON has no comments: the dashboard's description and provenance keys say it
             files[board] = json_dump(dashboard(plan))
+        language = bool(plan.language_models)
         purposes = {
-            board: "Grafana dashboard: latency against the SLO, outcomes, budget burn, batches",
-            ALERTS: "Prometheus alert rules: error-budget burn, latency against the SLO, sheds",
+            board: "Grafana dashboard: token latencies against the SLOs, outcomes, tokens/s"
+            if language
+            else "Grafana dashboard: latency against the SLO, outcomes, budget burn, batches",
+            ALERTS: "Prometheus alert rules: error-budget burn, token latencies against the SLOs"
+            if language
+            else "Prometheus alert rules: error-budget burn, latency against the SLO, sheds",
             ALERT_TESTS: "promtool cases: each alert fires on a breach and stays silent below",
             ALERTMANAGER: "Alertmanager routing: pages and tickets to the spec's channels",
         }

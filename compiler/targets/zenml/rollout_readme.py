@@ -65,8 +65,15 @@ def window_seconds(text: str) -> int:
 
 
 def rolls_out(plan: Plan) -> bool:
-    """Whether the stack rolls a promoted version out step by step (online, progressive)."""
-    return plan.serving.realtime and plan.training.rollout.strategy != "all_at_once"
+    """Whether the stack rolls a promoted version out step by step (online, progressive).
+
+    A language stack does not: its engine serves one merged model, so a new version reaches
+    it by the Deployment's rolling update of the exported model."""
+    return (
+        plan.serving.realtime
+        and plan.training.rollout.strategy != "all_at_once"
+        and not plan.language_models
+    )
 
 
 def error_alert(plan: Plan) -> BurnRateAlert | None:
