@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from mlopsgen.deploy.session import Prepared
     from mlopsgen.run import Event, RunOptions, RunOutcome
     from mlopsgen.spec.loader import LoadedSpec
-    from mlopsgen.up import UpOptions
+    from mlopsgen.up import Server, UpOptions
     from mlopsgen.up.stack import ServingSummary
 
 #: Exit code of a bug in mlopsgen (sysexits' EX_SOFTWARE): never one a command means something by.
@@ -535,17 +535,13 @@ def _serve(
     progress: Console,
 ) -> None:
     """Export, serve, check with the samples, then stop (--once) or serve until Ctrl-C."""
-    import shlex
-    import time
     from concurrent.futures import ThreadPoolExecutor
 
     from mlopsgen.run.runner import RUNTIME_DIR
     from mlopsgen.up import Client, Server, export_models, free_port, measure, sample_bodies
     from mlopsgen.up.display import (
         latency_table,
-        loadtest_line,
         predictions_table,
-        serving_line,
     )
     from mlopsgen.up.server import SERVE_LOG, local_workers, serve_command, serve_environment
     from mlopsgen.up.stack import service_import_path
@@ -576,6 +572,10 @@ def _serve(
         progress.print(f"\N{MIDDLE DOT} ready at {server.url} in {seconds:.1f} s")
         with progress.status("writing sample requests"):
             bodies = samples.result()
+        if serving.language:
+            _converse(server.url, port, import_path, bodies, serving, console, progress)
+            _serve_on(options, server, console, server.url, import_path, python, stack)
+            return
         rows = [row for body in bodies[:5] for row in body["rows"]]
         with Client(port) as client:
             answers = client.predict({"rows": rows})
@@ -583,19 +583,66 @@ def _serve(
                 latency = measure(client, bodies, LATENCY_REQUESTS)
         console.print(predictions_table(rows, answers, serving.id_fields))
         console.print(latency_table(latency, serving))
-        if options.once:
-            typer.echo("stopping the service (--once)")
-            return
-        try:  # from the first line that invites Ctrl-C, Ctrl-C is the normal way out
-            typer.echo(serving_line(server.url, import_path))
-            typer.echo(loadtest_line(shlex.quote(str(python)), shlex.quote(str(stack)), server.url))
-            typer.echo(f"logs: {server.log}; Ctrl-C stops it")
-            while server.alive():
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            typer.echo("stopping the service", err=True)
-            return
-        raise server.failure("the service stopped on its own")
+        _serve_on(options, server, console, server.url, import_path, python, stack)
+
+
+def _converse(
+    url: str,
+    port: int,
+    import_path: str,
+    bodies: list[dict[str, Any]],
+    serving: ServingSummary,
+    console: Console,
+    progress: Console,
+) -> None:
+    """A language service: answer a few sample questions, then time streamed answers."""
+    from mlopsgen.up.chat import ChatClient, measure_tokens
+    from mlopsgen.up.display import answers_table, token_latency_table
+    from mlopsgen.up.steps import STREAMED_ANSWERS
+
+    shown = bodies[:3]
+    with ChatClient(port) as client:
+        with progress.status(f"asking {len(shown)} sample questions"):
+            answers = [client.answer(body) for body in shown]
+        with progress.status(f"streaming {STREAMED_ANSWERS} answers one after another"):
+            latency = measure_tokens(client, bodies, STREAMED_ANSWERS)
+    console.print(answers_table(shown, answers))
+    console.print(token_latency_table(latency, serving))
+
+
+def _serve_on(
+    options: UpOptions,
+    server: Server,
+    console: Console,
+    url: str,
+    import_path: str,
+    python: Path,
+    stack: Path,
+) -> None:
+    """Stop at once (--once), or say what is served where and serve until Ctrl-C."""
+    import shlex
+    import time
+
+    from mlopsgen.up.display import chat_serving_line, loadtest_line, serving_line
+    from mlopsgen.up.stack import ServingSummary
+
+    if options.once:
+        typer.echo("stopping the service (--once)")
+        return
+    language = ServingSummary.read(stack).language
+    try:  # from the first line that invites Ctrl-C, Ctrl-C is the normal way out
+        if language:
+            typer.echo(chat_serving_line(url, import_path))
+        else:
+            typer.echo(serving_line(url, import_path))
+            typer.echo(loadtest_line(shlex.quote(str(python)), shlex.quote(str(stack)), url))
+        typer.echo(f"logs: {server.log}; Ctrl-C stops it")
+        while server.alive():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        typer.echo("stopping the service", err=True)
+        return
+    raise server.failure("the service stopped on its own")
 
 
 def main() -> None:

@@ -11,16 +11,20 @@ from typing import Any
 
 from rich.table import Table
 
+from mlopsgen.up.chat import TokenLatency
 from mlopsgen.up.probe import Latency
 from mlopsgen.up.stack import ServingSummary
 
 __all__ = [
     "ANSWER_KEYS",
+    "answers_table",
     "cell",
+    "chat_serving_line",
     "latency_table",
     "loadtest_line",
     "predictions_table",
     "serving_line",
+    "token_latency_table",
 ]
 
 #: Keys of a prediction shown, in this order, when any row has them (the contract's names).
@@ -101,3 +105,75 @@ def serving_line(url: str, import_path: str) -> str:
 def loadtest_line(python: str, stack: str, url: str) -> str:
     """How to load-test the running service at the Plan's per-replica rate."""
     return f"load test: cd {stack} && {python} -m services.loadtest --url {url}"
+
+
+def _question(body: Mapping[str, Any]) -> str:
+    """The last user message of a chat completion request."""
+    messages = body.get("messages") or []
+    users = [
+        m.get("content") for m in messages if isinstance(m, Mapping) and m.get("role") == "user"
+    ]
+    return str(users[-1]) if users else "-"
+
+
+def answers_table(bodies: Sequence[Mapping[str, Any]], answers: Sequence[str]) -> Table:
+    """The sample questions and what the language service answered."""
+    table = Table(title="sample answers", title_justify="left")
+    for column in ("#", "question", "answer"):
+        table.add_column(column, overflow="fold")
+    for index, (body, answer) in enumerate(zip(bodies, answers, strict=False)):
+        table.add_row(str(index + 1), cell(_question(body)), cell(answer))
+    return table
+
+
+def _against(measured: float | None, objective: float | None) -> str:
+    if objective is None:
+        return "no objective"
+    if measured is None:
+        return f"{_ms(objective)}"
+    verdict = "within" if measured <= objective else "above"
+    return f"{_ms(objective)} ({verdict} the objective)"
+
+
+def token_latency_table(latency: TokenLatency, serving: ServingSummary) -> Table:
+    """Measured token timing beside the spec's objectives and what the Plan expects on its GPUs.
+
+    The engine here is the CPU one on the local stand-in model, so the measurement says the
+    service streams and keeps time; the Plan's column is what the planned GPUs are sized for.
+    """
+    table = Table(
+        title=f"streamed answers, {latency.count} sequential (client and server on this machine)",
+        title_justify="left",
+    )
+    for column in ("measure", "measured", "objective", "plan on its GPUs"):
+        table.add_column(column)
+    table.add_row("time to first token p50", _ms(latency.first_token_p50_ms), "", "")
+    table.add_row(
+        "time to first token p95",
+        _ms(latency.first_token_p95_ms),
+        _against(latency.first_token_p95_ms, serving.first_token_p95_ms),
+        _ms(serving.planned_first_token_p95_ms),
+    )
+    table.add_row(
+        "time per output token p95",
+        _ms(latency.per_token_p95_ms),
+        _against(latency.per_token_p95_ms, serving.per_token_p95_ms),
+        _ms(serving.planned_per_token_p95_ms),
+    )
+    table.add_row(
+        "time to last token p95",
+        _ms(latency.total_p95_ms),
+        _against(latency.total_p95_ms, serving.latency_p95_ms),
+        "",
+    )
+    replicas = "-" if serving.replicas is None else str(serving.replicas)
+    table.add_row("replicas", "1 (local)", "", replicas)
+    return table
+
+
+def chat_serving_line(url: str, import_path: str) -> str:
+    """What is being served where, for a language service."""
+    return (
+        f"serving {import_path} at {url} (POST /v1/chat/completions, /v1/completions, "
+        "GET /v1/models, /metrics)"
+    )

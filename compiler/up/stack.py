@@ -82,6 +82,16 @@ class ServingSummary:
     id_fields: tuple[str, ...]
     workers: int | None = None
     """Worker processes per replica in the Plan."""
+    language: bool = False
+    """Whether the service is a language model's engine (OpenAI chat completions)."""
+    first_token_p95_ms: float | None = None
+    """The spec's time-to-first-token objective of the served language model."""
+    per_token_p95_ms: float | None = None
+    """The spec's time-per-output-token objective of the served language model."""
+    planned_first_token_p95_ms: float | None = None
+    """What the Plan expects the first token to take on the planned GPUs, under load."""
+    planned_per_token_p95_ms: float | None = None
+    """What the Plan expects a token to take on the planned GPUs, under load."""
 
     @classmethod
     def from_plan(cls, plan: Mapping[str, Any]) -> ServingSummary:
@@ -91,6 +101,10 @@ class ServingSummary:
         replicas = _number(capacity.get("replicas"))
         workers = _number((serving.get("replica") or {}).get("workers"))
         fields = serving.get("request_fields") or []
+        llm = next(
+            (m["llm"] for m in plan.get("models") or [] if m.get("llm") and m.get("served")),
+            None,
+        )
         return cls(
             service_name=str(serving.get("service_name") or plan["system"]["name"]),
             mode=str(serving.get("mode") or "realtime"),
@@ -103,6 +117,11 @@ class ServingSummary:
                 str(f["name"]) for f in fields if f.get("role") in ("id", "entity", "partition")
             ),
             workers=int(workers) if workers is not None else None,
+            language=llm is not None,
+            first_token_p95_ms=_number((llm or {}).get("slo_ttft_p95_ms")),
+            per_token_p95_ms=_number((llm or {}).get("slo_tpot_p95_ms")),
+            planned_first_token_p95_ms=_number((llm or {}).get("ttft_p95_ms")),
+            planned_per_token_p95_ms=_number((llm or {}).get("tpot_p95_ms")),
         )
 
     @classmethod

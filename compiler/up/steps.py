@@ -28,6 +28,7 @@ __all__ = [
     "LATENCY_REQUESTS",
     "READY_TIMEOUT_SECONDS",
     "SAMPLE_BODIES",
+    "STREAMED_ANSWERS",
     "UpOptions",
     "batch_pipelines",
     "export_models",
@@ -39,6 +40,8 @@ EXPORT_LOG = "export.log"
 SAMPLE_BODIES = 20
 #: Sequential requests the latency check sends: enough for a p95 that means something.
 LATENCY_REQUESTS = 200
+#: Streamed answers timed on a language service (each is a whole generation, not a row).
+STREAMED_ANSWERS = 20
 #: Seconds the service may take to load its models and answer ``/readyz``.
 READY_TIMEOUT_SECONDS = 180.0
 #: Seconds the export and the samples may take: both are quick; a hang is a bug to report.
@@ -156,10 +159,14 @@ def sample_bodies(
             body = json.loads(line)
         except ValueError:
             body = None
-        if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
+        # a classic service's body holds rows; a language service's, chat messages
+        if not isinstance(body, dict) or not any(
+            isinstance(body.get(key), list) for key in ("rows", "messages")
+        ):
             raise UpError(
                 f"python -m services.samples printed {line[:200]!r}, not a request body",
-                'each line must be one JSON object {"rows": [...]}',
+                'each line must be one JSON object {"rows": [...]} (a language service\'s: '
+                '{"messages": [...]})',
             )
         bodies.append(body)
     if len(bodies) != count:
