@@ -110,20 +110,32 @@ def zone_candidates(spec: Spec, available: int) -> tuple[int, ...]:
     return tuple(range(needed, max(needed, available) + 1))
 
 
-def plan_zones(spec: Spec, rec: Recorder, options: dict[int, tuple[int, float]]) -> int:
+def composed_percent(spec: Spec, zones: int, per_zone: int, store: OnlineStorePlan | None) -> float:
+    """What the serving path composes to, in percent, for one zone design."""
+    return clean(series(c.availability for c in _components(spec, zones, per_zone, store)) * 100)
+
+
+def plan_zones(spec: Spec, rec: Recorder, options: dict[int, tuple[int, float, float]]) -> int:
     """Decide the number of zones: the cheapest expected month among those that reach the target.
 
-    ``options`` maps each candidate zone count to its (peak replicas, expected USD/month).
-    Zone-loss headroom is N·z/(z − 1), so the fewest zones are often the most expensive; ties
-    go to fewer zones (less cross-zone traffic).
+    ``options`` maps each candidate zone count to its (peak replicas, expected USD/month,
+    composed availability in percent). Zone-loss headroom is N·z/(z − 1), so the fewest zones
+    are often the most expensive; ties go to fewer zones (less cross-zone traffic). A design
+    whose serving path composes to less than the target does not reach it, however cheap:
+    the choice is among those that do, or, when none does, the one that comes closest.
     """
     target = spec.slo.availability
     needed = zones_for_target(target)
     asked = spec.infrastructure.zones or 0
-    zones = min(options, key=lambda z: (round(options[z][1], 2), z))
+    reaching = [z for z in options if options[z][2] >= target]
+    if reaching:
+        zones = min(reaching, key=lambda z: (round(options[z][1], 2), z))
+    else:
+        zones = max(options, key=lambda z: (options[z][2], -round(options[z][1], 2), -z))
     table = [
-        f"{count(z, 'zones')} → {count(r, 'replicas')}, ${fmt(round(c))}/month"
-        for z, (r, c) in sorted(options.items())
+        f"{count(z, 'zones')} → {count(r, 'replicas')}, ${fmt(round(c))}/month, composes to "
+        f"{fmt(a)} %"
+        for z, (r, c, a) in sorted(options.items())
     ]
     if asked:
         formula = f"max(zones_for(SLO), spec zones); zones_for: {ZONES_FOR_TEXT}"
@@ -131,14 +143,26 @@ def plan_zones(spec: Spec, rec: Recorder, options: dict[int, tuple[int, float]])
         reason = "zones stated in the spec are kept; " + _zone_reason(target, needed)
     else:
         formula = (
-            "argmin over z in [zones_for(SLO), zones in the region] of the expected monthly "
-            f"cost; zones_for: {ZONES_FOR_TEXT}"
+            "argmin over z in [zones_for(SLO), zones in the region] with composed availability "
+            "≥ SLO of the expected monthly cost (none reaching it: the highest composed); "
+            f"zones_for: {ZONES_FOR_TEXT}"
         )
-        computed = [f"zones_for({percent(target)}) = {needed}", *table, f"cheapest → {zones}"]
+        verdict = (
+            f"cheapest reaching {percent(target)} → {zones}"
+            if reaching
+            else f"none reaches {percent(target)}: the highest composed → {zones}"
+        )
+        computed = [f"zones_for({percent(target)}) = {needed}", *table, verdict]
+        short = sorted(z for z in options if z not in reaching)
         reason = (
-            "every count from the target's minimum holds the target; replicas N·z/(z − 1) "
-            "survive a zone loss, so more zones can cost less; " + _zone_reason(target, needed)
+            "replicas N·z/(z − 1) survive a zone loss, so more zones can cost less; a design "
+            "must compose to the target to count; " + _zone_reason(target, needed)
         )
+        if reaching and short:
+            reason += (
+                f", but the path over {count(short[0], 'zones')} composes to "
+                f"{fmt(options[short[0]][2])} %, below the target"
+            )
     rec.add(
         "availability.zones",
         zones,

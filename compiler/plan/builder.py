@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from mlopsgen import __version__
 from mlopsgen.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from mlopsgen.plan import calibration, capacity, cloud, compute, cost, data, instances
-from mlopsgen.plan.availability import plan_availability, plan_zones, zone_candidates
+from mlopsgen.plan.availability import (
+    composed_percent,
+    plan_availability,
+    plan_zones,
+    zone_candidates,
+)
 from mlopsgen.plan.features import StoreDemand, plan_features
 from mlopsgen.plan.ir.data import FeaturesPlan, ModelPlan, SystemPlan, TrainingPlan
 from mlopsgen.plan.ir.llm import LlmPlan
@@ -225,9 +230,13 @@ def _zone_designs(
     return designs
 
 
-def _replicas_and_cost(design: _Design) -> tuple[int, float]:
+def _design_option(spec: Spec, zones: int, design: _Design) -> tuple[int, float, float]:
+    """A zone design's peak replicas, expected monthly cost and composed availability."""
     cap = design.serving.plan.capacity
-    return (cap.replicas if cap else 0, design.cost.total_usd_month)
+    per_zone = cap.replicas_per_zone if cap else 1
+    store = design.features.online_store if design.serving.store_on_path else None
+    composed = composed_percent(spec, zones, per_zone, store)
+    return (cap.replicas if cap else 0, design.cost.total_usd_month, composed)
 
 
 def build_plan(loaded: LoadedSpec) -> PlanResult:
@@ -241,7 +250,7 @@ def build_plan(loaded: LoadedSpec) -> PlanResult:
     training = plan_training(spec, rec, models, gpu_class)
     sized = with_training_resources(models, training.models)
     designs = _zone_designs(loaded, sized, training, gpu_class)
-    options = {z: _replicas_and_cost(design) for z, (design, _) in designs.items()}
+    options = {z: _design_option(spec, z, design) for z, (design, _) in designs.items()}
     zones = plan_zones(spec, rec, options)
     region, zone_list = _zones(spec, rec, zones)
     design, chosen = designs[zones]

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlopsgen.plan import PlanResult, build_plan, instances, prices, traffic
-from mlopsgen.spec.loader import load_spec_bytes
+from mlopsgen.spec.loader import load_spec, load_spec_bytes
 from tests.conftest import REPO
 from tests.unit.plan_support import FRAUD, RECOMMENDATION, VISION, codes, plan, variant
 
@@ -66,7 +66,7 @@ def test_ad_spec_picks_the_cheapest_zone_count_and_shows_the_alternatives() -> N
     assert computed[1].startswith("2 zones → 740 replicas")
     assert computed[2].startswith("3 zones → 555 replicas")
     assert computed[3].startswith("4 zones → 496 replicas")
-    assert computed[-1] == "cheapest → 4"
+    assert computed[-1] == "cheapest reaching 99.95 → 4"
 
 
 def test_stated_zones_are_kept() -> None:
@@ -200,3 +200,15 @@ def test_a_gpu_class_sold_eight_to_a_node_is_warned_about() -> None:
     assert "2 × p4d.24xlarge" in warning.message
     assert "$32058/month" in warning.message
     assert "W513" not in codes(variant(VISION, []))
+
+
+def test_a_cheaper_zone_count_whose_path_misses_the_target_is_not_chosen() -> None:
+    # claims-triage at 99.5 %: zones_for(99.5) = 1, and one zone is the cheapest, but one pod in
+    # one zone composes to 98.79 %; two zones compose above the target and are chosen
+    outcome = build_plan(load_spec(REPO / "tests" / "data" / "stacks" / "claims-triage.yaml"))
+    assert outcome.plan.availability.zones == 2
+    assert outcome.plan.availability.meets_target
+    computed = decision(outcome, "availability.zones").splitlines()
+    assert "composes to 98.79 %" in computed[1]
+    assert computed[-1] == "cheapest reaching 99.5 → 2"
+    assert not [d for d in outcome.diagnostics if d.code == "W503"]

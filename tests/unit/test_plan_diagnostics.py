@@ -232,11 +232,12 @@ def test_generative_scale_model_is_refused_unless_measured() -> None:
 
 
 def test_a_target_below_the_regional_sla_that_the_path_misses_names_more_zones() -> None:
-    """99.5 % in one zone with one replica composes to 98.79 %: the region could promise more,
-    so the warning says the path falls short (not the region) and that zones lift it; with
-    the hint's two zones the warning is gone."""
+    """99.5 % in one zone (stated: left to itself the plan takes two) with one replica composes
+    to 98.79 %: the region could promise more, so the warning says the path falls short (not
+    the region) and that zones lift it; with the hint's two zones the warning is gone."""
     path = REPO / "tests" / "data" / "stacks" / "claims-triage.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["infrastructure"]["zones"] = 1
     outcome = build_plan(load_spec_text(yaml.safe_dump(data), path.name))
     assert codes(outcome) == ["W503"]
     warning = outcome.diagnostics[0]
