@@ -61,9 +61,17 @@ def behavior(zones: int, gpu: bool) -> HpaBehavior:
 
 
 def plan_hpa(
-    spec: Spec, rec: Recorder, cap: CapacityPlan, shape: ReplicaShape
+    spec: Spec,
+    rec: Recorder,
+    cap: CapacityPlan,
+    shape: ReplicaShape,
+    engine_sequences: int | None = None,
 ) -> tuple[HpaPlan, PdbPlan]:
-    """HPA min/max/target and behaviour, and the PDB that follows from the minimum."""
+    """HPA min/max/target and behaviour, and the PDB that follows from the minimum.
+
+    ``engine_sequences`` is a language model's planned batch per engine (``max_num_seqs``):
+    its HPA holds the running sequences per pod at the same scaling utilisation instead.
+    """
     gpu = shape.device == "gpu"
     minimum, maximum = _bounds(spec, rec, cap, gpu)
     target = max(10, math.floor(cap.scaling_utilisation * 100))
@@ -95,8 +103,30 @@ def plan_hpa(
         reason="react to surges within one scrape; shed capacity slowly so short dips do "
         "not cause flapping and model reloads",
     )
+    running = None
+    if engine_sequences is not None:
+        running = max(1, math.floor(cap.scaling_utilisation * engine_sequences))
+        rec.add(
+            "serving.hpa.target_running_sequences",
+            running,
+            unit="sequences/pod",
+            formula="max(1, floor(ρ × N / replicas × max_num_seqs))",
+            computed=f"floor({fmt(cap.scaling_utilisation)} × {engine_sequences}) = {running}",
+            inputs={
+                "scaling_utilisation": cap.scaling_utilisation,
+                "max_num_seqs": engine_sequences,
+            },
+            sources=[("slo", "throughput"), _AVAIL],
+            reason="an engine batches sequences on its GPUs and its CPU says nothing of that "
+            "load; the running sequences per pod do, at the utilisation that keeps the zone "
+            "headroom",
+        )
     hpa = HpaPlan(
-        min_replicas=minimum, max_replicas=maximum, target_cpu_percent=target, behavior=rules
+        min_replicas=minimum,
+        max_replicas=maximum,
+        target_cpu_percent=target,
+        behavior=rules,
+        target_running_sequences=running,
     )
     return hpa, _pdb(rec, minimum)
 

@@ -125,7 +125,7 @@ def plan_serving(
     llm = next((m.llm for m in models if m.name in serving.models and m.llm), None)
     if realtime and llm is not None:
         cap = plan_llm_capacity(spec, rec, llm, zones)
-        hpa, pdb = autoscaling.plan_hpa(spec, rec, cap, shape)
+        hpa, pdb = autoscaling.plan_hpa(spec, rec, cap, shape, engine_sequences=llm.max_num_seqs)
     elif realtime:
         budget = plan_latency_budget(spec, rec, stages, shape.workers)
         cap = capacity.plan_capacity(spec, rec, stages, zones, hit, budget)

@@ -89,6 +89,9 @@ class HpaPlan(PlanModel):
     max_replicas: int
     target_cpu_percent: int
     behavior: HpaBehavior
+    target_running_sequences: int | None = None
+    """A language model's engine: the sequences running per pod the HPA holds it at (its
+    CPU says nothing of a GPU-bound engine's load); None for the classic services."""
 
 
 class PdbPlan(PlanModel):

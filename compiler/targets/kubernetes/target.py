@@ -23,6 +23,7 @@ from mlopsgen.targets.kubernetes.kustomize import base_kustomization, overlay_ku
 from mlopsgen.targets.kubernetes.rollout import ZENML_SECRET, rollout_manifests
 from mlopsgen.targets.kubernetes.views import (
     IDENTITY_ANNOTATIONS,
+    RUNNING_SEQUENCES,
     Service,
     manifests,
     rollout_name,
@@ -37,6 +38,8 @@ SECTION = "Serving on Kubernetes"
 BASE = "deploy/base"
 OVERLAY = "deploy/overlays/cluster"
 MONITORING = "deploy/monitoring"
+#: Values for the prometheus-adapter Helm chart, beside the ServiceMonitors (not applied).
+ADAPTER_RULES = "prometheus-adapter-rules.yaml"
 
 _PURPOSES = {
     "serviceaccount.yaml": "the {name} pods' identity (annotated with the services identity)",
@@ -94,7 +97,14 @@ class KubernetesTarget:
         purposes[f"{MONITORING}/kustomization.yaml"] = (
             "the scrape configuration, applied where the Prometheus Operator runs"
         )
-        files["deploy/README.md"] = _readme(plan, services)
+        adapter = None
+        if any(s.target_running_sequences is not None for s in services):
+            adapter = ADAPTER_RULES
+            files[f"{MONITORING}/{ADAPTER_RULES}"] = header + yaml_dump(adapter_rules())
+            purposes[f"{MONITORING}/{ADAPTER_RULES}"] = (
+                "the Prometheus adapter rule that gives the HPA each engine pod's running sequences"
+            )
+        files["deploy/README.md"] = _readme(plan, services, adapter)
         purposes["deploy/README.md"] = "how CD applies the serving manifests"
         return Rendered(files, purposes, sections={SECTION: _section(services)})
 
@@ -104,11 +114,16 @@ def _rows(services: list[Service]) -> list[dict[str, Any]]:
     for s in services:
         gpu = f", {s.gpu} GPU" if s.gpu else ""
         budget = f"max {s.max_unavailable} unavailable" if s.max_unavailable else "none"
+        target = (
+            f"{s.target_running_sequences} running sequences per pod"
+            if s.target_running_sequences is not None
+            else f"{s.target_cpu_percent} % CPU"
+        )
         rows.append(
             {
                 "name": s.name,
                 "replicas": str(s.replicas),
-                "bounds": f"{s.min_replicas}-{s.max_replicas} at {s.target_cpu_percent} % CPU",
+                "bounds": f"{s.min_replicas}-{s.max_replicas} at {target}",
                 "budget": budget,
                 "resources": f"{cpu_quantity(s.cpu)} CPU, {s.memory_gib} GiB{gpu}",
             }
@@ -116,7 +131,28 @@ def _rows(services: list[Service]) -> list[dict[str, Any]]:
     return rows
 
 
-def _readme(plan: Plan, services: list[Service]) -> str:
+def adapter_rules() -> dict[str, Any]:
+    """The prometheus-adapter rule exposing each pod's running sequences to the HPA."""
+    return {
+        "rules": {
+            "custom": [
+                {
+                    "seriesQuery": f'{RUNNING_SEQUENCES}{{namespace!="",pod!=""}}',
+                    "resources": {
+                        "overrides": {
+                            "namespace": {"resource": "namespace"},
+                            "pod": {"resource": "pod"},
+                        }
+                    },
+                    "name": {"as": RUNNING_SEQUENCES},
+                    "metricsQuery": "sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+                }
+            ]
+        }
+    }
+
+
+def _readme(plan: Plan, services: list[Service], adapter: str | None) -> str:
     identity = IDENTITY_ANNOTATIONS.get(plan.infrastructure.cloud)
     return render_file(
         "deploy/README.md",
@@ -129,6 +165,7 @@ def _readme(plan: Plan, services: list[Service]) -> str:
         rows=_rows(services),
         identity=identity,
         rollout=_rollout(services),
+        adapter=adapter,
     )
 
 

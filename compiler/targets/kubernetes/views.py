@@ -75,6 +75,8 @@ class Service:
     gpu: int
     zones: int
     behavior: HpaBehavior
+    #: A language model's engine: running sequences per pod the HPA targets (else CPU).
+    target_running_sequences: int | None = None
     #: How often the rollout controller runs, in minutes; 0 when the plan rolls nothing out
     #: step by step (``all_at_once``), so the service gets no rollout objects.
     rollout_check_minutes: int = 0
@@ -132,6 +134,7 @@ def served_services(plan: Plan) -> list[Service]:
             gpu=replica.gpu,
             zones=len(plan.infrastructure.zones),
             behavior=hpa.behavior,
+            target_running_sequences=hpa.target_running_sequences,
             # a language stack's engine serves one merged model: nothing to roll out by step
             rollout_check_minutes=0
             if plan.language_models
@@ -313,6 +316,33 @@ def _rules(rules: ScalingRules) -> dict[str, Any]:
     }
 
 
+#: The gauge a language service exports of the requests its engine is running; the HPA reads
+#: it per pod through the Prometheus adapter (``deploy/monitoring/``).
+RUNNING_SEQUENCES = "mlopsgen_llm_requests_running"
+
+
+def _scaling_metric(service: Service) -> dict[str, Any]:
+    """CPU utilisation for a classic service; running sequences per pod for an engine."""
+    if service.target_running_sequences is not None:
+        return {
+            "type": "Pods",
+            "pods": {
+                "metric": {"name": RUNNING_SEQUENCES},
+                "target": {
+                    "type": "AverageValue",
+                    "averageValue": str(service.target_running_sequences),
+                },
+            },
+        }
+    return {
+        "type": "Resource",
+        "resource": {
+            "name": "cpu",
+            "target": {"type": "Utilization", "averageUtilization": service.target_cpu_percent},
+        },
+    }
+
+
 def autoscaler(plan: Plan, service: Service) -> dict[str, Any]:
     """The HorizontalPodAutoscaler: the plan's bounds, CPU target and explicit behaviour."""
     return {
@@ -323,18 +353,7 @@ def autoscaler(plan: Plan, service: Service) -> dict[str, Any]:
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": service.name},
             "minReplicas": service.min_replicas,
             "maxReplicas": service.max_replicas,
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {
-                        "name": "cpu",
-                        "target": {
-                            "type": "Utilization",
-                            "averageUtilization": service.target_cpu_percent,
-                        },
-                    },
-                }
-            ],
+            "metrics": [_scaling_metric(service)],
             "behavior": {
                 "scaleUp": _rules(service.behavior.scale_up),
                 "scaleDown": _rules(service.behavior.scale_down),
