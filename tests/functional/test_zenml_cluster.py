@@ -30,7 +30,7 @@ from kubernetes_validate import utils as validate_utils
 from mlopsgen.build import build_stack
 from mlopsgen.targets.zenml.cluster import REGISTER_SCRIPT, RUN_CONFIG
 from mlopsgen.targets.zenml.cluster_views import CONFIG_DIR, DOCKERFILE
-from tests.conftest import REFERENCE_SPECS
+from tests.conftest import REFERENCE_SPECS, REPO
 from tests.functional.stack_env import stack_environment, stack_python
 
 CHECK = Path(__file__).with_name("cluster_check.py")
@@ -46,6 +46,8 @@ CLIENT_PINS = (
     "websocket-client==1.9.2",
 )
 TOOLS = Path(sys.executable).parent
+#: The reference stacks, and a language stack (LoRA fine-tuning steps on the plan's GPUs).
+CLUSTER_SPECS = (*REFERENCE_SPECS, REPO / "tests" / "data" / "llm" / "support-assistant.yaml")
 
 
 def _ids(spec: Path) -> str:
@@ -101,10 +103,10 @@ def cluster_python() -> Path:
 
 @pytest.fixture(scope="module")
 def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every reference stack, built once for this module."""
+    """Every reference stack and the language stack, built once for this module."""
     root = tmp_path_factory.mktemp("cluster-stacks")
     built = {}
-    for spec in REFERENCE_SPECS:
+    for spec in CLUSTER_SPECS:
         report = build_stack(spec, root / spec.stem)
         assert report.exit_code == 0, report
         built[spec.stem] = root / spec.stem
@@ -145,7 +147,7 @@ def _kubernetes_version(stack: Path) -> str:
     return min(shipped, key=lambda v: (abs(key(v)[0] - target[0]), abs(key(v)[1] - target[1]), v))
 
 
-@pytest.mark.parametrize("spec", REFERENCE_SPECS, ids=_ids)
+@pytest.mark.parametrize("spec", CLUSTER_SPECS, ids=_ids)
 def test_every_setting_builds_through_zenml_and_every_pod_spec_validates(
     spec: Path, stacks: dict[str, Path], cluster_python: Path
 ) -> None:
@@ -161,7 +163,7 @@ def test_every_setting_builds_through_zenml_and_every_pod_spec_validates(
             pytest.fail(f"{name} is not a valid Kubernetes {version} object: {error.message}")
 
 
-@pytest.mark.parametrize("spec", REFERENCE_SPECS, ids=_ids)
+@pytest.mark.parametrize("spec", CLUSTER_SPECS, ids=_ids)
 def test_the_pods_zenml_builds_carry_the_planned_resources_and_placement(
     spec: Path, stacks: dict[str, Path], cluster_python: Path
 ) -> None:

@@ -100,10 +100,12 @@ def _tool(stack: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def assert_lint_clean(stack: Path, *paths: str) -> None:
+def assert_lint_clean(
+    stack: Path, *paths: str, packages: tuple[str, ...] = ("pipelines", "services")
+) -> None:
     """``ruff check`` and ``ruff format --check`` over ``paths`` under the stack's own
-    configuration, then ``mypy --strict`` over ``pipelines`` and ``services``, in the stack's
-    environment."""
+    configuration, then ``mypy --strict`` over ``packages`` (``pipelines`` and ``services``),
+    in the stack's environment."""
     lint = _tool(stack, "ruff", "check", "--no-cache", *paths)
     assert lint.returncode == 0, lint.stdout[-4000:]
     formatted = _tool(stack, "ruff", "format", "--check", "--no-cache", *paths)
@@ -115,6 +117,6 @@ def assert_lint_clean(stack: Path, *paths: str) -> None:
         "--ignore-missing-imports",
         "--cache-dir",
         str(MYPY_CACHE),
-        *[package for package in ("pipelines", "services") if (stack / package).is_dir()],
+        *[package for package in packages if (stack / package).is_dir()],
     )
     assert types.returncode == 0, types.stdout[-4000:]

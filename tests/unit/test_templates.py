@@ -9,6 +9,7 @@ import pytest
 
 from mlopsgen.build import compile_stack
 from mlopsgen.targets.registry import INDEX_TARGET, TARGETS
+from mlopsgen.targets.zenml.language import LANGUAGE_TEMPLATE_DIR
 from tests.conftest import REPO, SPECS
 
 TEMPLATE_ROOT = REPO / "templates"
@@ -63,13 +64,12 @@ def test_templates_nest_no_decisions(template: Path) -> None:
 
 
 def test_templates_are_named_after_the_files_they_produce(tmp_path: Path) -> None:
-    """``templates/<target>/<path>.j2`` belongs to a registered target and produces ``<path>``."""
-    tree = {
-        path
-        for name in ("fraud-detection", "time-series-forecasting")  # realtime, and batch too
-        for path in compile_stack(SPECS / f"{name}.yaml", tmp_path / name).tree
-    }
-    targets = {target.name for target in TARGETS} | {INDEX_TARGET}
+    """``templates/<target>/<path>.j2`` belongs to a registered target and produces ``<path>``
+    (the ZenML target's language package has its templates in ``templates/zenml-llm/``)."""
+    specs = [SPECS / f"{name}.yaml" for name in ("fraud-detection", "time-series-forecasting")]
+    specs.append(REPO / "tests" / "data" / "llm" / "support-assistant.yaml")  # a language stack
+    tree = {path for spec in specs for path in compile_stack(spec, tmp_path / spec.stem).tree}
+    targets = {target.name for target in TARGETS} | {INDEX_TARGET, LANGUAGE_TEMPLATE_DIR}
     assert TEMPLATES, "no templates found"
     for template in TEMPLATES:
         target, _, produced = _id(template).partition("/")

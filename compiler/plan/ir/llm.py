@@ -71,5 +71,7 @@ class LlmPlan(PlanModel):
     fine_tuning_method: str | None
     fine_tuning_gpu_class: str | None
     fine_tuning_gpus: int | None
+    fine_tuning_lora_rank: int | None
+    """The LoRA adapter's rank (``fine_tuning.lora_rank``); None unless the method is LoRA."""
     max_output_tokens: int
     """The request limit on max_tokens: the context less the shortest prompt (one token)."""

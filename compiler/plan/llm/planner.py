@@ -158,6 +158,9 @@ def plan_llm(
         fine_tuning_method=llm.fine_tuning.method if llm.fine_tuning else None,
         fine_tuning_gpu_class=tuning[0] if tuning else None,
         fine_tuning_gpus=tuning[1] if tuning else None,
+        fine_tuning_lora_rank=llm.fine_tuning.lora_rank
+        if llm.fine_tuning and llm.fine_tuning.method == "lora"
+        else None,
         max_output_tokens=max(1, min(w.context_tokens - 1, MAX_OUTPUT_FACTOR * w.output_p95))
         if w.generative
         else 0,

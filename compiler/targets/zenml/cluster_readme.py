@@ -7,6 +7,7 @@ values in prose are escaped for Markdown.
 
 from __future__ import annotations
 
+from mlopsgen.plan.ir.data import ModelPlan
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.filters import markdown_code, markdown_text, shell_quote
 from mlopsgen.targets.zenml.cluster_views import (
@@ -56,6 +57,21 @@ def _runs(plan: Plan) -> list[str]:
     return rows
 
 
+def _fine_tuning_gpus(model: ModelPlan) -> str:
+    """Where a language model's GPU steps run: the plan's fine-tuning GPUs, or none."""
+    llm = model.llm
+    pipeline = markdown_code(f"train_{model.name}")
+    if llm is None or not llm.fine_tuning_gpus:
+        return f"{pipeline} runs every step on CPU: the plan fine-tunes no GPU for it."
+    return (
+        f"The `fine_tune` and `evaluate` steps of {pipeline} each ask for "
+        f"{llm.fine_tuning_gpus} GPU (`nvidia.com/gpu`, the plan's fine-tuning GPUs, "
+        f"{markdown_text(llm.fine_tuning_gpu_class or '')}) and tolerate the GPU taint: "
+        "they land on the plan's GPU training pool when it has one, else on any GPU node with a "
+        "free device."
+    )
+
+
 def cluster_section(plan: Plan) -> str:
     """The section's Markdown body (without its heading)."""
     components = cloud_components(plan)
@@ -101,4 +117,5 @@ def cluster_section(plan: Plan) -> str:
         + markdown_text(plan.training.timezone)
         + ".",
     ]
+    parts += [_fine_tuning_gpus(model) for model in models if model.llm is not None]
     return "\n\n".join(parts) + "\n"

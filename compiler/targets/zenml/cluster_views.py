@@ -12,13 +12,16 @@ functional test builds every one of them through those classes).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
 from mlopsgen.plan.ir.data import ModelPlan, StepPlan
+from mlopsgen.plan.ir.llm import LlmPlan
 from mlopsgen.plan.ir.ops import NodePool
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.targets.quantities import cpu_quantity, memory_quantity
+from mlopsgen.targets.zenml.language import STEP_NAMES as LANGUAGE_STEPS
 
 __all__ = [
     "CONFIG_DIR",
@@ -30,6 +33,7 @@ __all__ = [
     "base_config",
     "cloud_components",
     "image_packages",
+    "language_step_resources",
     "pipeline_config",
     "pipeline_config_path",
     "service_account",
@@ -50,6 +54,18 @@ GPU_RESOURCE = "nvidia.com/gpu"
 
 #: ``check_leakage`` is not sized by the planner: it reads what ``validate`` reads.
 _SIZED_LIKE = {"check_leakage": "validate"}
+#: A language model's fine-tuning steps, each sized like the planned step it does the work
+#: of; ``fine_tune`` and ``evaluate`` also take the plan's fine-tuning GPUs.
+_LANGUAGE_SIZED_LIKE = {
+    "ingest": "ingest",
+    "prepare_base": "ingest",
+    "validate": "validate",
+    "fine_tune": "train",
+    "evaluate": "evaluate",
+    "register": "register",
+}
+#: Host memory a step that loads the base model keeps beside its weights (GiB).
+_LOADING_HEADROOM_GIB = 2
 
 #: Packages the pipeline image needs on a cluster beyond the stack's own pins: ZenML's
 #: Kubernetes orchestrator client (ZenML asks for ``kubernetes<26``) and the artifact
@@ -112,8 +128,34 @@ def service_account(plan: Plan) -> str:
     return f"{plan.system.k8s_name}-pipelines"
 
 
+def language_step_resources(model: ModelPlan, llm: LlmPlan) -> dict[str, StepPlan]:
+    """Each step of a language model's fine-tuning pipeline with its resources.
+
+    Every step takes the planned resources of the step it does the work of; the two that run
+    the model (``fine_tune``, ``evaluate``) ask for the plan's fine-tuning GPUs
+    (``llm.fine_tuning_gpus`` of ``llm.fine_tuning_gpu_class``) and for host memory that holds
+    the weights while they load (⌈weights GiB⌉ + 2 GiB), and the step loading the base model
+    (``prepare_base``) for that memory too.
+    """
+    by_name = {step.name: step for step in model.steps}
+    loading = math.ceil(llm.weights_gib) + _LOADING_HEADROOM_GIB
+    gpus = llm.fine_tuning_gpus or 0
+    sized: dict[str, StepPlan] = {}
+    for name in LANGUAGE_STEPS:
+        like = by_name[_LANGUAGE_SIZED_LIKE[name]]
+        step = replace(like, name=name)
+        if name in ("prepare_base", "fine_tune", "evaluate"):
+            step = replace(step, memory_gib=max(step.memory_gib, loading))
+        if name in ("fine_tune", "evaluate"):
+            step = replace(step, gpu=gpus)
+        sized[name] = step
+    return sized
+
+
 def step_resources(model: ModelPlan) -> dict[str, StepPlan]:
     """Each step the pipeline runs, by name, with the plan's resources for it."""
+    if model.llm is not None:
+        return language_step_resources(model, model.llm)
     by_name = {step.name: step for step in model.steps}
     sized: dict[str, StepPlan] = {}
     for step in model.steps:
@@ -223,8 +265,9 @@ def torch_index(plan: Plan) -> str:
     A stack whose steps use GPUs needs the CUDA build PyPI serves; a CPU-only stack that uses
     PyTorch takes the CPU wheels instead, about 3 GB smaller.
     """
-    uses_torch = any(model.framework == "pytorch" for model in trainable_models(plan))
-    uses_gpu = any(step.gpu for model in trainable_models(plan) for step in model.steps)
+    models = trainable_models(plan)
+    uses_torch = any(model.framework in ("pytorch", "transformers") for model in models)
+    uses_gpu = any(step.gpu for model in models for step in step_resources(model).values())
     return _TORCH_CPU_INDEX if uses_torch and not uses_gpu else ""
 
 

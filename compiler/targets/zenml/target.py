@@ -83,7 +83,13 @@ class ZenMLTarget:
     name: str = "zenml"
 
     def render(self, plan: Plan) -> Rendered:
-        """Static package files plus one training module per trainable model."""
+        """Static package files plus one training module per trainable model; a language
+        stack's own package (:mod:`.language`) when the plan's models are language models."""
+        if plan.language_models:
+            # Imported here: the language package reuses this module's file helpers.
+            from mlopsgen.targets.zenml.language import render_language_pipelines
+
+            return render_language_pipelines(plan)
         files = static_files()
         families = sorted(
             path.removeprefix("pipelines/families/").removesuffix(".py")

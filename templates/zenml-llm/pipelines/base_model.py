@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 # Set before transformers / huggingface_hub are imported anywhere in the process.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -49,8 +50,12 @@ CORPUS = [
 ]
 
 
-def build_tokenizer(vocab_size: int = 512):  # -> PreTrainedTokenizerFast
-    """A byte-level BPE tokenizer trained on :data:`CORPUS`, with the chat template."""
+def build_tokenizer(vocab_size: int = 512, model_max_length: int = 256) -> Any:
+    """A byte-level BPE tokenizer trained on :data:`CORPUS`, with the chat template.
+
+    Returns a ``PreTrainedTokenizerFast``; ``model_max_length`` is the longest input it
+    accepts (the model's positions).
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -64,19 +69,21 @@ def build_tokenizer(vocab_size: int = 512):  # -> PreTrainedTokenizerFast
         show_progress=False,
     )
     tokenizer.train_from_iterator(CORPUS * 4, trainer=trainer)
-    fast = PreTrainedTokenizerFast(
+    # transformers types its tokenizer classes' constructors loosely: called through Any.
+    fast_class: Any = PreTrainedTokenizerFast
+    fast = fast_class(
         tokenizer_object=tokenizer,
         bos_token=BOS,
         eos_token=EOS,
         pad_token=PAD,
         unk_token=UNK,
-        model_max_length=256,
+        model_max_length=model_max_length,
     )
     fast.chat_template = CHAT_TEMPLATE
     return fast
 
 
-def build_model(tokenizer, *, seed: int = 0, max_position_embeddings: int = 256):
+def build_model(tokenizer: Any, *, seed: int = 0, max_position_embeddings: int = 256) -> Any:
     """A two-layer Llama with random weights sized to ``tokenizer``'s vocabulary."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -97,17 +104,23 @@ def build_model(tokenizer, *, seed: int = 0, max_position_embeddings: int = 256)
         tie_word_embeddings=False,
     )
     torch.manual_seed(seed)
-    model = LlamaForCausalLM(config)
+    model: Any = LlamaForCausalLM(config)
     model.eval()
     return model
 
 
-def save_tiny_model(out_dir: Path | str, *, seed: int = 0) -> Path:
-    """Build the tokenizer and model and save both to ``out_dir`` (created); returns it."""
+def save_tiny_model(
+    out_dir: Path | str, *, seed: int = 0, max_position_embeddings: int = 256
+) -> Path:
+    """Build the tokenizer and model and save both to ``out_dir`` (created); returns it.
+
+    ``max_position_embeddings`` is the context the model takes (the plan's, for the stack's
+    stand-in), so the limits a service reads off the folder are the plan's.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tokenizer = build_tokenizer()
-    model = build_model(tokenizer, seed=seed)
+    tokenizer = build_tokenizer(model_max_length=max_position_embeddings)
+    model = build_model(tokenizer, seed=seed, max_position_embeddings=max_position_embeddings)
     model.generation_config.do_sample = False
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)

@@ -1,0 +1,1 @@
+"""The stack's ZenML pipelines: LoRA fine-tuning per language model, its release, the entry point."""

@@ -1,0 +1,1 @@
+"""One fine-tuning pipeline per language model: ``pipelines/training/<model>.py`` exports ``PIPELINE``."""
