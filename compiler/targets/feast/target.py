@@ -60,12 +60,15 @@ def _module_text() -> str:
 
 @dataclass(frozen=True)
 class FeastTarget:
-    """The feature repository for plans with views; the feature API for every plan."""
+    """The feature repository for plans with views; the feature API for every classic plan."""
 
     name: str = "feast"
 
     def render(self, plan: Plan) -> Rendered:
-        """``pipelines/feature_store.py`` always; ``features/`` when the plan has views."""
+        """``pipelines/feature_store.py`` for every classic plan; ``features/`` when the plan
+        has views. A language stack reads its chats from the source and has no features."""
+        if plan.language_models:
+            return Rendered({}, {})
         header = _header(plan)
         files = {MODULE: header + _module_text()}
         if not plan.features.views:
