@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
-from mlopsgen.diagnostics import Diagnostic, OutputError, SpecError, error, has_errors
+from mlopsgen.diagnostics import Diagnostic, OutputError, SpecError, has_errors
 from mlopsgen.output.writer import HandEditedError, WriteReport, diff_tree, write_tree
 from mlopsgen.plan import Plan, build_plan
 from mlopsgen.render.formatting import format_tree
@@ -77,29 +77,10 @@ def compile_stack(
     result = build_plan(renamed)
     if has_errors(result.diagnostics):
         raise SpecError(result.diagnostics, {loaded.file: loaded.source_map.text})
-    unrendered = _language_models(loaded)
-    if unrendered:
-        raise SpecError(unrendered, {loaded.file: loaded.source_map.text})
     tree = format_tree(render_stack(result.plan, targets))
     return CompiledStack(
         loaded, result.plan, tree, out_dir, [*loaded.warnings, *result.diagnostics]
     )
-
-
-def _language_models(loaded: LoadedSpec) -> list[Diagnostic]:
-    """E510: language models are planned (``mlopsgen plan``) but their stacks not rendered."""
-    return [
-        error(
-            "E510",
-            f"model {model.name!r} ({model.task}) is planned, but this version renders no "
-            "stack for language models",
-            loaded.source_map.key_span(("models", index, "task")),
-            "run `mlopsgen plan` on the spec for its GPU sizing, engine settings and cost",
-            ("models", index, "task"),
-        )
-        for index, model in enumerate(loaded.spec.models)
-        if model.llm is not None
-    ]
 
 
 def default_out_dir(system_name: str) -> Path:
