@@ -11,13 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import yaml
 from typer.testing import CliRunner
 
-from mlopsgen.build import compile_stack
 from mlopsgen.cli import app
-from mlopsgen.diagnostics import SpecError
 from mlopsgen.plan import build_plan
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.plan.llm.model import OCCUPANCY
@@ -99,13 +96,6 @@ def test_plan_json_carries_the_engine_settings() -> None:
     llm = data["models"][0]["llm"]
     for key in ("tensor_parallel", "max_num_seqs", "gpu_memory_utilisation", "context_tokens"):
         assert llm[key], key
-
-
-def test_build_refuses_with_a_positioned_error() -> None:
-    with pytest.raises(SpecError) as caught:
-        compile_stack(SPEC)
-    (diagnostic,) = caught.value.diagnostics
-    assert diagnostic.code == "E510" and diagnostic.span is not None
 
 
 def test_weights_that_fit_no_gpu_are_refused_and_the_hint_fixes_it() -> None:

@@ -8,11 +8,17 @@ from pathlib import Path
 import pytest
 
 from mlopsgen.build import compile_stack
+from mlopsgen.plan import build_plan
+from mlopsgen.spec.loader import load_spec
+from mlopsgen.targets.bentoml.target import BentoMLTarget
 from mlopsgen.targets.registry import INDEX_TARGET, TARGETS
 from tests.conftest import REPO, SPECS
 
 TEMPLATE_ROOT = REPO / "templates"
 TEMPLATES = sorted(TEMPLATE_ROOT.glob("*/**/*.j2"))
+#: A template folder ``<target>-llm`` holds the target's templates of a language stack.
+LANGUAGE_SUFFIX = "-llm"
+LANGUAGE_SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
 
 
 def _id(template: Path) -> str:
@@ -63,16 +69,19 @@ def test_templates_nest_no_decisions(template: Path) -> None:
 
 
 def test_templates_are_named_after_the_files_they_produce(tmp_path: Path) -> None:
-    """``templates/<target>/<path>.j2`` belongs to a registered target and produces ``<path>``."""
+    """``templates/<target>/<path>.j2`` belongs to a registered target and produces ``<path>``;
+    ``templates/<target>-llm/`` holds what the target renders for a language stack."""
     tree = {
         path
         for name in ("fraud-detection", "time-series-forecasting")  # realtime, and batch too
         for path in compile_stack(SPECS / f"{name}.yaml", tmp_path / name).tree
     }
+    tree |= set(BentoMLTarget().render(build_plan(load_spec(LANGUAGE_SPEC)).plan).files)
     targets = {target.name for target in TARGETS} | {INDEX_TARGET}
     assert TEMPLATES, "no templates found"
     for template in TEMPLATES:
         target, _, produced = _id(template).partition("/")
+        target = target.removesuffix(LANGUAGE_SUFFIX)
         assert target in targets, f"{_id(template)}: no target named {target!r}"
         # ``__model__`` in a template's name stands for each model's name, ``__service__``
         # for the service's package.

@@ -35,7 +35,7 @@ LANGUAGE_FRAMEWORKS: dict[str, tuple[str, ...]] = {
     "embedding": ("transformers",),
 }
 """Language models are sized by the LLM planner and served by an engine; ``mlopsgen plan``
-explains them, and the build says it renders no stack for them yet (E510)."""
+explains them, and the build renders their stack."""
 
 UNSUPERVISED = frozenset({"anomaly_detection", "language_identification", "embedding"})
 """Tasks that train without a label column (anomaly scores, a pre-trained language detector)."""
