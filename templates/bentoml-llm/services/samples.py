@@ -22,7 +22,7 @@ from services import settings
 __all__ = ["QUESTIONS", "SAMPLE_MAX_TOKENS", "bodies", "main"]
 
 #: Tokens a sample asks for: enough to see an answer, short enough for a quick check.
-SAMPLE_MAX_TOKENS = min(32, settings.MAX_OUTPUT_TOKENS)
+SAMPLE_MAX_TOKENS = min(16, settings.MAX_OUTPUT_TOKENS)
 
 QUESTIONS = (
     "Where is my order {order}? It was due {day}.",
@@ -54,7 +54,7 @@ def _question(rng: random.Random) -> str:
 def bodies(count: int, seed: int = 0) -> list[dict[str, Any]]:
     """``count`` chat-completion bodies, the same for the same seed."""
     rng = random.Random(seed)
-    system = f"You draft answers for customer support. {settings.SYSTEM_DESCRIPTION}".strip()
+    system = settings.SYSTEM_DESCRIPTION or "You answer customer support questions."
     return [
         {
             "model": settings.MODEL,
