@@ -39,6 +39,7 @@ from tests.conftest import REPO
 from tests.functional import vllm_args
 from tests.functional.bento_serving import free_port, get, output_of, wait_ready
 from tests.functional.stack_env import run_in_stack, run_json, stack_environment, stack_python
+from tests.functional.zenml_stacks import MYPY_CACHE
 
 SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
 SERVICE = "services.support_assistant.service:SupportAssistant"
@@ -211,6 +212,24 @@ def test_the_plan_settings_apply_capped_by_the_model(
     assert config["max_num_seqs"] == "78" and config["dtype"] == "float16"
     assert config["max_model_len"] == "256" and config["max_tokens"] == "255"
     assert "4096" in config["notes"]
+
+
+def test_the_services_pass_the_stack_lint(stack: Path) -> None:
+    """ruff (the stack's own configuration) and ``mypy --strict`` in the stack's environment."""
+    for args in (
+        ["ruff", "check", "--no-cache", "services"],
+        ["ruff", "format", "--check", "--no-cache", "services"],
+        [
+            "mypy",
+            "--strict",
+            "--ignore-missing-imports",
+            "--cache-dir",
+            str(MYPY_CACHE),
+            "services",
+        ],
+    ):
+        done = run_in_stack(stack, ["-m", *args], check=False)
+        assert done.returncode == 0, f"{args[0]}:\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
 
 
 def test_samples_are_chat_bodies_the_same_for_a_seed(stack: Path, work: Path) -> None:
