@@ -8,8 +8,10 @@ finish reason. Streaming and non-streaming answers are the same events, joined o
   step in a thread so the event loop stays free. Greedy when ``temperature`` is 0, else seeded
   sampling with top-p. Used everywhere there is no GPU (tests, local runs).
 - :class:`VllmEngine`: vLLM's ``AsyncLLM`` with engine arguments built by
-  :func:`vllm_engine_args` (a plain dict, checked against the installed vLLM by
-  the tests of the stack generator). Imports vLLM only when started.
+  :func:`vllm_engine_args` (a plain dict, which mlopsgen's tests check against vLLM 0.33's
+  own argument classes). Imports vLLM only when started.
+
+:func:`load_engine` starts the engine :func:`services.config.choose_engine` picked.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The LLM service's Prometheus metrics, served on BentoML's ``/metrics``.
+"""The language service's Prometheus metrics, served on BentoML's own metrics route.
 
 ``mlopsgen_llm_time_to_first_token_seconds`` (histogram by ``endpoint``: request received to
 first text sent), ``mlopsgen_llm_time_per_output_token_seconds`` (histogram by ``endpoint``:
