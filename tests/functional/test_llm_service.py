@@ -592,6 +592,9 @@ def test_metrics_show_the_llm_measures(server: str) -> None:
     assert samples[f'mlopsgen_llm_requests_total{{{chat_route},outcome="invalid"}}'] >= 1
     assert samples[f'mlopsgen_llm_requests_total{{{completion_route},outcome="ok"}}'] >= 1
     assert any(k.startswith("mlopsgen_llm_finished_total{") for k in samples)
+    # every request above has ended: none is in the engine (the gauge sums the live workers)
+    for route in (chat_route, completion_route):
+        assert samples[f"mlopsgen_llm_requests_running{{{route}}}"] == 0
 
 
 def test_the_server_said_which_engine_and_limits_it_serves(stack: Path, server: str) -> None:

@@ -50,6 +50,7 @@ METRICS = (
     "mlopsgen_llm_prompt_tokens_total",
     "mlopsgen_llm_requests_total",
     "mlopsgen_llm_finished_total",
+    "mlopsgen_llm_requests_running",  # the gauge the engine's autoscaler reads
 )
 
 

@@ -7,11 +7,16 @@ a request's mean gap between generated tokens after the first),
 ``mlopsgen_llm_generated_tokens_total`` and ``mlopsgen_llm_prompt_tokens_total`` (counters by
 ``endpoint``), ``mlopsgen_llm_requests_total`` (by ``endpoint`` and ``outcome``: ok, invalid,
 error, cancelled) and ``mlopsgen_llm_finished_total`` (by ``endpoint`` and ``finish_reason``:
-stop, length). Created through ``bentoml.metrics`` so BentoML's multi-process ``/metrics``
-collects every worker's values.
+stop, length), and the gauge ``mlopsgen_llm_requests_running`` (by ``endpoint``: requests in
+the engine now, decoding or waiting for a decoding slot; the cluster's autoscaler scales the
+engine's pods on it, summed per pod). Created through ``bentoml.metrics`` so BentoML's
+multi-process ``/metrics`` collects every worker's values (the gauge sums the live workers).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import bentoml
 
@@ -22,8 +27,10 @@ __all__ = [
     "PROMPT_TOKENS",
     "REQUESTS",
     "REQUEST_SECONDS",
+    "RUNNING",
     "TIME_PER_OUTPUT_TOKEN",
     "TIME_TO_FIRST_TOKEN",
+    "running",
 ]
 
 OUTCOMES = ("ok", "invalid", "error", "cancelled")
@@ -124,3 +131,20 @@ FINISHED = bentoml.metrics.Counter(
     documentation="Generations finished, by endpoint and finish reason (stop, length).",
     labelnames=["endpoint", "finish_reason"],
 )
+RUNNING = bentoml.metrics.Gauge(
+    name="mlopsgen_llm_requests_running",
+    documentation="Requests in the engine now (decoding or waiting for a slot), by endpoint.",
+    labelnames=["endpoint"],
+    multiprocess_mode="livesum",
+)
+
+
+@contextmanager
+def running(endpoint: str) -> Iterator[None]:
+    """Count a request in :data:`RUNNING` while its generation runs (until it ends or fails)."""
+    gauge = RUNNING.labels(endpoint=endpoint)
+    gauge.inc()
+    try:
+        yield
+    finally:
+        gauge.dec()
