@@ -8,7 +8,7 @@ SPEC   ?= specs/fraud-detection.yaml
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test unit e2e functional stack-env lint typecheck regen bench bench-serve schema clean
+.PHONY: demo test unit e2e functional stack-env vllm-wheel lint typecheck regen bench bench-serve schema clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ e2e: $(STAMP)
 ## one worker per core (WORKERS=2): each stack process trains on one thread
 WORKERS ?= 2
 functional: PYTEST_ARGS = -n $(WORKERS) --dist loadgroup
-functional: $(STAMP) stack-env
+functional: $(STAMP) stack-env vllm-wheel
 	$(PYTEST)
 
 ## stack-env: build, or find by the hash of its pins, the stack environment functional tests use
@@ -52,6 +52,13 @@ stack-env: $(STAMP)
 	@if ls tests/functional/test_*.py >/dev/null 2>&1; then \
 		$(BIN)/python -m tests.functional.stack_env >/dev/null; \
 	else echo "tests/functional: no tests yet, no stack environment needed"; fi
+
+## vllm-wheel: download vLLM's pinned wheel once (336 MB, no dependencies) for the ast check of
+# the engine arguments a language stack builds; cached under $MLOPSGEN_CACHE/vllm (default
+# ~/.cache/mlopsgen/vllm), so only a cold cache downloads. MLOPSGEN_VLLM_WHEEL=/path/x.whl
+# uses a wheel already at hand instead.
+vllm-wheel: $(STAMP)
+	@if [ -z "$$MLOPSGEN_VLLM_WHEEL" ]; then $(BIN)/python tests/functional/vllm_args.py fetch >/dev/null; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check compiler tests bench

@@ -9,11 +9,13 @@ import pytest
 
 from mlopsgen.build import compile_stack
 from mlopsgen.targets.registry import INDEX_TARGET, TARGETS
-from mlopsgen.targets.zenml.language import LANGUAGE_TEMPLATE_DIR
 from tests.conftest import REPO, SPECS
 
 TEMPLATE_ROOT = REPO / "templates"
 TEMPLATES = sorted(TEMPLATE_ROOT.glob("*/**/*.j2"))
+#: A template folder ``<target>-llm`` holds the target's templates of a language stack.
+LANGUAGE_SUFFIX = "-llm"
+LANGUAGE_SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
 
 
 def _id(template: Path) -> str:
@@ -64,15 +66,16 @@ def test_templates_nest_no_decisions(template: Path) -> None:
 
 
 def test_templates_are_named_after_the_files_they_produce(tmp_path: Path) -> None:
-    """``templates/<target>/<path>.j2`` belongs to a registered target and produces ``<path>``
-    (the ZenML target's language package has its templates in ``templates/zenml-llm/``)."""
+    """``templates/<target>/<path>.j2`` belongs to a registered target and produces ``<path>``;
+    ``templates/<target>-llm/`` holds what the target renders for a language stack."""
     specs = [SPECS / f"{name}.yaml" for name in ("fraud-detection", "time-series-forecasting")]
-    specs.append(REPO / "tests" / "data" / "llm" / "support-assistant.yaml")  # a language stack
+    specs.append(LANGUAGE_SPEC)  # a language stack
     tree = {path for spec in specs for path in compile_stack(spec, tmp_path / spec.stem).tree}
-    targets = {target.name for target in TARGETS} | {INDEX_TARGET, LANGUAGE_TEMPLATE_DIR}
+    targets = {target.name for target in TARGETS} | {INDEX_TARGET}
     assert TEMPLATES, "no templates found"
     for template in TEMPLATES:
         target, _, produced = _id(template).partition("/")
+        target = target.removesuffix(LANGUAGE_SUFFIX)
         assert target in targets, f"{_id(template)}: no target named {target!r}"
         # ``__model__`` in a template's name stands for each model's name, ``__service__``
         # for the service's package.

@@ -35,7 +35,7 @@ LANGUAGE_FRAMEWORKS: dict[str, tuple[str, ...]] = {
     "embedding": ("transformers",),
 }
 """Language models are sized by the LLM planner and served by an engine; ``mlopsgen plan``
-explains them, and their stack fine-tunes them with LoRA (the ZenML target's language package)."""
+explains them, and the build renders their stack (LoRA fine-tuning, an engine service)."""
 
 UNSUPERVISED = frozenset({"anomaly_detection", "language_identification", "embedding"})
 """Tasks that train without a label column (anomaly scores, a pre-trained language detector)."""

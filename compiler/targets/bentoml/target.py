@@ -5,7 +5,8 @@ The runtime modules are static Python copied from ``templates/bentoml/services/`
 folder ``services/__service__/`` is rendered once as ``services/<pkg>/``, ``<pkg>`` the
 plan's service name as a Python identifier: its ``service.py`` (the BentoML class) and
 ``schemas.py`` (the request model) are templates, its ``bentofile.yaml`` is dumped from data.
-A Python file's purpose is the first line of its docstring.
+A Python file's purpose is the first line of its docstring. A language stack gets the
+OpenAI-compatible service of :mod:`mlopsgen.targets.bentoml.language` instead.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.environment import PackageLoader, render_file_with
 from mlopsgen.render.header import generated_header
 from mlopsgen.targets.base import Rendered
+from mlopsgen.targets.bentoml.language import render_language_service
 from mlopsgen.targets.bentoml.rules_module import RULES_PATH, rules_file
 from mlopsgen.targets.bentoml.views import (
     FILTERS,
@@ -55,7 +57,10 @@ class BentoMLTarget:
     name: str = "bentoml"
 
     def render(self, plan: Plan) -> Rendered:
-        """Static modules, the rendered service package and its bentofile."""
+        """Static modules, the rendered service package and its bentofile (a language stack's
+        OpenAI-compatible service when the plan has language models)."""
+        if plan.language_models:
+            return render_language_service(plan)
         names = service_names(plan)
         package = f"services/{names.package}/"
         files: dict[str, str] = {}

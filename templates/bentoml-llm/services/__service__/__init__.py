@@ -1,0 +1,1 @@
+"""The BentoML service of the stack's language model and its bentofile."""
