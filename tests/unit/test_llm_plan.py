@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
+from mlopsgen.build import compile_stack
 from mlopsgen.cli import app
 from mlopsgen.plan import build_plan
 from mlopsgen.plan.ir.root import Plan
