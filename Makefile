@@ -69,9 +69,9 @@ typecheck: $(STAMP)
 	mkdir -p build/typecheck && ln -sfn ../../compiler build/typecheck/mlopsgen
 	MYPYPATH=build/typecheck $(BIN)/mypy -p mlopsgen
 
-## regen: rebuild the committed golden record generated/<system>/ from specs/
+## regen: rebuild the committed golden record generated/<system>/ from specs/ and specs/llm/
 regen: $(STAMP)
-	for spec in specs/*.yaml; do $(BIN)/mlopsgen build $$spec --force || exit 1; done
+	for spec in specs/*.yaml specs/llm/*.yaml; do $(BIN)/mlopsgen build $$spec --force || exit 1; done
 	$(BIN)/mlopsgen schema > specs/schema.json
 
 schema: $(STAMP)

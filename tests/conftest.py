@@ -23,6 +23,8 @@ from hypothesis import HealthCheck, settings
 REPO = Path(__file__).resolve().parent.parent
 SPECS = REPO / "specs"
 REFERENCE_SPECS = sorted(SPECS.glob("*.yaml"))
+#: Reference specs of language models, whose stacks are of their own kind (specs/llm/).
+LANGUAGE_SPECS = sorted((SPECS / "llm").glob("*.yaml"))
 TIERS = ("unit", "e2e", "functional")
 SEED_OPTION = "hypothesis_seed"
 

@@ -29,6 +29,8 @@ STACKS = [
     REPO / "tests" / "data" / "corpus" / "shop-recs.yaml",
     # on-premises, an experiment of two regressors, a cache, webhook pages and e-mail tickets
     REPO / "tests" / "data" / "stacks" / "parcel-eta.yaml",
+    # a language model: burn rates on the engine's failures, token objectives, answer length
+    SPECS / "llm" / "support-assistant.yaml",
 ]  # fmt: skip
 
 pytestmark = pytest.mark.skipif(

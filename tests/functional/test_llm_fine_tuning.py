@@ -24,7 +24,7 @@ from tests.functional.zenml_stacks import assert_lint_clean, build, last_run, mo
 
 pytestmark = pytest.mark.slow
 
-SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
+SPEC = REPO / "specs" / "llm" / "support-assistant.yaml"
 ROWS = "120"
 STEPS = ("ingest", "prepare_base", "validate", "fine_tune", "evaluate", "register")
 

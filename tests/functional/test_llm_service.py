@@ -41,7 +41,7 @@ from tests.functional.bento_serving import free_port, get, output_of, wait_ready
 from tests.functional.stack_env import run_in_stack, run_json, stack_environment, stack_python
 from tests.functional.zenml_stacks import MYPY_CACHE
 
-SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
+SPEC = REPO / "specs" / "llm" / "support-assistant.yaml"
 SERVICE = "services.support_assistant.service:SupportAssistant"
 MODEL = "assistant"
 MAX_TOKENS = 24  # the service's limit in these tests

@@ -47,7 +47,7 @@ CLIENT_PINS = (
 )
 TOOLS = Path(sys.executable).parent
 #: The reference stacks, and a language stack (LoRA fine-tuning steps on the plan's GPUs).
-CLUSTER_SPECS = (*REFERENCE_SPECS, REPO / "tests" / "data" / "llm" / "support-assistant.yaml")
+CLUSTER_SPECS = (*REFERENCE_SPECS, REPO / "specs" / "llm" / "support-assistant.yaml")
 
 
 def _ids(spec: Path) -> str:

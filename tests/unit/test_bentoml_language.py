@@ -26,7 +26,7 @@ from tests.conftest import REPO
 from tests.unit.hostile_strings import hostile_text
 from tests.unit.plan_support import FRAUD, plan
 
-SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
+SPEC = REPO / "specs" / "llm" / "support-assistant.yaml"
 TARGET = BentoMLTarget()
 PACKAGE = "services/support_assistant/"
 FILES = (

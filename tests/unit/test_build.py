@@ -20,7 +20,10 @@ from mlopsgen.build import compile_stack
 from mlopsgen.cli import app
 from mlopsgen.output.writer import MANIFEST_NAME
 from mlopsgen.plan import plan_json
-from tests.conftest import REFERENCE_SPECS, REPO
+from tests.conftest import LANGUAGE_SPECS, REFERENCE_SPECS, REPO
+
+#: Every spec whose stack is committed under generated/: the classic ones and the language ones.
+BUILT_SPECS = [*REFERENCE_SPECS, *LANGUAGE_SPECS]
 
 runner = CliRunner()
 REGEN = "run `make regen` and commit generated/"
@@ -38,7 +41,7 @@ def _disk_tree(root: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("spec", REFERENCE_SPECS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", BUILT_SPECS, ids=lambda p: p.stem)
 def test_golden_record_is_up_to_date(spec: Path) -> None:
     golden = REPO / "generated" / _system(spec)
     compiled = compile_stack(spec, golden)
@@ -50,7 +53,7 @@ def test_golden_record_is_up_to_date(spec: Path) -> None:
 
 def test_golden_record_has_one_stack_per_reference_spec() -> None:
     stacks = sorted(p.name for p in (REPO / "generated").iterdir() if p.is_dir())
-    assert stacks == sorted(_system(s) for s in REFERENCE_SPECS), REGEN
+    assert stacks == sorted(_system(s) for s in BUILT_SPECS), REGEN
 
 
 _BUILD_ALL = """
@@ -65,7 +68,7 @@ for spec in sys.argv[2:]:
 
 def _build_in_a_process(out: Path, hash_seed: str) -> dict[str, bytes]:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    specs = [str(spec) for spec in REFERENCE_SPECS]
+    specs = [str(spec) for spec in BUILT_SPECS]
     command = [sys.executable, "-c", _BUILD_ALL, str(out), *specs]
     subprocess.run(command, check=True, capture_output=True, env=env, cwd=out.parent)
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -78,7 +81,7 @@ def test_two_builds_give_identical_bytes(tmp_path: Path) -> None:
     first = _build_in_a_process(tmp_path / "a" / "out", "1")
     second = _build_in_a_process(tmp_path / "b" / "out", "4242")
     manifests = [path for path in first if path.endswith(MANIFEST_NAME)]
-    assert len(manifests) == len(REFERENCE_SPECS)
+    assert len(manifests) == len(BUILT_SPECS)
     assert first == second
 
 
@@ -92,12 +95,12 @@ def _shuffled(data: Any, rng: random.Random) -> Any:
     return data
 
 
-@pytest.mark.parametrize("spec", REFERENCE_SPECS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", BUILT_SPECS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("seed", [1, 2])
 def test_shuffled_key_order_gives_identical_output(spec: Path, seed: int, tmp_path: Path) -> None:
     data = yaml.safe_load(spec.read_text(encoding="utf-8"))
-    shuffled_dir = tmp_path / "specs"
-    shuffled_dir.mkdir()
+    shuffled_dir = tmp_path / spec.parent.relative_to(REPO)  # specs/ or specs/llm/, as the original
+    shuffled_dir.mkdir(parents=True)
     shuffled = shuffled_dir / spec.name
     shuffled.write_text(yaml.safe_dump(_shuffled(data, random.Random(seed)), sort_keys=False))
     out = tmp_path / "generated" / "x"
@@ -113,7 +116,7 @@ def test_output_names_the_spec_relative_to_the_output(tmp_path: Path) -> None:
     assert "SPEC   ?= ../../specs/nlp.yaml" in compiled.tree["Makefile"]
 
 
-@pytest.mark.parametrize("spec", REFERENCE_SPECS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", BUILT_SPECS, ids=lambda p: p.stem)
 def test_every_stack_has_readme_plan_pyproject_makefile(spec: Path, tmp_path: Path) -> None:
     compiled = compile_stack(spec, tmp_path / "out")
     tree = compiled.tree
@@ -130,7 +133,7 @@ def test_every_stack_has_readme_plan_pyproject_makefile(spec: Path, tmp_path: Pa
         assert heading in readme
 
 
-@pytest.mark.parametrize("spec", REFERENCE_SPECS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", BUILT_SPECS, ids=lambda p: p.stem)
 def test_every_file_carries_the_provenance_header(spec: Path, tmp_path: Path) -> None:
     compiled = compile_stack(spec, tmp_path / "out")
     digest = compiled.loaded.sha256

@@ -26,7 +26,7 @@ from mlopsgen.targets.ops.dashboard import dashboard, panel_queries
 from mlopsgen.targets.ops.target import ALERTS, OpsTarget
 from tests.conftest import REPO
 
-SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
+SPEC = REPO / "specs" / "llm" / "support-assistant.yaml"
 LLM_METRICS = {
     "mlopsgen_llm_requests_total",
     "mlopsgen_llm_time_to_first_token_seconds_bucket",

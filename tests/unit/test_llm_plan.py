@@ -23,7 +23,7 @@ from mlopsgen.spec.edits import apply_edits
 from mlopsgen.spec.loader import load_spec, load_spec_text
 from tests.conftest import REPO
 
-SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
+SPEC = REPO / "specs" / "llm" / "support-assistant.yaml"
 FIGURES = (
     "weights_gib",
     "kv_gib_per_sequence",
@@ -106,7 +106,7 @@ def test_build_renders_the_language_stack(tmp_path: Path) -> None:
 
 def test_weights_that_fit_no_gpu_are_refused_and_the_hint_fixes_it() -> None:
     """70B in fp16 on T4s: E508 names the quantisation that fits; applying it plans."""
-    path = SPEC.parent / "llm-weights-fit-nothing.yaml"
+    path = REPO / "tests" / "data" / "llm" / "llm-weights-fit-nothing.yaml"
     result = build_plan(load_spec(path))
     (refusal,) = [d for d in result.diagnostics if d.is_error]
     assert refusal.code == "E508" and refusal.span is not None and refusal.hint

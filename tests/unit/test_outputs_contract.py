@@ -64,7 +64,7 @@ def _read_by_consumers(stack: Path) -> dict[str, set[str]]:
 
 
 def test_there_are_cloud_stacks_to_check() -> None:
-    assert len(CLOUD_STACKS) == 5
+    assert len(CLOUD_STACKS) == 6
 
 
 @pytest.mark.parametrize("stack", CLOUD_STACKS, ids=lambda p: p.name)

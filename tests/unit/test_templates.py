@@ -15,7 +15,7 @@ TEMPLATE_ROOT = REPO / "templates"
 TEMPLATES = sorted(TEMPLATE_ROOT.glob("*/**/*.j2"))
 #: A template folder ``<target>-llm`` holds the target's templates of a language stack.
 LANGUAGE_SUFFIX = "-llm"
-LANGUAGE_SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
+LANGUAGE_SPEC = REPO / "specs" / "llm" / "support-assistant.yaml"
 
 
 def _id(template: Path) -> str:

@@ -20,7 +20,7 @@ from mlopsgen.targets.zenml.language import SHARED_FILES, STEP_NAMES, render_lan
 from mlopsgen.targets.zenml.target import ZenMLTarget, purpose_of
 from tests.conftest import REPO
 
-SPEC = REPO / "tests" / "data" / "llm" / "support-assistant.yaml"
+SPEC = REPO / "specs" / "llm" / "support-assistant.yaml"
 MODULE = "pipelines/training/assistant.py"
 STEP_MODULES = tuple(f"pipelines/steps/{step}.py" for step in STEP_NAMES)
 
