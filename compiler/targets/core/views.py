@@ -129,8 +129,44 @@ def key_figures(plan: Plan) -> list[dict[str, str]]:
     return [{"label": label, "value": value} for label, value in rows]
 
 
+def _language_diagram(plan: Plan) -> Diagram:
+    """A language stack: the engine behind the server, fine-tuning from the source's chats
+    on a base model, the merged release deployed, and the engine's metrics watched."""
+    nodes = [Node("client", "client"), Node("lb", "load balancer")]
+    edges = [Edge("client", "lb", "request")]
+    nodes.append(Node("server", "server (OpenAI API)"))
+    edges.append(Edge("lb", "server"))
+    for index, model in enumerate(plan.language_models):
+        llm = model.llm
+        assert llm is not None
+        engine = f"engine{index}"
+        nodes.append(
+            Node(engine, f"{model.name}: {llm.engine}, {llm.tensor_parallel} x {llm.gpu_class}")
+        )
+        edges.append(Edge("server", engine, "tokens"))
+        edges.append(Edge(engine, "monitoring", "metrics"))
+    nodes.append(Node("base", "base model"))
+    nodes.append(Node("training", f"fine-tuning pipelines ({plan.training.cadence})"))
+    nodes.append(Node("registry", "model registry"))
+    nodes.append(Node("monitoring", "monitoring: token latencies, alerts"))
+    edges.extend(
+        [
+            Edge("base", "training", "weights"),
+            Edge("training", "registry", "gated promotion"),
+            Edge("registry", "server", "merged release"),
+        ]
+    )
+    for index, source in enumerate(plan.data.sources):
+        node_id = f"source{index}"
+        nodes.append(Node(node_id, f"{source.name} ({source.kind})"))
+        edges.append(Edge(node_id, "training", "chats"))
+    return Diagram(tuple(nodes), tuple(edges))
+
+
 def diagram(plan: Plan) -> Diagram:
     """Request path, feature store, training and monitoring as a Mermaid flowchart."""
+    if plan.language_models:
+        return _language_diagram(plan)
     nodes = [Node("client", "client"), Node("lb", "load balancer")]
     edges = [Edge("client", "lb", "request")]
     previous = ["lb"]
@@ -191,6 +227,13 @@ def _request_steps(plan: Plan) -> list[list[tuple[int, StagePlan]]]:
 
 def local_profile(plan: Plan) -> str:
     """What the plan's local profile runs on, and how it differs from the cloud profile."""
+    if plan.language_models:
+        return (
+            "ZenML's local default stack (SQLite metadata, local artifact store) fine-tuning a "
+            "tiny seeded stand-in for the base model on the CPU, and BentoML on localhost "
+            "serving it through the transformers engine; the planned GPUs and vLLM are the "
+            "cluster's"
+        )
     gpu = any(m.gpu_serving or m.gpu_training for m in plan.models)
     cpu_note = "; models planned for GPUs run on the CPU" if gpu else ""
     return (

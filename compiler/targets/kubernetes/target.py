@@ -45,7 +45,7 @@ _PURPOSES = {
     "serviceaccount.yaml": "the {name} pods' identity (annotated with the services identity)",
     "deployment.yaml": "the {name} pods: replica floor, resources, probes, zone spread",
     "service.yaml": "the {name} ClusterIP Service on port 80",
-    "hpa.yaml": "the {name} autoscaler: the plan's bounds, CPU target and behaviour",
+    "hpa.yaml": "the {name} autoscaler: the plan's bounds, scaling target and behaviour",
     "pdb.yaml": "the {name} disruption budget: at most one pod down at a time",
     "rollout-serviceaccount.yaml": "the {name} rollout controller's identity",
     "rollout-role.yaml": "what the {name} rollout controller may do: its one state ConfigMap",
