@@ -74,7 +74,10 @@ def predictions_table(
 
 
 def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3g} ms"
+    """Three significant figures, without an exponent (20,000 ms, not 2e+04 ms)."""
+    if value is None:
+        return "-"
+    return f"{value:,.0f} ms" if value >= 100 else f"{value:.3g} ms"
 
 
 def latency_table(latency: Latency, serving: ServingSummary) -> Table:
