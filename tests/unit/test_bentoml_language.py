@@ -34,6 +34,7 @@ FILES = (
     "services/config.py",
     "services/engines.py",
     "services/export.py",
+    "services/loadtest.py",
     "services/metrics.py",
     "services/protocol.py",
     "services/samples.py",
