@@ -417,6 +417,9 @@ class Report:
         def ms(value: float | None) -> str:
             return "-" if value is None else f"{value:.1f} ms"
 
+        def count(value: float | None) -> str:
+            return "-" if value is None else f"{value:g}"
+
         def spread(values: Mapping[str, float | None]) -> str:
             return f"p50 {ms(values['p50'])}, p95 {ms(values['p95'])}"
 
@@ -440,7 +443,7 @@ class Report:
             f"  time to first token   {spread(self.ttft_ms)}",
             f"  time per output token {spread(self.tpot_ms)}",
             f"  time to last token    {spread(self.ttlt_ms)}",
-            f"  output tokens per request p50 {tokens['p50']}, p95 {tokens['p95']}",
+            f"  output tokens per request p50 {count(tokens['p50'])}, p95 {count(tokens['p95'])}",
             (
                 f"  {self.requests_per_s:.2f} requests/s, "
                 f"{self.output_tokens_per_s:.1f} output tokens/s"
@@ -449,7 +452,7 @@ class Report:
             versus("time per output token", self.tpot),
             (
                 "  the CPU engine with a local stand-in model is not the planned GPU: the "
-                "comparison is informational"
+                "comparison is informational (on the planned GPUs it is the check)"
                 if self.comparison == "informational"
                 else "  on the planned engine: the comparison is the check"
             ),
