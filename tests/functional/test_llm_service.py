@@ -566,6 +566,60 @@ def _samples(text: str) -> dict[str, float]:
     return found
 
 
+# -- the load test --------------------------------------------------------------------------
+
+CHAT_OK = 'mlopsgen_llm_requests_total{endpoint="/v1/chat/completions",outcome="ok"}'
+CHAT_TOKENS = 'mlopsgen_llm_generated_tokens_total{endpoint="/v1/chat/completions"}'
+
+
+def _loadtest(stack: Path, work: Path, server: str, *args: str) -> dict[str, Any]:
+    """``python -m services.loadtest --json`` against the server; its report (exit 0 asserted)."""
+    done = run_in_stack(
+        stack,
+        ["-m", "services.loadtest", "--url", server, "--json", *args],
+        extra_env=_offline(work),
+        check=False,
+    )
+    assert done.returncode == 0, f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def test_the_load_test_streams_concurrent_requests_and_reports_each(
+    stack: Path, work: Path, server: str
+) -> None:
+    before = _samples(get(server + "/metrics")[1])
+    report = _loadtest(stack, work, server, "--concurrency", "2", "--requests", "6", "--seed", "3")
+    after = _samples(get(server + "/metrics")[1])
+    assert report["passed"] and report["errors"] == 0 and report["outcomes"]["ok"] == 6
+    assert (report["concurrency"], report["requests"], report["engine"]) == (2, 6, "cpu")
+    assert report["comparison"] == "informational"
+    for result in report["results"]:
+        assert result["outcome"] == "ok" and result["status"] == 200 and result["tokens"] > 0
+        assert 0 < result["ttft_s"] <= result["ttlt_s"]
+        assert result["tpot_s"] is None or result["tpot_s"] >= 0
+    assert report["ttft_ms"]["p50"] <= report["ttft_ms"]["p95"] <= report["ttlt_ms"]["p95"]
+    assert report["output_tokens"] == sum(r["tokens"] for r in report["results"]) > 0
+    assert report["requests_per_s"] > 0 and report["output_tokens_per_s"] > 0
+    # the plan's token objectives and figures are beside the measures
+    plan = json.loads((stack / "plan.json").read_text("utf-8"))
+    (llm,) = [m["llm"] for m in plan["models"] if m["name"] == MODEL]
+    assert report["ttft"]["objective_ms"] == llm["slo_ttft_p95_ms"]
+    assert report["tpot"]["planned_ms"] == llm["tpot_p95_ms"]
+    assert report["planned_concurrency"] == plan["serving"]["hpa"]["target_running_sequences"]
+    # the server counted the same requests and tokens (the usage chunks' counts)
+    assert after[CHAT_OK] - before.get(CHAT_OK, 0) == 6
+    assert after[CHAT_TOKENS] - before.get(CHAT_TOKENS, 0) == report["output_tokens"]
+
+
+def test_the_load_test_caps_the_plans_concurrency_on_the_cpu_engine(
+    stack: Path, work: Path, server: str
+) -> None:
+    report = _loadtest(stack, work, server, "--requests", "2")
+    assert report["passed"] and report["requests"] == 2 and report["concurrency"] == 2
+    assert "for the CPU engine" in report["concurrency_reason"]
+
+
 def test_metrics_show_the_llm_measures(server: str) -> None:
     post(server + "/v1/chat/completions", chat())
     post(server + "/v1/chat/completions", chat(messages=[]))

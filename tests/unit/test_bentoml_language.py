@@ -34,6 +34,7 @@ FILES = (
     "services/config.py",
     "services/engines.py",
     "services/export.py",
+    "services/loadtest.py",
     "services/metrics.py",
     "services/protocol.py",
     "services/samples.py",
@@ -195,6 +196,17 @@ def test_the_readme_section_says_how_to_serve_and_call(language_plan: Plan) -> N
     assert "bentoml serve services.support_assistant.service:SupportAssistant" in section
     assert "/v1/chat/completions" in section and "MLOPSGEN_LLM_ENGINE" in section
     assert "above 600" in section and "4096-token context" in section
+
+
+def test_the_readme_section_says_how_to_load_test_against_the_objectives(
+    language_plan: Plan,
+) -> None:
+    (section,) = render_language_service(language_plan).sections.values()
+    assert "`make loadtest`" in section and "python -m services.loadtest" in section
+    hpa = language_plan.serving.hpa
+    assert hpa is not None and f"{hpa.target_running_sequences} concurrent clients" in section
+    assert "time to first token 1500 ms, time per output token 100 ms" in section
+    assert "informational" in section and "--strict" in section
 
 
 def test_rendering_is_deterministic(language_plan: Plan) -> None:

@@ -3,10 +3,10 @@
 A plan whose models are language models (``plan.language_models``) gets this ``services/``
 package instead of the classic one. The runtime modules are static Python copied from
 ``templates/bentoml-llm/services/`` (engines, OpenAI's protocol, metrics, the configuration
-rule, export and samples); the plan's engine settings and request limits reach the stack as
-data, ``services/settings.py``, every value through the ``py`` literal filter; the folder
-``services/__service__/`` is rendered once as ``services/<pkg>/`` (``<pkg>`` the plan's service
-name as a Python identifier, as for the classic service) with its ``service.py`` and a
+rule, export, samples and the load test); the plan's engine settings and request limits reach
+the stack as data, ``services/settings.py``, every value through the ``py`` literal filter; the
+folder ``services/__service__/`` is rendered once as ``services/<pkg>/`` (``<pkg>`` the plan's
+service name as a Python identifier, as for the classic service) with its ``service.py`` and a
 ``bentofile.yaml`` dumped from data.
 """
 
@@ -152,6 +152,15 @@ def readme_section(plan: Plan) -> str:
         "local run. vLLM is not in the stack's environment (its pins conflict with BentoML's); "
         "a GPU image installs it beside the service.",
         "",
+        "While it serves, `make loadtest` (`python -m services.loadtest --url URL "
+        "[--concurrency N] [--requests N] [--strict] [--json]`) sends streamed chat "
+        f"completions from {_load_test_clients(plan)} and reports p50 and p95 of the time to "
+        "first token, the time per output token and the time to the last token, requests "
+        "and tokens per second and the errors, with the p95s beside the token objectives"
+        f"{_objectives(llm)}. On the CPU engine with a local stand-in model the comparison "
+        "is informational; on the planned GPUs it is the check (`--strict` fails above an "
+        "objective).",
+        "",
         "Build a Bento from the stack root (keep `BENTOML_HOME` outside the stack):",
         "",
         "```sh",
@@ -159,6 +168,31 @@ def readme_section(plan: Plan) -> str:
         "```",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _load_test_clients(plan: Plan) -> str:
+    """Who sends the load test's requests by default, as the README says it."""
+    hpa = plan.serving.hpa
+    running = hpa.target_running_sequences if hpa is not None else None
+    if running is None:
+        return "concurrent clients"
+    return (
+        f"{running} concurrent clients by default (the plan's running sequences per replica; "
+        "a few on the CPU engine)"
+    )
+
+
+def _objectives(llm: LlmPlan) -> str:
+    """`` (time to first token 1500 ms, ...)``: the token objectives there are, if any."""
+    parts = [
+        f"{name} {value:g} ms"
+        for name, value in (
+            ("time to first token", llm.slo_ttft_p95_ms),
+            ("time per output token", llm.slo_tpot_p95_ms),
+        )
+        if value is not None
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def render_language_service(plan: Plan) -> Rendered:
