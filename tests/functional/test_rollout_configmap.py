@@ -3,13 +3,13 @@ CronJob does on the cluster.
 
 The fraud stack's generated controller (``python -m pipelines.rollout``) runs in the stack's
 interpreter with ``MLOPSGEN_ROLLOUT_CONFIGMAP`` set and ``MLOPSGEN_KUBERNETES_API`` pointing at
-a small fake of the API server started here on 127.0.0.1: the two ConfigMap endpoints (the
-item: GET, PUT; the collection: POST) with ``resourceVersion`` semantics (a PUT carrying a
-stale version gets 409 Conflict, a POST of an existing name too), and Prometheus's query
-endpoint, which reports healthy canary traffic. The fake can answer 409 to the next PUT as if
-another writer had saved first. The stack is trained for real, twice, on ZenML's local stack:
-version 1 is production and version 2 a candidate that passed its gates, and the test reads the
-Model Control Plane afterwards to see that the controller told it what it did.
+a small fake of the API server started here on 127.0.0.1
+(:mod:`tests.functional.kubernetes_api`: the ConfigMap endpoints with ``resourceVersion``
+semantics, and Prometheus's query endpoint, which reports healthy canary traffic); it can
+answer 409 to the next PUT as if another writer had saved first. The stack is trained for
+real, twice, on ZenML's local stack: version 1 is production and version 2 a candidate that
+passed its gates, and the test reads the Model Control Plane afterwards to see that the
+controller told it what it did.
 
 ``start`` creates the ConfigMap, ``step`` advances it through one forced conflict (read again,
 then replaced with the fresh version), a scheduled ``step`` within the step holds without a
@@ -22,17 +22,15 @@ unreadable one (production answers), a deleted one.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.conftest import SPECS
+from tests.functional.kubernetes_api import FakeApi, serve
 from tests.functional.stack_env import run_in_stack, stack_python
 from tests.functional.zenml_stacks import build, model_registry, run_pipelines
 
@@ -43,112 +41,17 @@ NAME = "fraud-detection-rollout"
 ITEM = f"/api/v1/namespaces/{NAMESPACE}/configmaps/{NAME}"
 COLLECTION = f"/api/v1/namespaces/{NAMESPACE}/configmaps"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-CANARY_ROWS = 5000
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rollout-configmap")]
 
 ROWS = "4000"
 
 
-class FakeApi:
-    """One ConfigMap store and a request log, shared by the handler threads."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.objects: dict[str, dict[str, Any]] = {}
-        self.version = 0
-        self.conflicts = 0
-        self.log: list[tuple[str, str, int]] = []
-
-    def next_version(self) -> str:
-        self.version += 1
-        return str(self.version)
-
-
-def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            return
-
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            api.log.append((self.command, urlsplit(self.path).path, status))
-            data = json.dumps(body).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _body(self) -> dict[str, Any]:
-            length = int(self.headers.get("Content-Length") or 0)
-            body: dict[str, Any] = json.loads(self.rfile.read(length))
-            return body
-
-        @staticmethod
-        def _status(code: int, reason: str) -> dict[str, Any]:
-            return {"kind": "Status", "status": "Failure", "reason": reason, "code": code}
-
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            if url.path == "/api/v1/query":
-                query = parse_qs(url.query)["query"][0]
-                rows = 0 if 'outcome="error"' in query else CANARY_ROWS
-                self._answer(200, {"data": {"result": [{"value": [0, str(rows)]}]}})
-                return
-            with api.lock:
-                found = api.objects.get(url.path)
-                if found is None:
-                    self._answer(404, self._status(404, "NotFound"))
-                else:
-                    self._answer(200, json.loads(json.dumps(found)))
-
-        def do_POST(self) -> None:
-            body = self._body()
-            path = f"{urlsplit(self.path).path}/{body['metadata']['name']}"
-            with api.lock:
-                if path in api.objects:
-                    self._answer(409, self._status(409, "AlreadyExists"))
-                    return
-                body["metadata"]["resourceVersion"] = api.next_version()
-                api.objects[path] = body
-                self._answer(201, body)
-
-        def do_PUT(self) -> None:
-            body = self._body()
-            path = urlsplit(self.path).path
-            with api.lock:
-                current = api.objects.get(path)
-                if current is None:
-                    self._answer(404, self._status(404, "NotFound"))
-                    return
-                if api.conflicts:
-                    # another writer saved first: the stored version moves on
-                    api.conflicts -= 1
-                    current["metadata"]["resourceVersion"] = api.next_version()
-                if (
-                    body["metadata"].get("resourceVersion")
-                    != current["metadata"]["resourceVersion"]
-                ):
-                    self._answer(409, self._status(409, "Conflict"))
-                    return
-                body["metadata"]["resourceVersion"] = api.next_version()
-                api.objects[path] = body
-                self._answer(200, body)
-
-    return Handler
-
-
 @pytest.fixture
 def api() -> Iterator[tuple[FakeApi, str]]:
     fake = FakeApi()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(fake) as (host, port):
+        yield fake, f"http://{host}:{port}"
 
 
 @pytest.fixture(scope="module")
