@@ -17,6 +17,11 @@ write, ``rollback`` records the reason, and ``status`` reads back what the fake 
 service's side, the canary split follows the ConfigMap mounted as the kubelet mounts it: no
 file (no rollout), a new state swapped in by a link even at the same size and time, an
 unreadable one (production answers), a deleted one.
+
+CI's hand-over: the rollout the second training run started in its own state file (as the
+deploy workflow's build job does on its runner) is adopted into the ConfigMap, as the
+production deploy job does through ``kubectl proxy``: once, idempotently, never over another
+version's running rollout.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rollout-configmap")]
 
 ROWS = "4000"
+#: The second training run's own state file, beside the stack (as on CI's runner).
+TRAINING_STATE = "training-run-rollout.json"
 
 
 @pytest.fixture
@@ -65,7 +72,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = build(SPEC, tmp_path_factory.mktemp("rollout-configmap") / "stack")
     done = run_pipelines(built, "--rows", ROWS)
     assert done.returncode == 0, done.stderr[-4000:]
-    aside = tmp_path_factory.mktemp("laptop-state") / "rollout.json"
+    aside = built.parent / TRAINING_STATE
     again = run_in_stack(
         built,
         ["-m", "pipelines.run", "--rows", ROWS, "--pipeline", f"train_{MODEL}"],
@@ -77,7 +84,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def _controller(stack: Path, url: str, *args: str) -> tuple[int, str, str]:
+def _controller(
+    stack: Path, url: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     done = run_in_stack(
         stack,
         ["-m", "pipelines.rollout", *args, "--service-url", url],
@@ -85,6 +94,7 @@ def _controller(stack: Path, url: str, *args: str) -> tuple[int, str, str]:
             "MLOPSGEN_ROLLOUT_CONFIGMAP": f"{NAMESPACE}/{NAME}",
             "MLOPSGEN_KUBERNETES_API": url,
             "PROMETHEUS_URL": url,
+            **(env or {}),
         },
         check=False,
     )
@@ -189,6 +199,66 @@ def test_an_existing_configmap_is_replaced_and_an_unreachable_api_fails_cleanly(
 
     code, out, err = _controller(stack, "http://127.0.0.1:9", "status")
     assert code == 1 and "rollout: the state:" in err, out + err
+
+
+def _state_file(path: Path, rollouts: dict[str, dict[str, Any]]) -> Path:
+    path.write_text(json.dumps({"rollouts": rollouts}), encoding="utf-8")
+    return path
+
+
+def test_a_training_runs_rollout_is_adopted_by_the_cluster_once(
+    stack: Path, api: tuple[FakeApi, str], tmp_path: Path
+) -> None:
+    """The training run's own state file, handed to the ConfigMap as CI's production job does
+    (``adopt --from``): written once with the step starting again; adopting it again keeps
+    what is there, even after a rollback; another version is refused while one runs."""
+    fake, url = api
+    training = stack.parent / TRAINING_STATE
+    started = json.loads(training.read_text(encoding="utf-8"))["rollouts"][MODEL]
+    assert (started["status"], started["candidate"], started["baseline"]) == ("running", "2", "1")
+
+    at = (T0 + timedelta(hours=3)).isoformat()
+    code, out, err = _controller(stack, url, "adopt", "--from", str(training), "--now", at)
+    assert code == 0, out + err
+    assert f"{MODEL} version 2: adopted at {started['steps_percent'][0]:g}% of units" in out
+    assert ("POST", COLLECTION, 201) in fake.log
+    adopted = _stored(fake)[MODEL]
+    kept = ("candidate", "baseline", "salt", "steps_percent", "strategy", "step", "status")
+    assert {k: adopted[k] for k in kept} == {k: started[k] for k in kept}
+    assert adopted["step_started"] == at, "the step starts again on the cluster"
+    assert adopted["counters"] == {}, "the runner's counter reading means nothing here"
+    assert adopted["history"][: len(started["history"])] == started["history"]
+    assert adopted["history"][-1]["at"] == at
+    assert adopted["history"][-1]["reason"].startswith("adopted")
+
+    fake.log.clear()
+    code, out, err = _controller(stack, url, "adopt", "--from", str(training))
+    assert code == 0, out + err
+    assert f"{MODEL} version 2: already here (running): kept" in out
+    assert {entry[0] for entry in fake.log} == {"GET"}, "adopting twice writes nothing"
+    assert _stored(fake)[MODEL] == adopted
+
+    other = _state_file(tmp_path / "other.json", {MODEL: {**started, "candidate": "3"}})
+    code, out, err = _controller(stack, url, "adopt", "--from", str(other))
+    assert code == 2, out + err
+    assert "version 2 is rolling out here already" in err and "version 3" in err, err
+    assert _stored(fake)[MODEL] == adopted, "a refused adoption changes nothing"
+
+    code, out, err = _controller(stack, url, "rollback", "--model", MODEL, "--reason", "drill")
+    assert code == 0, out + err
+    code, out, err = _controller(stack, url, "adopt", "--from", str(training))
+    assert code == 0 and "already here (rolled_back): kept" in out, out + err
+    assert _stored(fake)[MODEL]["status"] == "rolled_back", "a rollback is not undone"
+
+    fake.log.clear()
+    empty = _state_file(tmp_path / "empty.json", {})
+    code, out, err = _controller(stack, url, "adopt", "--from", str(empty))
+    assert code == 0 and "no running rollout to adopt" in out, out + err
+    assert fake.log == [], "nothing to adopt: the API is not called"
+    code, out, err = _controller(stack, url, "adopt", "--from", str(tmp_path / "absent.json"))
+    assert code == 2 and "no such state file" in err, out + err
+    code, out, err = _controller(stack, url, "adopt")
+    assert code == 2 and "adopt needs --from FILE" in err, out + err
 
 
 #: The service's side: ``services.canary.Canaries`` reading a mounted ConfigMap laid out as

@@ -32,6 +32,7 @@ python -m pipelines.rollout step                        # judge every running ro
 python -m pipelines.rollout start --model M [--version N]
 python -m pipelines.rollout rollback --model M --reason "..."
 python -m pipelines.rollout promote --model M           # finish now, by hand
+python -m pipelines.rollout adopt --from FILE           # take over another state's rollouts
 python -m services.export                               # store the candidate for the service
 ```"""
 
@@ -161,5 +162,10 @@ def _cluster(plan: Plan) -> str:
         "machine with cluster access, run the commands above with "
         "`MLOPSGEN_ROLLOUT_CONFIGMAP=<namespace>/<name>` and "
         "`MLOPSGEN_KUBERNETES_API=http://127.0.0.1:8001` beside `kubectl proxy`, or start a "
-        f"step now with `kubectl create job --from=cronjob/{bare} rollout-now`."
+        f"step now with `kubectl create job --from=cronjob/{bare} rollout-now`. A rollout a "
+        "training run started elsewhere (CI's build job, a laptop) lives in that run's state "
+        "file until `python -m pipelines.rollout adopt --from FILE`, run that way, writes it "
+        "to the ConfigMap, its step starting again; the deploy workflow's production job does "
+        "this after each deploy. Adopting the same version twice keeps what is there, and "
+        "another version is refused while one rolls out."
     )
