@@ -21,7 +21,9 @@ unreadable one (production answers), a deleted one.
 CI's hand-over: the rollout the second training run started in its own state file (as the
 deploy workflow's build job does on its runner) is adopted into the ConfigMap, as the
 production deploy job does through ``kubectl proxy``: once, idempotently, never over another
-version's running rollout.
+version's running rollout. Live quality on the cluster: outcomes ingested into a table at
+``MLOPSGEN_OUTCOMES_URI`` (a ``file://`` folder standing in for the offline store's bucket)
+are what the controller judges a step on.
 """
 
 from __future__ import annotations
@@ -259,6 +261,91 @@ def test_a_training_runs_rollout_is_adopted_by_the_cluster_once(
     assert code == 2 and "no such state file" in err, out + err
     code, out, err = _controller(stack, url, "adopt")
     assert code == 2 and "adopt needs --from FILE" in err, out + err
+
+
+def _prediction_log(folder: Path, count: int, start: datetime) -> list[str]:
+    """``count`` canary answers of version 2 in the service's log format: every one declined
+    with a high score. Their prediction ids."""
+    folder.mkdir(parents=True)
+    ids, lines = [], []
+    for index in range(count):
+        prediction_id = f"{index:032x}"
+        ids.append(prediction_id)
+        line = {
+            "event": "prediction",
+            "prediction_id": prediction_id,
+            "at": (start + timedelta(seconds=index)).isoformat(timespec="milliseconds"),
+            "service": "fraud-detection",
+            "model_versions": {MODEL: "2"},
+            "keys": {"transaction_id": f"t-{index}"},
+            "prediction": 0.97,
+            "decision": "decline",
+            "scores": {MODEL: 0.97},
+            "cached": False,
+            "canary": [MODEL],
+        }
+        lines.append(json.dumps(line, sort_keys=True) + "\n")
+    (folder / "predictions-20260302T09-1.jsonl").write_text("".join(lines), encoding="utf-8")
+    return ids
+
+
+def test_the_cluster_judges_live_quality_from_the_outcome_table_at_a_uri(
+    stack: Path, api: tuple[FakeApi, str], tmp_path: Path
+) -> None:
+    """Outcomes ingested with ``MLOPSGEN_OUTCOMES_URI`` (a ``file://`` URI standing in for the
+    offline store) are written there, not under the stack; the controller, given the same URI
+    as its CronJob is, measures the candidate's false positive rate there and rolls it back."""
+    fake, url = api
+    code, out, err = _controller(
+        stack, url, "start", "--model", MODEL, "--version", "2", "--now", T0.isoformat()
+    )
+    assert code == 0, out + err
+    store = tmp_path / "offline-store"
+    uri = f"{store.as_uri()}/outcomes/outcomes.parquet"
+    ids = _prediction_log(tmp_path / "log", 150, T0 + timedelta(minutes=1))
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        "".join(json.dumps({"prediction_id": i, "is_fraud": False}) + "\n" for i in ids),
+        encoding="utf-8",
+    )
+    done = run_in_stack(
+        stack,
+        ["-m", "pipelines.outcomes", str(labels), "--predictions", str(tmp_path / "log")],
+        extra_env={"MLOPSGEN_OUTCOMES_URI": uri},
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert (report["joined"], report["table"]) == (150, uri)
+    assert (store / "outcomes" / "outcomes.parquet").is_file()
+    assert not (stack / "data" / "outcomes" / "outcomes.parquet").exists()
+
+    minutes = _stored(fake)[MODEL]["step_minutes"]
+    later = (T0 + timedelta(minutes=minutes + 1)).isoformat()
+    code, out, err = _controller(stack, url, "step", "--model", MODEL, "--now", later)
+    assert code == 0 and f"{MODEL} version 2: advance" in out, out + err  # no table here
+    code, out, err = _controller(
+        stack,
+        url,
+        "step",
+        "--model",
+        MODEL,
+        "--now",
+        (T0 + timedelta(minutes=minutes + 2)).isoformat(),
+        env={"MLOPSGEN_OUTCOMES_URI": uri},
+    )
+    assert code == 4, out + err
+    assert "roll_back: quality: false_positive_rate 1 over 150 labelled canary" in out, out
+    assert _stored(fake)[MODEL]["status"] == "rolled_back"
+
+    garbage = store / "garbage.parquet"
+    garbage.write_text("not a parquet file", encoding="utf-8")
+    code, out, err = _controller(stack, url, "start", "--model", MODEL, "--version", "2")
+    assert code == 0, out + err
+    code, out, err = _controller(
+        stack, url, "step", "--model", MODEL, env={"MLOPSGEN_OUTCOMES_URI": garbage.as_uri()}
+    )
+    assert code == 1 and "cannot be read" in err and "Traceback" not in err, out + err
 
 
 #: The service's side: ``services.canary.Canaries`` reading a mounted ConfigMap laid out as

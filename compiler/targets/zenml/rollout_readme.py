@@ -18,6 +18,7 @@ import re
 from mlopsgen.plan.ir.ops import BurnRateAlert
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.filters_markup import markdown_code
+from mlopsgen.targets.kubernetes.rollout import outcomes_uri
 from mlopsgen.targets.kubernetes.views import rollout_object_name
 
 __all__ = ["ROLLOUT_HEADING", "error_alert", "rollout_section", "rolls_out"]
@@ -101,7 +102,8 @@ def _judged(plan: Plan) -> str:
     if live:
         parts.append(
             "a live quality bound broken by the candidate's own labelled predictions "
-            f"(`data/outcomes/outcomes.parquet`, 100 or more) rolls back: {', '.join(live)}"
+            "(`data/outcomes/outcomes.parquet`, or the table `MLOPSGEN_OUTCOMES_URI` names; "
+            f"100 or more) rolls back: {', '.join(live)}"
         )
     return "; ".join(parts) or "the plan has no page alert and no live quality bound"
 
@@ -146,6 +148,7 @@ def _cluster(plan: Plan) -> str:
         "(the pipeline image ZenML builds holds no code: it downloads it at run time). "
         "`PROMETHEUS_URL` points it at the platform's Prometheus, so the canary's rows and "
         "errors are summed over every replica rather than read from one replica's `/metrics`. "
+        f"{_cluster_outcomes(plan)}"
         f"The state lives in the ConfigMap {name} (key `rollout.json`), which the controller "
         "loads and saves through the Kubernetes API (`MLOPSGEN_ROLLOUT_CONFIGMAP`) with its "
         "service account: a save carries the `resourceVersion` it read, so a concurrent "
@@ -168,4 +171,21 @@ def _cluster(plan: Plan) -> str:
         "to the ConfigMap, its step starting again; the deploy workflow's production job does "
         "this after each deploy. Adopting the same version twice keeps what is there, and "
         "another version is refused while one rolls out."
+    )
+
+
+def _cluster_outcomes(plan: Plan) -> str:
+    """Where the CronJob reads the outcomes a live quality bound is judged on."""
+    uri = outcomes_uri(plan)
+    if uri is None:
+        return (
+            "Its pods hold no outcome table (the offline store is not in a cloud bucket), so "
+            "on the cluster a step is judged on the error ratio alone. "
+        )
+    return (
+        f"Live quality comes from the outcome table {markdown_code(uri)} "
+        "(`MLOPSGEN_OUTCOMES_URI`, in the offline store): run outcome ingestion with the same "
+        "variable (`MLOPSGEN_OUTCOMES_URI=" + uri + " python -m pipelines.outcomes FILE`) so "
+        "that the table the CronJob judges by is the one that grows; its service account "
+        "needs read access to that bucket. "
     )

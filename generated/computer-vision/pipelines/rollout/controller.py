@@ -29,9 +29,10 @@ ConfigMap ``MLOPSGEN_ROLLOUT_CONFIGMAP`` names (:mod:`pipelines.rollout.configma
 is applied to the state as saved, and refused when another writer moved the same rollout
 since it was judged. The service reads the state on its next request; after ``start``, run
 ``python -m services.export`` so the service's store holds the candidate. Exit codes: 0 done
-(started, advanced, promoted, rolled back by hand, adopted, status), 1 the state could not be
-read or saved, 2 refused (no such rollout or candidate, one already running, usage), 3 held
-(the step is not over or has too little traffic), 4 rolled back by a breach.
+(started, advanced, promoted, rolled back by hand, adopted, status), 1 the state or the
+outcome table could not be read or saved, 2 refused (no such rollout or candidate, one already
+running, usage), 3 held (the step is not over or has too little traffic), 4 rolled back by a
+breach.
 """
 
 from __future__ import annotations
@@ -48,7 +49,12 @@ from pipelines.rollout import registry
 from pipelines.rollout.configmap import StateError
 from pipelines.rollout.judge import ADVANCE, HOLD, PROMOTE, ROLL_BACK, judge
 from pipelines.rollout.policy import error_bound, online, quality_bounds, rollout_settings
-from pipelines.rollout.signals import canary_quality, read_counters, step_counters
+from pipelines.rollout.signals import (
+    OutcomesUnreadable,
+    canary_quality,
+    read_counters,
+    step_counters,
+)
 from pipelines.rollout.state import (
     PROMOTED,
     ROLLED_BACK,
@@ -378,4 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except StateError as err:
         print(f"rollout: the state: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except OutcomesUnreadable as err:
+        print(f"rollout: {err}", file=sys.stderr)
         return EXIT_FAILED
