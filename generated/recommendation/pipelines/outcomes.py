@@ -311,7 +311,7 @@ def ingest(outcomes_path: Path, predictions: Path, root: Path) -> dict[str, Any]
         "labelled_predictions": len(table),
         "label": label,
         "quality": measured,
-        "table": location if OUTCOMES_VARIABLE in os.environ else str(OUTCOMES),
+        "table": location if os.environ.get(OUTCOMES_VARIABLE) else str(OUTCOMES),
         "metrics": str(METRICS),
     }
 
