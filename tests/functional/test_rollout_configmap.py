@@ -3,13 +3,13 @@ CronJob does on the cluster.
 
 The fraud stack's generated controller (``python -m pipelines.rollout``) runs in the stack's
 interpreter with ``MLOPSGEN_ROLLOUT_CONFIGMAP`` set and ``MLOPSGEN_KUBERNETES_API`` pointing at
-a small fake of the API server started here on 127.0.0.1: the two ConfigMap endpoints (the
-item: GET, PUT; the collection: POST) with ``resourceVersion`` semantics (a PUT carrying a
-stale version gets 409 Conflict, a POST of an existing name too), and Prometheus's query
-endpoint, which reports healthy canary traffic. The fake can answer 409 to the next PUT as if
-another writer had saved first. The stack is trained for real, twice, on ZenML's local stack:
-version 1 is production and version 2 a candidate that passed its gates, and the test reads the
-Model Control Plane afterwards to see that the controller told it what it did.
+a small fake of the API server started here on 127.0.0.1
+(:mod:`tests.functional.kubernetes_api`: the ConfigMap endpoints with ``resourceVersion``
+semantics, and Prometheus's query endpoint, which reports healthy canary traffic); it can
+answer 409 to the next PUT as if another writer had saved first. The stack is trained for
+real, twice, on ZenML's local stack: version 1 is production and version 2 a candidate that
+passed its gates, and the test reads the Model Control Plane afterwards to see that the
+controller told it what it did.
 
 ``start`` creates the ConfigMap, ``step`` advances it through one forced conflict (read again,
 then replaced with the fresh version), a scheduled ``step`` within the step holds without a
@@ -17,22 +17,27 @@ write, ``rollback`` records the reason, and ``status`` reads back what the fake 
 service's side, the canary split follows the ConfigMap mounted as the kubelet mounts it: no
 file (no rollout), a new state swapped in by a link even at the same size and time, an
 unreadable one (production answers), a deleted one.
+
+CI's hand-over: the rollout the second training run started in its own state file (as the
+deploy workflow's build job does on its runner) is adopted into the ConfigMap, as the
+production deploy job does through ``kubectl proxy``: once, idempotently, never over another
+version's running rollout. Live quality on the cluster: outcomes ingested into a table at
+``MLOPSGEN_OUTCOMES_URI`` (a ``file://`` folder standing in for the offline store's bucket)
+are what the controller judges a step on.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.conftest import SPECS
+from tests.functional.kubernetes_api import FakeApi, serve
 from tests.functional.stack_env import run_in_stack, stack_python
 from tests.functional.zenml_stacks import build, model_registry, run_pipelines
 
@@ -43,112 +48,19 @@ NAME = "fraud-detection-rollout"
 ITEM = f"/api/v1/namespaces/{NAMESPACE}/configmaps/{NAME}"
 COLLECTION = f"/api/v1/namespaces/{NAMESPACE}/configmaps"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-CANARY_ROWS = 5000
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rollout-configmap")]
 
 ROWS = "4000"
-
-
-class FakeApi:
-    """One ConfigMap store and a request log, shared by the handler threads."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.objects: dict[str, dict[str, Any]] = {}
-        self.version = 0
-        self.conflicts = 0
-        self.log: list[tuple[str, str, int]] = []
-
-    def next_version(self) -> str:
-        self.version += 1
-        return str(self.version)
-
-
-def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            return
-
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            api.log.append((self.command, urlsplit(self.path).path, status))
-            data = json.dumps(body).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _body(self) -> dict[str, Any]:
-            length = int(self.headers.get("Content-Length") or 0)
-            body: dict[str, Any] = json.loads(self.rfile.read(length))
-            return body
-
-        @staticmethod
-        def _status(code: int, reason: str) -> dict[str, Any]:
-            return {"kind": "Status", "status": "Failure", "reason": reason, "code": code}
-
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            if url.path == "/api/v1/query":
-                query = parse_qs(url.query)["query"][0]
-                rows = 0 if 'outcome="error"' in query else CANARY_ROWS
-                self._answer(200, {"data": {"result": [{"value": [0, str(rows)]}]}})
-                return
-            with api.lock:
-                found = api.objects.get(url.path)
-                if found is None:
-                    self._answer(404, self._status(404, "NotFound"))
-                else:
-                    self._answer(200, json.loads(json.dumps(found)))
-
-        def do_POST(self) -> None:
-            body = self._body()
-            path = f"{urlsplit(self.path).path}/{body['metadata']['name']}"
-            with api.lock:
-                if path in api.objects:
-                    self._answer(409, self._status(409, "AlreadyExists"))
-                    return
-                body["metadata"]["resourceVersion"] = api.next_version()
-                api.objects[path] = body
-                self._answer(201, body)
-
-        def do_PUT(self) -> None:
-            body = self._body()
-            path = urlsplit(self.path).path
-            with api.lock:
-                current = api.objects.get(path)
-                if current is None:
-                    self._answer(404, self._status(404, "NotFound"))
-                    return
-                if api.conflicts:
-                    # another writer saved first: the stored version moves on
-                    api.conflicts -= 1
-                    current["metadata"]["resourceVersion"] = api.next_version()
-                if (
-                    body["metadata"].get("resourceVersion")
-                    != current["metadata"]["resourceVersion"]
-                ):
-                    self._answer(409, self._status(409, "Conflict"))
-                    return
-                body["metadata"]["resourceVersion"] = api.next_version()
-                api.objects[path] = body
-                self._answer(200, body)
-
-    return Handler
+#: The second training run's own state file, beside the stack (as on CI's runner).
+TRAINING_STATE = "training-run-rollout.json"
 
 
 @pytest.fixture
 def api() -> Iterator[tuple[FakeApi, str]]:
     fake = FakeApi()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(fake) as (host, port):
+        yield fake, f"http://{host}:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +74,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = build(SPEC, tmp_path_factory.mktemp("rollout-configmap") / "stack")
     done = run_pipelines(built, "--rows", ROWS)
     assert done.returncode == 0, done.stderr[-4000:]
-    aside = tmp_path_factory.mktemp("laptop-state") / "rollout.json"
+    aside = built.parent / TRAINING_STATE
     again = run_in_stack(
         built,
         ["-m", "pipelines.run", "--rows", ROWS, "--pipeline", f"train_{MODEL}"],
@@ -174,7 +86,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def _controller(stack: Path, url: str, *args: str) -> tuple[int, str, str]:
+def _controller(
+    stack: Path, url: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     done = run_in_stack(
         stack,
         ["-m", "pipelines.rollout", *args, "--service-url", url],
@@ -182,6 +96,7 @@ def _controller(stack: Path, url: str, *args: str) -> tuple[int, str, str]:
             "MLOPSGEN_ROLLOUT_CONFIGMAP": f"{NAMESPACE}/{NAME}",
             "MLOPSGEN_KUBERNETES_API": url,
             "PROMETHEUS_URL": url,
+            **(env or {}),
         },
         check=False,
     )
@@ -286,6 +201,151 @@ def test_an_existing_configmap_is_replaced_and_an_unreachable_api_fails_cleanly(
 
     code, out, err = _controller(stack, "http://127.0.0.1:9", "status")
     assert code == 1 and "rollout: the state:" in err, out + err
+
+
+def _state_file(path: Path, rollouts: dict[str, dict[str, Any]]) -> Path:
+    path.write_text(json.dumps({"rollouts": rollouts}), encoding="utf-8")
+    return path
+
+
+def test_a_training_runs_rollout_is_adopted_by_the_cluster_once(
+    stack: Path, api: tuple[FakeApi, str], tmp_path: Path
+) -> None:
+    """The training run's own state file, handed to the ConfigMap as CI's production job does
+    (``adopt --from``): written once with the step starting again; adopting it again keeps
+    what is there, even after a rollback; another version is refused while one runs."""
+    fake, url = api
+    training = stack.parent / TRAINING_STATE
+    started = json.loads(training.read_text(encoding="utf-8"))["rollouts"][MODEL]
+    assert (started["status"], started["candidate"], started["baseline"]) == ("running", "2", "1")
+
+    at = (T0 + timedelta(hours=3)).isoformat()
+    code, out, err = _controller(stack, url, "adopt", "--from", str(training), "--now", at)
+    assert code == 0, out + err
+    assert f"{MODEL} version 2: adopted at {started['steps_percent'][0]:g}% of units" in out
+    assert ("POST", COLLECTION, 201) in fake.log
+    adopted = _stored(fake)[MODEL]
+    kept = ("candidate", "baseline", "salt", "steps_percent", "strategy", "step", "status")
+    assert {k: adopted[k] for k in kept} == {k: started[k] for k in kept}
+    assert adopted["step_started"] == at, "the step starts again on the cluster"
+    assert adopted["counters"] == {}, "the runner's counter reading means nothing here"
+    assert adopted["history"][: len(started["history"])] == started["history"]
+    assert adopted["history"][-1]["at"] == at
+    assert adopted["history"][-1]["reason"].startswith("adopted")
+
+    fake.log.clear()
+    code, out, err = _controller(stack, url, "adopt", "--from", str(training))
+    assert code == 0, out + err
+    assert f"{MODEL} version 2: already here (running): kept" in out
+    assert {entry[0] for entry in fake.log} == {"GET"}, "adopting twice writes nothing"
+    assert _stored(fake)[MODEL] == adopted
+
+    other = _state_file(tmp_path / "other.json", {MODEL: {**started, "candidate": "3"}})
+    code, out, err = _controller(stack, url, "adopt", "--from", str(other))
+    assert code == 2, out + err
+    assert "version 2 is rolling out here already" in err and "version 3" in err, err
+    assert _stored(fake)[MODEL] == adopted, "a refused adoption changes nothing"
+
+    code, out, err = _controller(stack, url, "rollback", "--model", MODEL, "--reason", "drill")
+    assert code == 0, out + err
+    code, out, err = _controller(stack, url, "adopt", "--from", str(training))
+    assert code == 0 and "already here (rolled_back): kept" in out, out + err
+    assert _stored(fake)[MODEL]["status"] == "rolled_back", "a rollback is not undone"
+
+    fake.log.clear()
+    empty = _state_file(tmp_path / "empty.json", {})
+    code, out, err = _controller(stack, url, "adopt", "--from", str(empty))
+    assert code == 0 and "no running rollout to adopt" in out, out + err
+    assert fake.log == [], "nothing to adopt: the API is not called"
+    code, out, err = _controller(stack, url, "adopt", "--from", str(tmp_path / "absent.json"))
+    assert code == 2 and "no such state file" in err, out + err
+    code, out, err = _controller(stack, url, "adopt")
+    assert code == 2 and "adopt needs --from FILE" in err, out + err
+
+
+def _prediction_log(folder: Path, count: int, start: datetime) -> list[str]:
+    """``count`` canary answers of version 2 in the service's log format: every one declined
+    with a high score. Their prediction ids."""
+    folder.mkdir(parents=True)
+    ids, lines = [], []
+    for index in range(count):
+        prediction_id = f"{index:032x}"
+        ids.append(prediction_id)
+        line = {
+            "event": "prediction",
+            "prediction_id": prediction_id,
+            "at": (start + timedelta(seconds=index)).isoformat(timespec="milliseconds"),
+            "service": "fraud-detection",
+            "model_versions": {MODEL: "2"},
+            "keys": {"transaction_id": f"t-{index}"},
+            "prediction": 0.97,
+            "decision": "decline",
+            "scores": {MODEL: 0.97},
+            "cached": False,
+            "canary": [MODEL],
+        }
+        lines.append(json.dumps(line, sort_keys=True) + "\n")
+    (folder / "predictions-20260302T09-1.jsonl").write_text("".join(lines), encoding="utf-8")
+    return ids
+
+
+def test_the_cluster_judges_live_quality_from_the_outcome_table_at_a_uri(
+    stack: Path, api: tuple[FakeApi, str], tmp_path: Path
+) -> None:
+    """Outcomes ingested with ``MLOPSGEN_OUTCOMES_URI`` (a ``file://`` URI standing in for the
+    offline store) are written there, not under the stack; the controller, given the same URI
+    as its CronJob is, measures the candidate's false positive rate there and rolls it back."""
+    fake, url = api
+    code, out, err = _controller(
+        stack, url, "start", "--model", MODEL, "--version", "2", "--now", T0.isoformat()
+    )
+    assert code == 0, out + err
+    store = tmp_path / "offline-store"
+    uri = f"{store.as_uri()}/outcomes/outcomes.parquet"
+    ids = _prediction_log(tmp_path / "log", 150, T0 + timedelta(minutes=1))
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        "".join(json.dumps({"prediction_id": i, "is_fraud": False}) + "\n" for i in ids),
+        encoding="utf-8",
+    )
+    done = run_in_stack(
+        stack,
+        ["-m", "pipelines.outcomes", str(labels), "--predictions", str(tmp_path / "log")],
+        extra_env={"MLOPSGEN_OUTCOMES_URI": uri},
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert (report["joined"], report["table"]) == (150, uri)
+    assert (store / "outcomes" / "outcomes.parquet").is_file()
+    assert not (stack / "data" / "outcomes" / "outcomes.parquet").exists()
+
+    minutes = _stored(fake)[MODEL]["step_minutes"]
+    later = (T0 + timedelta(minutes=minutes + 1)).isoformat()
+    code, out, err = _controller(stack, url, "step", "--model", MODEL, "--now", later)
+    assert code == 0 and f"{MODEL} version 2: advance" in out, out + err  # no table here
+    code, out, err = _controller(
+        stack,
+        url,
+        "step",
+        "--model",
+        MODEL,
+        "--now",
+        (T0 + timedelta(minutes=minutes + 2)).isoformat(),
+        env={"MLOPSGEN_OUTCOMES_URI": uri},
+    )
+    assert code == 4, out + err
+    assert "roll_back: quality: false_positive_rate 1 over 150 labelled canary" in out, out
+    assert _stored(fake)[MODEL]["status"] == "rolled_back"
+
+    garbage = store / "garbage.parquet"
+    garbage.write_text("not a parquet file", encoding="utf-8")
+    code, out, err = _controller(stack, url, "start", "--model", MODEL, "--version", "2")
+    assert code == 0, out + err
+    code, out, err = _controller(
+        stack, url, "step", "--model", MODEL, env={"MLOPSGEN_OUTCOMES_URI": garbage.as_uri()}
+    )
+    assert code == 1 and "cannot be read" in err and "Traceback" not in err, out + err
 
 
 #: The service's side: ``services.canary.Canaries`` reading a mounted ConfigMap laid out as

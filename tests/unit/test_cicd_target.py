@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -12,9 +13,12 @@ from mlopsgen.plan.builder import build_plan
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.spec.loader import load_spec_bytes
 from mlopsgen.targets.cicd.actions import ACTIONS, annotate_pins
+from mlopsgen.targets.cicd.deploy_workflow import PROXY_PORT, ROLLOUT_ARTIFACT
 from mlopsgen.targets.cicd.environments import ENVIRONMENTS
 from mlopsgen.targets.cicd.steps import CHECKOV_VERSION
 from mlopsgen.targets.cicd.target import CI, DEPLOY, CicdTarget
+from mlopsgen.targets.kubernetes.rollout import BENTO_SOURCE
+from mlopsgen.targets.kubernetes.views import rollout_object_name
 from tests.conftest import REPO
 from tests.unit.plan_support import REFERENCE, plan
 
@@ -116,6 +120,61 @@ def test_deploys_go_through_staging_then_production(get: Any) -> None:
     for name, job in jobs.items():
         used = [s.get("uses", "") for s in job["steps"]]
         assert any(signs_in in u for u in used) == (name in ENVIRONMENTS), name
+
+
+def _promoting_at_once(reference: Plan) -> Plan:
+    rollout = dataclasses.replace(
+        reference.training.rollout, strategy="all_at_once", check_minutes=0
+    )
+    return dataclasses.replace(
+        reference, training=dataclasses.replace(reference.training, rollout=rollout)
+    )
+
+
+@pytest.mark.parametrize("stem", REFERENCE)
+def test_production_adopts_the_training_runs_rollout_through_kubectl_proxy(stem: str) -> None:
+    """The build job keeps the state ``make train`` wrote (an empty one when no rollout
+    started) as an artifact; after production's manifests are applied and rolled out, the
+    production job (alone) reaches the API through ``kubectl proxy`` on 127.0.0.1 and adopts
+    it into the CronJob's ConfigMap from the pushed image's controller."""
+    reference = plan(stem)
+    jobs = _workflows(reference)[DEPLOY]["jobs"]
+    build = [s["name"] for s in jobs["build"]["steps"]]
+    kept = jobs["build"]["steps"][build.index("Keep the training run's rollout")]
+    assert build.index("Train; promotion only through the gates") < build.index(kept["name"])
+    assert "cp .mlopsgen/rollout.json" in kept["run"]
+    assert """printf '{"rollouts": {}}\\n'""" in kept["run"]
+    upload = jobs["build"]["steps"][build.index(kept["name"]) + 1]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["with"]["name"] == ROLLOUT_ARTIFACT
+    assert upload["with"]["if-no-files-found"] == "error"
+
+    production = [s["name"] for s in jobs["production"]["steps"]]
+    adopt = jobs["production"]["steps"][-1]
+    assert production.index("Apply the serving manifests") < production.index(adopt["name"])
+    fetch = jobs["production"]["steps"][-2]
+    assert fetch["uses"].startswith("actions/download-artifact@")
+    assert fetch["with"]["name"] == ROLLOUT_ARTIFACT
+    assert adopt["env"]["CONFIGMAP"] == rollout_object_name(reference.serving.service_name)
+    assert adopt["env"]["PROXY_PORT"] == str(PROXY_PORT)
+    assert adopt["env"]["SOURCE"] == BENTO_SOURCE
+    script = adopt["run"]
+    assert 'kubectl proxy --address=127.0.0.1 --port="${PROXY_PORT}" &' in script
+    assert "trap 'kill \"${proxy}\"' EXIT" in script
+    assert 'MLOPSGEN_KUBERNETES_API="http://127.0.0.1:${PROXY_PORT}"' in script
+    assert 'MLOPSGEN_ROLLOUT_CONFIGMAP="${namespace:-default}/${CONFIGMAP}"' in script
+    assert "--network host" in script and '"${IMAGE}:${GITHUB_SHA}"' in script
+    adopting = "python -m pipelines.rollout adopt --from /handover/rollout.json"
+    assert script.rstrip().endswith(adopting)
+    staging = str(jobs["staging"])
+    assert ROLLOUT_ARTIFACT not in staging and "kubectl proxy" not in staging
+
+
+def test_a_stack_promoting_at_once_hands_no_rollout_over() -> None:
+    jobs = _workflows(_promoting_at_once(plan("fraud-detection")))[DEPLOY]["jobs"]
+    text = yaml.safe_dump(jobs)
+    assert ROLLOUT_ARTIFACT not in text and "kubectl proxy" not in text
+    assert "pipelines.rollout" not in text
 
 
 @pytest.mark.parametrize("get", PLANS)

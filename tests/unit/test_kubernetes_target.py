@@ -321,6 +321,21 @@ def test_the_rollout_cronjob_runs_the_controller_on_the_planned_period(stem: str
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     writable = {m["mountPath"] for m in container["volumeMounts"]}
     assert env["ZENML_CONFIG_PATH"]["value"].startswith(tuple(writable))
+    location = reference.features.offline_location
+    assert location.startswith(("s3://", "gs://"))
+    outcomes = env["MLOPSGEN_OUTCOMES_URI"]["value"]
+    assert outcomes == f"{location.rstrip('/')}/outcomes/outcomes.parquet"
+
+
+def test_the_rollout_cronjob_reads_outcomes_only_from_a_cloud_bucket() -> None:
+    """An offline store outside a bucket (a local path) is no place the CronJob's pods can
+    read: they get no outcome location, and judge steps on the error ratio alone."""
+    reference = plan("fraud-detection")
+    features = dataclasses.replace(reference.features, offline_location="data/offline")
+    local = dataclasses.replace(reference, features=features)
+    cron = by_kind(dict(TARGET.render(local).files), "rollout-")["CronJob"]
+    (container,) = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert "MLOPSGEN_OUTCOMES_URI" not in {e["name"] for e in container["env"]}
 
 
 @pytest.mark.parametrize("stem", REFERENCE)

@@ -9,6 +9,7 @@ from mlopsgen.targets.cicd.environments import (
     REPOSITORY_VARIABLES,
     environment_variables,
 )
+from mlopsgen.targets.kubernetes.views import served_services
 
 __all__ = ["HEADING", "cicd_section"]
 
@@ -91,6 +92,15 @@ def cicd_section(plan: Plan, deploys: bool, builds_image: bool) -> str:
             ", pushes that one image to the environment's registry, applies `deploy/` and "
             "waits for the rollout"
         )
+        services = served_services(plan)
+        if services and services[0].rolls_out:
+            push += (
+                "; in `production`, a canary rollout the training run started (kept by "
+                "`build` as the artifact `rollout-state`) is then handed to the cluster's "
+                "rollout controller: `kubectl proxy` on 127.0.0.1 and `python -m "
+                "pipelines.rollout adopt` from the pushed image write it to the ConfigMap "
+                "the CronJob judges"
+            )
     parts.append(
         _DEPLOY.format(
             build=build,

@@ -17,7 +17,12 @@ read and update only that ConfigMap (``resourceNames``) and create ConfigMaps (`
 cannot be limited by name). Canary rows and errors come from Prometheus (``PROMETHEUS_URL``:
 the kube-prometheus-stack the platform stage installs), summed over every replica; ZenML's
 server address and API key come from an optional Secret, for promoting or archiving the
-candidate in the Model Control Plane.
+candidate in the Model Control Plane. Live quality comes from the outcome table in the offline
+store (``MLOPSGEN_OUTCOMES_URI``: ``<features.offline_location>/outcomes/outcomes.parquet``,
+where outcome ingestion writes when run with the same variable), read with pyarrow's S3 or
+GCS filesystem and the pod's cloud credentials: a table not written yet counts as no
+outcomes (reported, never a breach); one the pod may not read fails the run, so the step holds
+and the failed Job says why.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ __all__ = [
     "BENTO_SOURCE",
     "PROMETHEUS_URL",
     "ZENML_SECRET",
+    "outcomes_uri",
     "rollout_cron",
     "rollout_manifests",
 ]
@@ -51,6 +57,8 @@ MEMORY = "1Gi"
 #: Writable scratch for ZenML's configuration (the root filesystem is read-only).
 SCRATCH = "/tmp"
 SCRATCH_LIMIT = "256Mi"
+#: The outcome table under the offline store's location (see the module docstring).
+OUTCOMES_OBJECT = "outcomes/outcomes.parquet"
 #: Finished Jobs kept for ``kubectl logs``: the last success, and the last few failures.
 SUCCESSFUL_JOBS = 1
 FAILED_JOBS = 3
@@ -60,6 +68,15 @@ def rollout_cron(service: Service) -> str:
     """The CronJob's schedule: every ``training.rollout.check_minutes`` (1 to 5, each of which
     divides an hour, so the runs are evenly spaced)."""
     return f"*/{service.rollout_check_minutes} * * * *"
+
+
+def outcomes_uri(plan: Plan) -> str | None:
+    """The outcome table in the offline store (None when the store is not in a cloud bucket,
+    where the CronJob's pods could not reach it)."""
+    location = plan.features.offline_location
+    if not location.startswith(("s3://", "gs://")):
+        return None
+    return f"{location.rstrip('/')}/{OUTCOMES_OBJECT}"
 
 
 def _labels(plan: Plan, service: Service) -> dict[str, str]:
@@ -85,7 +102,8 @@ def _secret_env(name: str, key: str) -> dict[str, Any]:
     }
 
 
-def _container(service: Service) -> dict[str, Any]:
+def _container(plan: Plan, service: Service) -> dict[str, Any]:
+    outcomes = outcomes_uri(plan)
     return {
         "name": "controller",
         "image": service.name,
@@ -103,6 +121,7 @@ def _container(service: Service) -> dict[str, Any]:
                 "value": f"$(POD_NAMESPACE)/{rollout_name(service)}",
             },
             {"name": "PROMETHEUS_URL", "value": PROMETHEUS_URL},
+            *([] if outcomes is None else [{"name": "MLOPSGEN_OUTCOMES_URI", "value": outcomes}]),
             _secret_env("ZENML_STORE_URL", "url"),
             _secret_env("ZENML_STORE_API_KEY", "api-key"),
             {"name": "ZENML_CONFIG_PATH", "value": f"{SCRATCH}/zenml"},
@@ -132,7 +151,7 @@ def cronjob(plan: Plan, service: Service) -> dict[str, Any]:
         "automountServiceAccountToken": True,
         "restartPolicy": "Never",
         "securityContext": pod_security_context(),
-        "containers": [_container(service)],
+        "containers": [_container(plan, service)],
         "volumes": [{"name": "scratch", "emptyDir": {"sizeLimit": SCRATCH_LIMIT}}],
     }
     return {

@@ -18,6 +18,7 @@ import re
 from mlopsgen.plan.ir.ops import BurnRateAlert
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.render.filters_markup import markdown_code
+from mlopsgen.targets.kubernetes.rollout import outcomes_uri
 from mlopsgen.targets.kubernetes.views import rollout_object_name
 
 __all__ = ["ROLLOUT_HEADING", "error_alert", "rollout_section", "rolls_out"]
@@ -32,6 +33,7 @@ python -m pipelines.rollout step                        # judge every running ro
 python -m pipelines.rollout start --model M [--version N]
 python -m pipelines.rollout rollback --model M --reason "..."
 python -m pipelines.rollout promote --model M           # finish now, by hand
+python -m pipelines.rollout adopt --from FILE           # take over another state's rollouts
 python -m services.export                               # store the candidate for the service
 ```"""
 
@@ -107,7 +109,8 @@ def _judged(plan: Plan) -> str:
     if live:
         parts.append(
             "a live quality bound broken by the candidate's own labelled predictions "
-            f"(`data/outcomes/outcomes.parquet`, 100 or more) rolls back: {', '.join(live)}"
+            "(`data/outcomes/outcomes.parquet`, or the table `MLOPSGEN_OUTCOMES_URI` names; "
+            f"100 or more) rolls back: {', '.join(live)}"
         )
     return "; ".join(parts) or "the plan has no page alert and no live quality bound"
 
@@ -152,6 +155,7 @@ def _cluster(plan: Plan) -> str:
         "(the pipeline image ZenML builds holds no code: it downloads it at run time). "
         "`PROMETHEUS_URL` points it at the platform's Prometheus, so the canary's rows and "
         "errors are summed over every replica rather than read from one replica's `/metrics`. "
+        f"{_cluster_outcomes(plan)}"
         f"The state lives in the ConfigMap {name} (key `rollout.json`), which the controller "
         "loads and saves through the Kubernetes API (`MLOPSGEN_ROLLOUT_CONFIGMAP`) with its "
         "service account: a save carries the `resourceVersion` it read, so a concurrent "
@@ -168,5 +172,27 @@ def _cluster(plan: Plan) -> str:
         "machine with cluster access, run the commands above with "
         "`MLOPSGEN_ROLLOUT_CONFIGMAP=<namespace>/<name>` and "
         "`MLOPSGEN_KUBERNETES_API=http://127.0.0.1:8001` beside `kubectl proxy`, or start a "
-        f"step now with `kubectl create job --from=cronjob/{bare} rollout-now`."
+        f"step now with `kubectl create job --from=cronjob/{bare} rollout-now`. A rollout a "
+        "training run started elsewhere (CI's build job, a laptop) lives in that run's state "
+        "file until `python -m pipelines.rollout adopt --from FILE`, run that way, writes it "
+        "to the ConfigMap, its step starting again; the deploy workflow's production job does "
+        "this after each deploy. Adopting the same version twice keeps what is there, and "
+        "another version is refused while one rolls out."
+    )
+
+
+def _cluster_outcomes(plan: Plan) -> str:
+    """Where the CronJob reads the outcomes a live quality bound is judged on."""
+    uri = outcomes_uri(plan)
+    if uri is None:
+        return (
+            "Its pods hold no outcome table (the offline store is not in a cloud bucket), so "
+            "on the cluster a step is judged on the error ratio alone. "
+        )
+    return (
+        f"Live quality comes from the outcome table {markdown_code(uri)} "
+        "(`MLOPSGEN_OUTCOMES_URI`, in the offline store): run outcome ingestion with the same "
+        "variable (`MLOPSGEN_OUTCOMES_URI=" + uri + " python -m pipelines.outcomes FILE`) so "
+        "that the table the CronJob judges by is the one that grows; its service account "
+        "needs read access to that bucket. "
     )

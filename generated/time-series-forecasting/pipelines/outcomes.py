@@ -9,6 +9,12 @@ keeps one row per labelled prediction in ``data/outcomes/outcomes.parquet``: wha
 said, which version said it, in which experiment arm, and what turned out to be true. A later
 file with the same prediction replaces its earlier outcome (a chargeback overturned).
 
+``MLOPSGEN_OUTCOMES_URI`` keeps that table elsewhere: a URI such as
+``s3://<offline store>/outcomes/outcomes.parquet`` (or ``gs://``, ``file://``, a plain path),
+read and written through pyarrow's filesystems with the ambient cloud credentials. Where the
+outcomes are ingested and where they are judged (the rollout controller's CronJob on a
+cluster, the ``new_labels`` trigger) then share one table (:func:`read_outcome_table`).
+
 An outcome row names its prediction by ``prediction_id`` (what the service answered with), or
 else by the request's id or entity fields (``transaction_id``…): then the latest prediction
 for those keys is the one labelled. Every other column travels along: the label (the source's
@@ -29,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -36,6 +43,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from pipelines.monitoring.window import log_folder
 from pipelines.stack_plan import stack_root
@@ -43,19 +53,24 @@ from pipelines.stack_plan import stack_root
 __all__ = [
     "EXIT_JOINED",
     "EXIT_UNJOINABLE",
+    "OUTCOMES_VARIABLE",
     "OutcomeError",
     "ingest",
     "join_outcomes",
     "label_column",
     "main",
     "measure",
+    "outcomes_location",
     "quality",
+    "read_outcome_table",
     "read_predictions",
+    "write_outcome_table",
 ]
 
 EXIT_JOINED = 0
 EXIT_UNJOINABLE = 2
 OUTCOMES = Path("data") / "outcomes" / "outcomes.parquet"
+OUTCOMES_VARIABLE = "MLOPSGEN_OUTCOMES_URI"
 METRICS = Path(".mlopsgen") / "metrics" / "outcomes.prom"
 #: The metrics a quality monitor can watch, from the confusion counts (tp, fp, tn, fn).
 RATES = {
@@ -118,15 +133,53 @@ def join_outcomes(predictions: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataF
     return joined.reset_index(drop=True)
 
 
-def _upsert(root: Path, joined: pd.DataFrame) -> pd.DataFrame:
-    path = root / OUTCOMES
-    frames = [pd.read_parquet(path)] if path.exists() else []
+def outcomes_location(root: Path) -> str:
+    """Where the outcome table is: ``MLOPSGEN_OUTCOMES_URI``, else
+    ``data/outcomes/outcomes.parquet`` under ``root``."""
+    return os.environ.get(OUTCOMES_VARIABLE) or str(root / OUTCOMES)
+
+
+def _filesystem(location: str) -> tuple[pafs.FileSystem, str]:
+    """The filesystem holding ``location`` (a URI or a local path) and the path in it."""
+    if "://" in location:
+        filesystem, path = pafs.FileSystem.from_uri(location)
+        return filesystem, str(path)
+    return pafs.LocalFileSystem(), str(Path(location).absolute())
+
+
+def read_outcome_table(root: Path) -> pd.DataFrame:
+    """The outcome table (empty when nothing was ingested yet); see the module docstring."""
+    filesystem, path = _filesystem(outcomes_location(root))
+    if filesystem.get_file_info(path).type == pafs.FileType.NotFound:
+        return pd.DataFrame()
+    table: pd.DataFrame = pq.read_table(path, filesystem=filesystem).to_pandas()
+    return table
+
+
+def write_outcome_table(root: Path, table: pd.DataFrame) -> str:
+    """Replace the outcome table with ``table``; where it went. A local file is written
+    beside it and renamed over it (a reader sees the old table or the new one); an object
+    store's upload replaces the object at once."""
+    location = outcomes_location(root)
+    filesystem, path = _filesystem(location)
+    data = pa.Table.from_pandas(table, preserve_index=False)
+    if isinstance(filesystem, pafs.LocalFileSystem):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        pq.write_table(data, temporary, filesystem=filesystem)
+        filesystem.move(temporary, path)
+    else:
+        pq.write_table(data, path, filesystem=filesystem)
+    return location
+
+
+def _upsert(root: Path, joined: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    existing = read_outcome_table(root)
+    frames = [] if existing.empty else [existing]
     table = pd.concat([*frames, joined], ignore_index=True)
     table = table.drop_duplicates("prediction_id", keep="last")
     table = table.sort_values(["at", "prediction_id"], kind="stable").reset_index(drop=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_parquet(path, index=False)
-    return table
+    return table, write_outcome_table(root, table)
 
 
 def _positive(table: pd.DataFrame, model: str) -> pd.Series:
@@ -244,7 +297,7 @@ def ingest(outcomes_path: Path, predictions: Path, root: Path) -> dict[str, Any]
         raise OutcomeError(f"no prediction log in {predictions}: serve the model first")
     matched = join_outcomes(logged, outcomes)
     joined = matched.drop_duplicates("prediction_id", keep="last").reset_index(drop=True)
-    table = _upsert(root, joined)
+    table, location = _upsert(root, joined)
     label = label_column(plan)
     measured = quality(table, plan, label)
     metrics = root / METRICS
@@ -258,7 +311,7 @@ def ingest(outcomes_path: Path, predictions: Path, root: Path) -> dict[str, Any]
         "labelled_predictions": len(table),
         "label": label,
         "quality": measured,
-        "table": str(OUTCOMES),
+        "table": location if os.environ.get(OUTCOMES_VARIABLE) else str(OUTCOMES),
         "metrics": str(METRICS),
     }
 

@@ -14,8 +14,11 @@ same model counts under its own version), read from one of two places:
   means the service restarted, and the reading counts from zero.
 
 Quality is measured by the same code as outcome ingestion (:func:`pipelines.outcomes.measure`)
-on the labelled outcomes of the candidate's own predictions (``data/outcomes/outcomes.parquet``
-rows whose ``model_versions`` name the candidate), since the rollout began.
+on the labelled outcomes of the candidate's own predictions (rows of the outcome table whose
+``model_versions`` name the candidate), since the rollout began. The table is
+``data/outcomes/outcomes.parquet``, or where ``MLOPSGEN_OUTCOMES_URI`` says (the offline
+store's ``outcomes/outcomes.parquet`` for the cluster's CronJob, which has no ``data/``):
+:func:`pipelines.outcomes.read_outcome_table`.
 """
 
 from __future__ import annotations
@@ -33,15 +36,26 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.outcomes import OUTCOMES, label_column, measure
+from pipelines.outcomes import label_column, measure, outcomes_location, read_outcome_table
 from pipelines.rollout.policy import QualityBound
 from pipelines.rollout.state import Rollout
 
-__all__ = ["Counters", "Quality", "canary_quality", "read_counters", "step_counters"]
+__all__ = [
+    "Counters",
+    "OutcomesUnreadable",
+    "Quality",
+    "canary_quality",
+    "read_counters",
+    "step_counters",
+]
 
 COUNTER = "mlopsgen_rollout_rows_total"
 _SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>[^}]*)\})?\s+(?P<value>\S+)")
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+class OutcomesUnreadable(RuntimeError):
+    """The outcome table exists but cannot be read (the message says where and why)."""
 
 
 @dataclass(frozen=True)
@@ -148,8 +162,11 @@ def canary_quality(
     root: Path, plan: Mapping[str, Any], rollout: Rollout, bounds: tuple[QualityBound, ...]
 ) -> list[Quality]:
     """Each live monitor of the model, measured on the candidate's labelled predictions."""
-    path = root / OUTCOMES
-    table = pd.read_parquet(path) if path.exists() else pd.DataFrame()
+    try:
+        table = read_outcome_table(root)
+    except (OSError, ValueError) as err:  # unreachable, forbidden, or not a parquet file
+        where = outcomes_location(root)
+        raise OutcomesUnreadable(f"the outcome table {where} cannot be read: {err}") from err
     label = label_column(plan)
     since = str(rollout.history[0].get("at", rollout.step_started)) if rollout.history else ""
     rows = _candidate_rows(table, rollout, since or rollout.step_started)

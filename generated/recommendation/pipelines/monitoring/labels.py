@@ -3,10 +3,10 @@
 """New labels since a model's last training, for the ``new_labels`` retraining trigger.
 
 Outcome ingestion (``python -m pipelines.outcomes``) keeps one row per labelled prediction in
-``data/outcomes/outcomes.parquet``, its ``at`` the time of the prediction. A label is new to a
-model when its prediction came after the model's newest version was trained (see
-:func:`~pipelines.monitoring.reference.last_training`): those rows cannot have been in that
-training run. Only models with a target learn from labels, as the plan's supervised triggers
+``data/outcomes/outcomes.parquet`` (or where ``MLOPSGEN_OUTCOMES_URI`` says), its ``at`` the
+time of the prediction. A label is new to a model when its prediction came after the model's
+newest version was trained (see :func:`~pipelines.monitoring.reference.last_training`): those
+rows cannot have been in that training run. Only models with a target learn from labels, as the plan's supervised triggers
 say; a model never trained counts every label.
 """
 
@@ -18,17 +18,15 @@ from typing import Any
 import pandas as pd
 
 from pipelines.monitoring.reference import last_training
+from pipelines.outcomes import OUTCOMES, read_outcome_table
 from pipelines.stack_plan import StackPlan
 
 __all__ = ["OUTCOMES", "count_new_labels"]
 
-OUTCOMES = Path("data") / "outcomes" / "outcomes.parquet"
-
 
 def count_new_labels(plan: StackPlan, root: Path) -> dict[str, dict[str, Any]]:
     """Per supervised model: ``{"count", "since", "label"}`` (``since`` None: never trained)."""
-    path = root / OUTCOMES
-    table = pd.read_parquet(path) if path.exists() else pd.DataFrame()
+    table = read_outcome_table(root)
     counts: dict[str, dict[str, Any]] = {}
     for model in plan.models:
         label = plan.source(model.source).label

@@ -6,10 +6,14 @@ On a cluster the controller runs as a CronJob and ``MLOPSGEN_ROLLOUT_CONFIGMAP``
 ConfigMap, ``<namespace>/<name>`` (a bare name: the pod's own namespace). The state is the
 same JSON as the local file, under the key ``rollout.json``; the service's pods mount the
 ConfigMap and read that file. The API server is ``https://$KUBERNETES_SERVICE_HOST:
-$KUBERNETES_SERVICE_PORT``, trusted by the service account's CA and called with its token
-(``/var/run/secrets/kubernetes.io/serviceaccount/``), both read again on every request since
-the kubelet rotates the token. ``MLOPSGEN_KUBERNETES_API`` overrides the address (an
-``http://`` one needs no CA; the token is sent only when the file exists).
+$KUBERNETES_SERVICE_PORT``, trusted by the service account's CA (``ca.crt``) and called with
+its token (``token``), both in ``/var/run/secrets/kubernetes.io/serviceaccount/`` and read
+again on every request since the kubelet rotates the token; a server the CA does not vouch for
+fails the command with a message naming the CA file. ``MLOPSGEN_SERVICEACCOUNT_DIR`` names
+another folder holding ``token``, ``ca.crt`` and ``namespace`` (a test's, or a kubelet that
+projects them elsewhere). ``MLOPSGEN_KUBERNETES_API`` overrides the address (an ``http://``
+one needs no CA, e.g. ``kubectl proxy`` on 127.0.0.1; the token is sent only when the file
+exists).
 
 Writers never lose each other's changes: an update reads the ConfigMap with its
 ``resourceVersion``, applies the change to what it read, and replaces the ConfigMap with that
@@ -26,24 +30,27 @@ import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipelines.rollout.state import Change, Rollout, decode_rollouts, encode_rollouts
 
 __all__ = [
+    "ACCOUNT_VARIABLE",
     "API_VARIABLE",
     "ATTEMPTS",
     "CONFIGMAP_VARIABLE",
     "KEY",
     "ConfigMapStore",
     "StateError",
+    "account_dir",
     "api_base",
 ]
 
 CONFIGMAP_VARIABLE = "MLOPSGEN_ROLLOUT_CONFIGMAP"
 API_VARIABLE = "MLOPSGEN_KUBERNETES_API"
+ACCOUNT_VARIABLE = "MLOPSGEN_SERVICEACCOUNT_DIR"
 ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 KEY = "rollout.json"
 ATTEMPTS = 5
@@ -54,6 +61,12 @@ NOT_FOUND = 404
 
 class StateError(RuntimeError):
     """The ConfigMap could not be read or saved (the message says why)."""
+
+
+def account_dir() -> Path:
+    """The service account's folder: ``MLOPSGEN_SERVICEACCOUNT_DIR``, else the kubelet's."""
+    chosen = os.environ.get(ACCOUNT_VARIABLE)
+    return Path(chosen) if chosen else ACCOUNT
 
 
 def api_base() -> str:
@@ -78,11 +91,12 @@ class ConfigMapStore:
     namespace: str
     name: str
     api: str
-    account: Path = ACCOUNT
+    account: Path = field(default_factory=account_dir)
 
     @classmethod
-    def named(cls, text: str, account: Path = ACCOUNT) -> ConfigMapStore:
+    def named(cls, text: str, account: Path | None = None) -> ConfigMapStore:
         """The store of ``<namespace>/<name>``, or of ``<name>`` in the pod's namespace."""
+        account = account_dir() if account is None else account
         namespace, slash, name = text.rpartition("/")
         if not slash:
             try:
@@ -115,10 +129,14 @@ class ConfigMapStore:
         return headers
 
     def _context(self) -> ssl.SSLContext | None:
+        """Trust the service account's CA (the system's CAs when it has none)."""
         if not self.api.startswith("https:"):
             return None
         ca = self.account / "ca.crt"
-        return ssl.create_default_context(cafile=str(ca) if ca.exists() else None)
+        try:
+            return ssl.create_default_context(cafile=str(ca) if ca.exists() else None)
+        except ssl.SSLError as err:
+            raise StateError(f"{self.where}: {ca} holds no usable CA certificate: {err}") from err
 
     def _call(
         self, method: str, path: str, body: dict[str, Any] | None = None
@@ -128,9 +146,10 @@ class ConfigMapStore:
         request = urllib.request.Request(
             self.api + path, data=data, method=method, headers=self._headers()
         )
+        context = self._context()
         try:
             with urllib.request.urlopen(
-                request, timeout=TIMEOUT_SECONDS, context=self._context()
+                request, timeout=TIMEOUT_SECONDS, context=context
             ) as response:
                 return response.status, json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as err:
@@ -140,6 +159,15 @@ class ConfigMapStore:
             except ValueError:
                 answer = {"message": payload.decode("utf-8", "replace")}
             return err.code, answer if isinstance(answer, dict) else {"message": str(answer)}
+        except urllib.error.URLError as err:
+            if isinstance(err.reason, ssl.SSLCertVerificationError):
+                trusted = self.account / "ca.crt"
+                by = str(trusted) if trusted.exists() else "the system's CAs"
+                raise StateError(
+                    f"{self.where}: the API server {self.api} is not trusted by {by}: "
+                    f"{err.reason.verify_message or err.reason}"
+                ) from err
+            raise StateError(f"{self.where}: {method} {self.api}: {err.reason}") from err
         except OSError as err:
             raise StateError(f"{self.where}: {method} {self.api}: {err}") from err
 

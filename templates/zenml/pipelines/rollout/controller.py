@@ -1,4 +1,4 @@
-"""Carry out the plan's rollout: ``python -m pipelines.rollout {start,step,status,rollback,promote}``.
+"""Carry out the plan's rollout: ``python -m pipelines.rollout`` and its six commands.
 
 Run from the stack root (locally, from cron, or as a Kubernetes CronJob every few minutes):
 
@@ -13,16 +13,24 @@ Run from the stack root (locally, from cron, or as a Kubernetes CronJob every fe
   (4) or a failure fails the run.
 * ``status``: the state as JSON. ``rollback --model M [--reason TEXT]``: stop now, by hand.
   ``promote --model M``: finish now, by hand (production at once, recorded as such).
+* ``adopt --from FILE``: take over the running rollouts of another state file (a training
+  run's, e.g. the one CI trained in, whose state stays on its runner) into this state (the
+  cluster's ConfigMap). Each adopted rollout's current step starts again now, with no counter
+  reading, since its traffic is the cluster's from here on. A model whose rollout of the same
+  version is already here is kept as it is (adopting twice changes nothing, and a rollout
+  rolled back or promoted here is not started again); a model rolling out *another* version
+  here is refused, and then nothing is adopted.
 
 ``--now`` sets the clock (ISO 8601) and ``--step-minutes`` overrides the plan's step length,
 for drills and tests. The state is the file :mod:`pipelines.rollout.state` names, or the
 ConfigMap ``MLOPSGEN_ROLLOUT_CONFIGMAP`` names (:mod:`pipelines.rollout.configmap`); a change
 is applied to the state as saved, and refused when another writer moved the same rollout
 since it was judged. The service reads the state on its next request; after ``start``, run
-``python -m services.export`` so the service's store holds the candidate. Exit codes: 0 done (started, advanced, promoted, rolled back by hand,
-status), 1 the state could not be read or saved, 2 refused (no such rollout or candidate, one
-already running, usage), 3 held (the step is not over or has too little traffic), 4 rolled
-back by a breach.
+``python -m services.export`` so the service's store holds the candidate. Exit codes: 0 done
+(started, advanced, promoted, rolled back by hand, adopted, status), 1 the state or the
+outcome table could not be read or saved, 2 refused (no such rollout or candidate, one already
+running, usage), 3 held (the step is not over or has too little traffic), 4 rolled back by a
+breach.
 """
 
 from __future__ import annotations
@@ -39,17 +47,31 @@ from pipelines.rollout import registry
 from pipelines.rollout.configmap import StateError
 from pipelines.rollout.judge import ADVANCE, HOLD, PROMOTE, ROLL_BACK, judge
 from pipelines.rollout.policy import error_bound, online, quality_bounds, rollout_settings
-from pipelines.rollout.signals import canary_quality, read_counters, step_counters
-from pipelines.rollout.state import PROMOTED, ROLLED_BACK, RUNNING, Rollout, open_store
+from pipelines.rollout.signals import (
+    OutcomesUnreadable,
+    canary_quality,
+    read_counters,
+    step_counters,
+)
+from pipelines.rollout.state import (
+    PROMOTED,
+    ROLLED_BACK,
+    RUNNING,
+    Rollout,
+    decode_rollouts,
+    open_store,
+)
 from pipelines.stack_plan import StackPlan, load_plan, stack_root
 
 __all__ = [
+    "ADOPTED",
     "EXIT_BREACH",
     "EXIT_DONE",
     "EXIT_FAILED",
     "EXIT_HELD",
     "EXIT_REFUSED",
     "Refused",
+    "adopt",
     "main",
     "start",
     "step",
@@ -63,6 +85,8 @@ EXIT_BREACH = 4
 SERVICE_URL = "http://127.0.0.1:3000"
 #: Labelled canary predictions a quality metric needs before it can breach.
 MIN_OUTCOMES = 100
+#: The reason an adopted rollout's history gives for its step starting again.
+ADOPTED = "adopted from a training run's state: the step starts again"
 
 
 class Refused(Exception):
@@ -237,13 +261,72 @@ def _by_hand(root: Path, model: str, action: str, reason: str, now: datetime) ->
     return after
 
 
+def adopt(plan: StackPlan, root: Path, source: Path, now: datetime) -> list[str]:
+    """Take over the running rollouts in the state file ``source`` (see the module docstring);
+    one line per running rollout in it, saying what became of it.
+
+    Raises:
+        Refused: ``source`` is no state file, names a model the plan does not roll out, or
+            another version of one of its models is rolling out here already.
+    """
+    try:
+        incoming = decode_rollouts(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise Refused(f"{source}: no such state file") from None
+    except (ValueError, KeyError, TypeError) as err:
+        raise Refused(f"{source}: not a rollout state ({type(err).__name__}: {err})") from None
+    running = {model: r for model, r in sorted(incoming.items()) if r.status == RUNNING}
+    for model in running:
+        if not online(plan, model):
+            raise Refused(f"{source}: {model} is not a model this stack rolls out")
+    if not running:
+        return [f"{source}: no running rollout to adopt"]
+    store = open_store(root)
+    lines: list[str] = []
+
+    def adopted(current: dict[str, Rollout]) -> dict[str, Rollout]:
+        lines.clear()
+        after = dict(current)
+        for model, rollout in running.items():
+            held = current.get(model)
+            if held is not None and held.candidate == rollout.candidate:
+                lines.append(
+                    f"{model} version {held.candidate}: already here ({held.status}): kept"
+                )
+                continue
+            if held is not None and held.status == RUNNING:
+                raise Refused(
+                    f"{model}: version {held.candidate} is rolling out here already, so "
+                    f"version {rollout.candidate} from {source} is not adopted (nothing was): "
+                    f"promote or roll back version {held.candidate} first"
+                )
+            after[model] = rollout.moved(
+                step=rollout.step, reason=ADOPTED, at=now.isoformat(), counters={}
+            )
+            lines.append(
+                f"{model} version {rollout.candidate}: adopted at {rollout.percent:g}% of units "
+                f"against production version {rollout.baseline}"
+            )
+        return after
+
+    current = store.load()
+    if adopted(current) != current:  # something to adopt: save it (against a fresh read)
+        store.update(adopted)
+    return lines
+
+
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m pipelines.rollout", description=__doc__)
-    parser.add_argument("command", choices=("start", "step", "status", "rollback", "promote"))
+    parser.add_argument(
+        "command", choices=("start", "step", "status", "rollback", "promote", "adopt")
+    )
     parser.add_argument("--model", help="the model (step: every running rollout without it)")
     parser.add_argument("--version", help="start: the candidate version number")
     parser.add_argument("--ignore-gates", action="store_true", help="start: skip the gate check")
     parser.add_argument("--reason", default="rolled back by hand", help="rollback: why")
+    parser.add_argument(
+        "--from", dest="source", type=Path, help="adopt: the state file to take rollouts from"
+    )
     parser.add_argument("--now", help="the time to act at (ISO 8601; default: now)")
     parser.add_argument("--step-minutes", type=int, help="override the plan's step minutes")
     parser.add_argument("--min-rows", type=int, help="canary rows a step needs to advance")
@@ -270,6 +353,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_DONE
         if args.command == "step":
             return step(plan, root, args)
+        if args.command == "adopt":
+            if args.source is None:
+                raise Refused("adopt needs --from FILE")
+            for line in adopt(plan, root, args.source, _now(args.now)):
+                print(line)
+            return EXIT_DONE
         if args.model is None:
             raise Refused(f"{args.command} needs --model")
         now = _now(args.now)
@@ -293,4 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except StateError as err:
         print(f"rollout: the state: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except OutcomesUnreadable as err:
+        print(f"rollout: {err}", file=sys.stderr)
         return EXIT_FAILED
