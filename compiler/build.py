@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
-from mlopsgen.diagnostics import Diagnostic, OutputError, SpecError, has_errors
+from mlopsgen.diagnostics import Diagnostic, OutputError, SpecError, error, has_errors
 from mlopsgen.output.writer import HandEditedError, WriteReport, diff_tree, write_tree
 from mlopsgen.plan import Plan, build_plan
 from mlopsgen.render.formatting import format_tree
@@ -77,10 +77,35 @@ def compile_stack(
     result = build_plan(renamed)
     if has_errors(result.diagnostics):
         raise SpecError(result.diagnostics, {loaded.file: loaded.source_map.text})
+    unrendered = _embedding_models(loaded)
+    if unrendered:
+        raise SpecError(unrendered, {loaded.file: loaded.source_map.text})
     tree = format_tree(render_stack(result.plan, targets))
     return CompiledStack(
         loaded, result.plan, tree, out_dir, [*loaded.warnings, *result.diagnostics]
     )
+
+
+def _embedding_models(loaded: LoadedSpec) -> list[Diagnostic]:
+    """E510: an embedding model is planned (``mlopsgen plan``), but its stack is not rendered.
+
+    A language stack fine-tunes a generator with LoRA and serves chat completions; an
+    embedding model needs contrastive fine-tuning and an embeddings route, which this version
+    does not generate. Building it as a generator would serve the wrong API, so the build
+    says so instead."""
+    return [
+        error(
+            "E510",
+            f"model {model.name!r} (embedding) is planned, but this version renders stacks for "
+            "text_generation models only",
+            loaded.source_map.key_span(("models", index, "task")),
+            "run `mlopsgen plan` on the spec for its GPU sizing, engine settings and cost; "
+            "build the stacks of its text_generation models from a spec of their own",
+            ("models", index, "task"),
+        )
+        for index, model in enumerate(loaded.spec.models)
+        if model.llm is not None and model.task == "embedding"
+    ]
 
 
 def default_out_dir(system_name: str) -> Path:

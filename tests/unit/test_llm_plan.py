@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from mlopsgen.build import compile_stack
 from mlopsgen.cli import app
+from mlopsgen.diagnostics import SpecError
 from mlopsgen.plan import build_plan
 from mlopsgen.plan.ir.root import Plan
 from mlopsgen.plan.llm.model import OCCUPANCY
@@ -113,3 +115,27 @@ def test_weights_that_fit_no_gpu_are_refused_and_the_hint_fixes_it() -> None:
     fixed = apply_edits(yaml.safe_load(path.read_text()), refusal.fix)
     after = build_plan(load_spec_text(yaml.safe_dump(fixed), path.name))
     assert not [d for d in after.diagnostics if d.is_error]
+
+
+def test_an_embedding_model_is_planned_but_its_stack_is_refused(tmp_path: Path) -> None:
+    """A language stack serves chat completions; an embedding model would get the wrong API,
+    so ``build`` refuses it with a positioned E510 and writes nothing, while ``plan`` sizes it."""
+    data = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    model = data["models"][0]
+    model.update(name="embedder", task="embedding")
+    model.pop("gates")
+    model["llm"] = {"family": "bge-large-en-v1.5", "context_length": 512,
+                    "prompt_tokens": {"p50": 100, "p95": 200}}  # fmt: skip
+    data["serving"]["models"] = ["embedder"]
+    data["slo"]["latency_p95_ms"] = 200
+    spec = tmp_path / "embedder.yaml"
+    spec.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert build_plan(load_spec(spec)).plan.model("embedder").llm is not None
+    with pytest.raises(SpecError) as refused:
+        compile_stack(spec, tmp_path / "stack")
+    (diagnostic,) = refused.value.diagnostics
+    assert diagnostic.code == "E510" and "text_generation models only" in diagnostic.message
+    assert diagnostic.span.line == next(
+        i for i, line in enumerate(spec.read_text().splitlines(), 1) if "task: embedding" in line
+    )
+    assert not (tmp_path / "stack").exists()
