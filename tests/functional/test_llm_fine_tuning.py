@@ -187,3 +187,46 @@ def test_a_gate_no_model_can_pass_keeps_the_next_version_out(
 def test_the_language_pipelines_pass_ruff_and_mypy(tmp_path: Path) -> None:
     stack_python()
     assert_lint_clean(build(SPEC, tmp_path / "stack"), "pipelines", packages=("pipelines",))
+
+
+FULL = """
+import json, os
+from pathlib import Path
+from pipelines.models import adapter_folder, model_version
+from pipelines.release import merged_model
+version = model_version("assistant")
+folder = adapter_folder("assistant")
+out = Path(os.environ["OUT"])
+info = merged_model("assistant", out)
+print(json.dumps({
+    "number": str(version.number),
+    "tuning": version.run_metadata.get("fine_tuning"),
+    "tuned_files": sorted(p.name for p in folder.iterdir()),
+    "info": info,
+    "files": sorted(p.name for p in out.iterdir()),
+}))
+"""
+
+
+def test_a_full_fine_tune_trains_every_weight_and_releases_them(tmp_path: Path) -> None:
+    """``fine_tuning.method: full``: the version's artifact is the whole model (no adapter),
+    it passes the same perplexity gate, and the release copies it with its tokenizer."""
+    stack_python()
+    data = yaml.safe_load(SPEC.read_text())
+    data["models"][0]["llm"]["fine_tuning"] = {"method": "full", "cadence": "weekly"}
+    spec = tmp_path / "specs" / "llm" / "support-assistant.yaml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    stack = build(spec, tmp_path / "stack")
+    done = run_in_stack(stack, ["-m", "pipelines.run", "--rows", ROWS], check=False)
+    assert done.returncode == 0, done.stderr[-6000:]
+    (model,) = last_run(stack)["models"]
+    assert (
+        model["promoted"] and model["metrics"]["perplexity"] < model["metrics"]["perplexity_base"]
+    )
+    found = run_json(stack, FULL, extra_env={"OUT": str(tmp_path / "released")})
+    assert found["tuning"]["method"] == "full"
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= set(found["tuned_files"])
+    assert "adapter_config.json" not in found["tuned_files"]
+    assert found["info"]["version"] == "1" and found["info"]["adapter_rank"] == ""
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= set(found["files"])

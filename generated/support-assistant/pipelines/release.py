@@ -5,7 +5,8 @@
 ``merged_model("assistant", out_dir)`` writes the Hugging Face folder of the ZenML version at
 a stage (``production`` by default): the base model the version was trained on (its
 ``base_model`` metadata) with the version's ``adapter`` artifact merged into its weights
-(``PeftModel.from_pretrained(...).merge_and_unload()``), and the base's tokenizer. A service
+(``PeftModel.from_pretrained(...).merge_and_unload()``), and the base's tokenizer; a version
+fine-tuned in full holds the whole model in that artifact, which is copied as it is. A service
 then loads it like any model folder, with no peft at serving time. Offline: nothing is
 downloaded. The stack's local stand-in base is rebuilt when its folder is gone (it is seeded,
 so the weights are the same).
@@ -69,9 +70,12 @@ def merged_model(model_name: str, out_dir: Path, stage: str = "production") -> d
     if not recorded:
         raise LookupError(f"version {version.number} of {model_name!r} records no base model")
     base = _base_folder(model_name, str(recorded))
-    adapter = version.get_artifact("adapter").load()
-    model = AutoModelForCausalLM.from_pretrained(str(base), local_files_only=True)
-    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    tuned = version.get_artifact("adapter").load()
+    if (Path(tuned) / "adapter_config.json").is_file():
+        model = AutoModelForCausalLM.from_pretrained(str(base), local_files_only=True)
+        merged = PeftModel.from_pretrained(model, str(tuned)).merge_and_unload()
+    else:  # a full fine-tune: the artifact is the whole model
+        merged = AutoModelForCausalLM.from_pretrained(str(tuned), local_files_only=True)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(str(out))

@@ -1,9 +1,11 @@
-"""LoRA fine-tuning and perplexity of a causal language model on chats, on CPU, with peft.
+"""LoRA or full fine-tuning and perplexity of a causal language model on chats, with peft.
 
 :func:`fine_tune` trains a LoRA adapter on every attention and MLP projection for a fixed
 number of AdamW steps on shuffled mini-batches (the loss counts the assistant's answer only)
 and saves it with ``save_pretrained`` (``adapter_config.json`` +
-``adapter_model.safetensors``). :func:`perplexity` is ``exp`` of the mean negative
+``adapter_model.safetensors``). :func:`fine_tune_full` trains every weight the same way, at a
+learning rate a full update takes, and saves the whole model folder with its tokenizer.
+:func:`load_tuned` loads either back onto its base. :func:`perplexity` is ``exp`` of the mean negative
 log-likelihood of the answers' tokens, the measure the gates read. Nothing is downloaded:
 every folder is loaded with ``local_files_only``.
 """
@@ -27,12 +29,16 @@ from pipelines.chats import conversation
 
 __all__ = [
     "BATCH_SIZE",
+    "FULL_LEARNING_RATE",
     "LEARNING_RATE",
     "STEPS",
     "TARGET_MODULES",
     "encode",
     "fine_tune",
+    "fine_tune_full",
+    "is_adapter",
     "load_base",
+    "load_tuned",
     "perplexity",
 ]
 
@@ -41,6 +47,8 @@ TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj"
 STEPS = 40
 BATCH_SIZE = 16
 LEARNING_RATE = 2e-2
+#: Every weight moves in a full fine-tune: a step a tenth of the adapter's keeps it stable.
+FULL_LEARNING_RATE = 2e-3
 IGNORED = -100
 
 Pairs = Sequence[tuple[str, str]]
@@ -82,6 +90,41 @@ def _batch(tokenizer: Any, encoded: Sequence[tuple[list[int], list[int]]]) -> di
     }
 
 
+def _train(
+    model: Any,
+    tokenizer: Any,
+    pairs: Pairs,
+    *,
+    steps: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+) -> list[float]:
+    """AdamW over the trainable parameters on shuffled mini-batches; every step's loss."""
+    import torch
+
+    encoded = [encode(tokenizer, question, answer) for question, answer in pairs]
+    order = random.Random(seed)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=learning_rate)
+    model.train()
+    losses = []
+    queue: list[int] = []
+    for _ in range(steps):
+        if len(queue) < batch_size:
+            more = list(range(len(encoded)))
+            order.shuffle(more)
+            queue += more
+        chosen, queue = queue[:batch_size], queue[batch_size:]
+        optimizer.zero_grad()
+        loss = model(**_batch(tokenizer, [encoded[i] for i in chosen])).loss
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.item()))
+    model.eval()
+    return losses
+
+
 def fine_tune(
     base_dir: Path | str,
     adapter_dir: Path | str,
@@ -108,27 +151,68 @@ def fine_tune(
         task_type="CAUSAL_LM",
     )
     model = get_peft_model(model, config)
-    encoded = [encode(tokenizer, question, answer) for question, answer in pairs]
-    order = random.Random(seed)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=learning_rate)
-    model.train()
-    losses = []
-    queue: list[int] = []
-    for _ in range(steps):
-        if len(queue) < batch_size:
-            more = list(range(len(encoded)))
-            order.shuffle(more)
-            queue += more
-        chosen, queue = queue[:batch_size], queue[batch_size:]
-        optimizer.zero_grad()
-        loss = model(**_batch(tokenizer, [encoded[i] for i in chosen])).loss
-        loss.backward()
-        optimizer.step()
-        losses.append(float(loss.item()))
-    model.eval()
+    losses = _train(
+        model,
+        tokenizer,
+        pairs,
+        steps=steps,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+    )
     model.save_pretrained(str(adapter_dir))
     return losses
+
+
+def fine_tune_full(
+    base_dir: Path | str,
+    out_dir: Path | str,
+    pairs: Pairs,
+    *,
+    steps: int = STEPS,
+    batch_size: int = BATCH_SIZE,
+    learning_rate: float = FULL_LEARNING_RATE,
+    seed: int = 0,
+) -> list[float]:
+    """Train every weight of the base on the ``pairs``; save the model and its tokenizer to
+    ``out_dir``; return the loss of every step."""
+    import torch
+
+    torch.manual_seed(seed)
+    model, tokenizer = load_base(base_dir)
+    model.requires_grad_(True)
+    losses = _train(
+        model,
+        tokenizer,
+        pairs,
+        steps=steps,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+    )
+    model.save_pretrained(str(out_dir))
+    tokenizer.save_pretrained(str(out_dir))
+    return losses
+
+
+def is_adapter(folder: Path | str) -> bool:
+    """Whether a fine-tuned folder is a LoRA adapter (else a whole model)."""
+    return (Path(folder) / "adapter_config.json").is_file()
+
+
+def load_tuned(base: Any, tuned_dir: Path | str) -> Any:
+    """The fine-tuned model in evaluation mode: ``base`` with the adapter in ``tuned_dir``,
+    or the whole model saved there by a full fine-tune."""
+    if is_adapter(tuned_dir):
+        from peft import PeftModel
+
+        model: Any = PeftModel.from_pretrained(base, str(tuned_dir))
+    else:
+        from transformers import AutoModelForCausalLM
+
+        model = AutoModelForCausalLM.from_pretrained(str(tuned_dir), local_files_only=True)
+    model.eval()
+    return model
 
 
 def perplexity(model: Any, tokenizer: Any, pairs: Pairs, batch_size: int = 64) -> float:

@@ -2,7 +2,8 @@
 # spec sha256 d6a1156c2c4167a97cd43cde607483d6faa515fdd6927b2719c8d9810c85c6ea
 """Step ``evaluate``: perplexity on the held-out chats before and after, and the gates.
 
-``perplexity`` is the fine-tuned model's (base + adapter) on the held-out answers,
+``perplexity`` is the fine-tuned model's (base + adapter, or the fully fine-tuned weights) on
+the held-out answers,
 ``perplexity_base`` the base model's on the same tokens. The oracle is 1: each synthetic
 answer is a function of its question, so a perfect model is certain of every token.
 """
@@ -18,7 +19,7 @@ from pipelines.chats import HELD_OUT, split
 from pipelines.events import step_events
 from pipelines.gates import check_gates
 from pipelines.language_plan import language_model
-from pipelines.lora import load_base, perplexity
+from pipelines.lora import load_base, load_tuned, perplexity
 
 
 @step
@@ -31,14 +32,11 @@ def evaluate(
 ) -> Annotated[dict[str, Any], "evaluation"]:
     """``{"metrics", "gates", "oracle", "holdout_rows"}`` for model ``model_name``."""
     with step_events("evaluate"):
-        from peft import PeftModel
-
         model = language_model(model_name)
         held_out = split(model, chats, HELD_OUT)
         base, tokenizer = load_base(base_model)
         before = perplexity(base, tokenizer, held_out)
-        tuned = PeftModel.from_pretrained(base, str(adapter))
-        tuned.eval()
+        tuned = load_tuned(base, adapter)
         metrics = {
             "perplexity": perplexity(tuned, tokenizer, held_out),
             "perplexity_base": before,
