@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 ROOTS = (
     "bentoml",
     "boto3",
+    "fastapi",
     "feast",
     "langdetect",
     "lightgbm",

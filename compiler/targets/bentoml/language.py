@@ -100,9 +100,14 @@ def engine_settings(plan: Plan) -> dict[str, object]:
     }
 
 
+#: The language service is a FastAPI app mounted in BentoML (OpenAI's routes, its own error
+#: format and streaming), so the stack and its Bento install FastAPI themselves.
+LANGUAGE_REQUIREMENTS = REQUIREMENTS | {"fastapi==0.141.1"}
+
+
 def bentofile(plan: Plan) -> dict[str, object]:
     """``bentofile.yaml``: the service, its modules and the stored language models."""
-    pins = set(stack_requirements(plan)) | REQUIREMENTS
+    pins = set(stack_requirements(plan)) | LANGUAGE_REQUIREMENTS
     return {
         "service": service_names(plan).import_path,
         "labels": {"generator": "mlopsgen", "spec_sha256": plan.system.spec_sha256},
@@ -225,6 +230,6 @@ def render_language_service(plan: Plan) -> Rendered:
     return Rendered(
         files={path: header + text for path, text in sorted(files.items())},
         purposes=purposes,
-        requirements=REQUIREMENTS,
+        requirements=LANGUAGE_REQUIREMENTS,
         sections={README_HEADING: readme_section(plan)},
     )
