@@ -139,3 +139,20 @@ def test_an_embedding_model_is_planned_but_its_stack_is_refused(tmp_path: Path) 
         i for i, line in enumerate(spec.read_text().splitlines(), 1) if "task: embedding" in line
     )
     assert not (tmp_path / "stack").exists()
+
+
+def test_a_fine_tune_that_outgrows_one_node_is_refused_and_lora_fits() -> None:
+    """Full fine-tuning of a 70B model at 16 B a parameter needs 31 A100s, more than the 8 a
+    GCP node holds, and the fine-tuning step is one pod: E511 at the method, whose hint
+    (LoRA, 2 GPUs) plans."""
+    path = REPO / "tests" / "data" / "llm" / "llm-full-fine-tune-outgrows-a-node.yaml"
+    outcome = build_plan(load_spec(path))
+    refusal = next(d for d in outcome.diagnostics if d.code == "E511")
+    assert "needs 31 \N{MULTIPLICATION SIGN} a100, more than one gcp node holds (8)" in (
+        refusal.message
+    )
+    assert refusal.hint == "set method: lora (2 \N{MULTIPLICATION SIGN} a100)"
+    fixed_data = apply_edits(yaml.safe_load(path.read_text(encoding="utf-8")), refusal.fix)
+    fixed = build_plan(load_spec_text(yaml.safe_dump(fixed_data), path.name))
+    assert "E511" not in [d.code for d in fixed.diagnostics]
+    assert fixed.plan.model("drafter").llm.fine_tuning_gpus == 2

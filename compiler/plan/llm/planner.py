@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from mlopsgen.diagnostics import set_value
-from mlopsgen.plan import prices
+from mlopsgen.plan import instances, prices
 from mlopsgen.plan.ir.llm import LlmOptionPlan, LlmPlan
 from mlopsgen.plan.llm import model
 from mlopsgen.plan.llm.hardware import GPU_SOURCES, GPU_TABLE_DATE, GPUS
@@ -111,7 +111,7 @@ def plan_llm(
         return None
     _record_choice(spec, rec, name, base, w, chosen, compared)
     _record_speed(rec, name, base, w, slo, chosen)
-    tuning = _fine_tuning(rec, name, base, w, llm, chosen.gpu.name)
+    tuning = _fine_tuning(rec, name, base, w, llm, chosen.gpu.name, provider)
     timing = chosen.timing
     return LlmPlan(
         generative=w.generative,
@@ -364,25 +364,36 @@ def _record_speed(
     )
 
 
+def _tuning_bytes(w: Workload, method: str) -> tuple[float, str]:
+    """GPU memory a fine-tune by ``method`` holds, and the rule that says so."""
+    if method == "full":
+        rule = f"parameters × {FULL_FINE_TUNE_BYTES_PER_PARAMETER} B (mixed-precision Adam)"
+        return float(w.parameters * FULL_FINE_TUNE_BYTES_PER_PARAMETER), rule
+    trainable = w.parameters * LORA_TRAINABLE_SHARE
+    rule = (
+        f"weights + {LORA_TRAINABLE_SHARE:.0%} trainable × "
+        f"{FULL_FINE_TUNE_BYTES_PER_PARAMETER} B (LoRA)"
+    )
+    return model.weights_bytes(w) + trainable * FULL_FINE_TUNE_BYTES_PER_PARAMETER, rule
+
+
 def _fine_tuning(
-    rec: Recorder, name: str, base: SpecPath, w: Workload, llm: Llm, serving_class: str
+    rec: Recorder,
+    name: str,
+    base: SpecPath,
+    w: Workload,
+    llm: Llm,
+    serving_class: str,
+    provider: str,
 ) -> tuple[str, int] | None:
     """GPUs a fine-tuning job needs: weights (+ optimiser state) over usable memory, on the
-    spec's fine-tuning class or else the serving one."""
+    spec's fine-tuning class or else the serving one; E511 when they outgrow one node, since
+    the fine-tuning step runs as one pod."""
     tuning = llm.fine_tuning
     if tuning is None:
         return None
     gpu = GPUS[llm.gpu.fine_tuning or serving_class]
-    if tuning.method == "full":
-        needed = float(w.parameters * FULL_FINE_TUNE_BYTES_PER_PARAMETER)
-        rule = f"parameters × {FULL_FINE_TUNE_BYTES_PER_PARAMETER} B (mixed-precision Adam)"
-    else:
-        trainable = w.parameters * LORA_TRAINABLE_SHARE
-        needed = model.weights_bytes(w) + trainable * FULL_FINE_TUNE_BYTES_PER_PARAMETER
-        rule = (
-            f"weights + {LORA_TRAINABLE_SHARE:.0%} trainable × "
-            f"{FULL_FINE_TUNE_BYTES_PER_PARAMETER} B (LoRA)"
-        )
+    needed, rule = _tuning_bytes(w, tuning.method)
     usable = model.usable_bytes(gpu, 1)
     gpus = max(1, math.ceil(needed / usable))
     rec.add(
@@ -395,6 +406,25 @@ def _fine_tuning(
         sources=[(*base, "llm", "fine_tuning"), (*base, "llm", "gpu")],
         reason="fine-tuning holds the optimiser state of what it trains beside the weights",
     )
+    nodes = instances.GPU_INSTANCES[provider][instances.gpu_class_for(provider, gpu.name)]
+    per_node = max(node.gpus for node in nodes)
+    if gpus > per_node:
+        lora_gpus = max(1, math.ceil(_tuning_bytes(w, "lora")[0] / usable))
+        method: SpecPath = (*base, "llm", "fine_tuning", "method")
+        fits_lora = tuning.method == "full" and lora_gpus <= per_node
+        rec.fail(
+            "E511",
+            f"{tuning.method} fine-tuning of {name.split('.')[1]} needs {gpus} × {gpu.name}, "
+            f"more than one {provider} node holds ({per_node}): the fine-tuning step runs as "
+            "one pod",
+            method,
+            hint=f"set method: lora ({lora_gpus} × {gpu.name})"
+            if fits_lora
+            else "fine-tune on a GPU class with more memory (llm.gpu.fine_tuning), or a "
+            "smaller or quantized model",
+            fix=[set_value(method, "lora")] if fits_lora else [],
+        )
+        return None
     return gpu.name, gpus
 
 
